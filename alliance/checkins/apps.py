@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CheckinsConfig(AppConfig):
+    name = "alliance.checkins"
+    label = "checkins"
+    verbose_name = "Session check-ins"

@@ -1,0 +1,114 @@
+"""Server-rendered SVG chart of the alliance across sessions.
+
+Plain Python (no Django): the markup is built with every text value escaped, and the chart
+carries a text alternative; the page also shows the same data as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    number: int  # session number
+    alliance: float  # 1–7
+    label: str  # e.g. "Session 12, 3 Nov 2026"
+    marker: str = ""  # "" | "rupture" | "repaired" | "open"
+
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 36
+Y_MIN, Y_MAX = 1.0, 7.0
+
+
+def _x(number: int, first: int, last: int) -> float:
+    span = max(last - first, 1)
+    return LEFT + (number - first) / span * (WIDTH - LEFT - RIGHT)
+
+
+def _y(value: float) -> float:
+    return TOP + (Y_MAX - value) / (Y_MAX - Y_MIN) * (HEIGHT - TOP - BOTTOM)
+
+
+def describe(points: Sequence[ChartPoint]) -> str:
+    """The chart's text alternative: range, latest value, and the marked sessions."""
+    if not points:
+        return "No check-ins yet."
+    values = [p.alliance for p in points]
+    ruptures = [p for p in points if p.marker in {"rupture", "open"}]
+    repaired = [p for p in points if p.marker == "repaired"]
+    parts = [
+        f"Alliance over {len(points)} check-ins, sessions {points[0].number} to "
+        f"{points[-1].number}, on a scale of 1 to 7.",
+        f"Lowest {min(values):.1f}, highest {max(values):.1f}, latest {values[-1]:.1f}.",
+    ]
+    if ruptures:
+        parts.append(
+            "Ruptures not yet resolved at sessions "
+            + ", ".join(str(p.number) for p in ruptures)
+            + "."
+        )
+    if repaired:
+        parts.append(
+            "Ruptures resolved or closed at sessions "
+            + ", ".join(str(p.number) for p in repaired)
+            + "."
+        )
+    return " ".join(parts)
+
+
+def alliance_svg(points: Sequence[ChartPoint], *, title: str = "Alliance across sessions") -> str:
+    desc = describe(points)
+    out = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<desc id="chart-desc">{escape(desc)}</desc>',
+    ]
+    for tick in range(1, 8):
+        y = _y(tick)
+        out.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
+        )
+    if points:
+        first, last = points[0].number, points[-1].number
+        coords = [(_x(p.number, first, last), _y(p.alliance)) for p in points]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        out.append(f'<polyline class="line" points="{path}"/>')
+        for p, (x, y) in zip(points, coords, strict=True):
+            tip = f"{p.label}: {p.alliance:.1f}"
+            if p.marker in {"rupture", "open"}:
+                tip += " (rupture, not yet resolved)"
+                # A triangle, not only a colour, so the mark survives greyscale and colour blindness.
+                out.append(
+                    f'<path class="mark-open" d="M{x:.1f},{y - 8:.1f} l7,12 h-14 z">'
+                    f"<title>{escape(tip)}</title></path>"
+                )
+            elif p.marker == "repaired":
+                tip += " (rupture, resolved)"
+                out.append(
+                    f'<rect class="mark-repaired" x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" '
+                    f'height="12"><title>{escape(tip)}</title></rect>'
+                )
+            else:
+                out.append(
+                    f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                    f"<title>{escape(tip)}</title></circle>"
+                )
+        step = max(1, (last - first) // 8)
+        for p, (x, _) in zip(points, coords, strict=True):
+            if (p.number - first) % step == 0 or p is points[-1]:
+                out.append(
+                    f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '
+                    f'text-anchor="middle">{p.number}</text>'
+                )
+        out.append(
+            f'<text class="axis" x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT - 4}" '
+            'text-anchor="middle">Session</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)

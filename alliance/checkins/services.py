@@ -1,0 +1,129 @@
+"""Writes for session check-ins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alliance.checkins.models import CheckIn
+from alliance.core.checkin import CHECKIN
+from alliance.core.instruments import score, validate_answers
+from alliance.people.models import Role, Session, SessionStatus, User
+from alliance.ruptures.models import ACTIVE_STATES, Alert
+
+
+class CheckinError(Exception):
+    """The check-in could not be saved; ``errors`` maps item keys to messages for the client."""
+
+    def __init__(self, message: str, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = dict(errors or {})
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    checkin: CheckIn
+    created: bool
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def open_rupture_alerts(session: Session) -> list[Alert]:
+    """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
+    return list(
+        Alert.objects.filter(
+            episode_id=session.episode_id,
+            client_reported=True,
+            state__in=ACTIVE_STATES,
+            session__number__lt=session.number,
+        ).order_by("session__number")
+    )
+
+
+def checkin_context(session: Session) -> dict[str, bool]:
+    return {"has_open_rupture": bool(open_rupture_alerts(session))}
+
+
+def checkin_submit(
+    *,
+    session: Session,
+    client: User,
+    answers: Mapping[str, object],
+    form_token: str | uuid.UUID,
+    now: datetime | None = None,
+) -> CheckinResult:
+    """Save the client's check-in for an attended session and run the rupture signals.
+
+    Idempotent: a replay of the same form (same ``form_token``) returns the check-in already
+    saved. A second, different submission for the same session is refused.
+    """
+    from alliance.ruptures.services import signals_on_checkin
+
+    now = now or timezone.now()
+    try:
+        token = uuid.UUID(str(form_token))
+    except ValueError:
+        raise CheckinError(
+            "This form is missing its safety code. Please reload the page and try again."
+        ) from None
+    if client.role != Role.CLIENT or session.episode.client_id != client.id:
+        raise CheckinError("This check-in belongs to someone else.")
+
+    replay = CheckIn.objects.filter(form_token=token).first()
+    if replay is not None:
+        if replay.session_id != session.id:
+            raise CheckinError("This form was already used for another session.")
+        return CheckinResult(checkin=replay, created=False)
+    if CheckIn.objects.filter(session=session).exists():
+        raise CheckinError(
+            "You've already answered the check-in for this session. Thank you — "
+            "your answers are saved."
+        )
+    if session.status != SessionStatus.ATTENDED or not session.checkin_is_open(now):
+        raise CheckinError(
+            "This check-in is closed now. Check-ins stay open for a few days after each "
+            "session. If something is on your mind, you can bring it to your next session."
+        )
+
+    context = checkin_context(session)
+    cleaned, errors = validate_answers(CHECKIN, answers, context=context)
+    if errors:
+        raise CheckinError("Some answers need another look.", errors)
+    result = score(CHECKIN, cleaned)  # type: ignore[arg-type]
+    if result.composite is None:  # cannot happen after validation; refuse rather than guess
+        raise CheckinError("Please answer the first three questions.")
+
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(
+                session=session,
+                episode_id=session.episode_id,
+                client=client,
+                bond=cleaned["bond"],
+                tasks=cleaned["tasks"],
+                goals=cleaned["goals"],
+                tension=cleaned["tension"],
+                talked=cleaned.get("talked"),
+                resolved=cleaned.get("resolved"),
+                followup_resolved=cleaned.get("followup_resolved"),
+                comment=str(cleaned.get("comment") or ""),
+                alliance=result.composite,
+                submitted_at=now,
+                form_token=token,
+            )
+            alerts = signals_on_checkin(checkin=checkin, now=now)
+    except IntegrityError:
+        # A concurrent submission won the race: report what is stored, lose nothing.
+        existing = CheckIn.objects.filter(form_token=token).first()
+        if existing is not None:
+            return CheckinResult(checkin=existing, created=False)
+        raise CheckinError(
+            "You've already answered the check-in for this session. Thank you — "
+            "your answers are saved."
+        ) from None
+    return CheckinResult(checkin=checkin, created=True, alerts=alerts)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from alliance import access
+from alliance.checkins.selectors import client_home
+from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
+from alliance.core.checkin import CHECKIN, WHO_READS
+from alliance.people.models import Role, Session
+
+
+@require_GET
+@access.role_required(Role.CLIENT)
+def client_home_view(request: HttpRequest) -> HttpResponse:
+    context = client_home(request.user, now=timezone.now())  # type: ignore[arg-type]
+    return render(request, "checkins/client_home.html", context)
+
+
+def _questions(session: Session, values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
+    context = checkin_context(session)
+    questions = []
+    for item in CHECKIN.items:
+        show_if = item.show_if or {}
+        if show_if.get("context") and not context.get(str(show_if["context"])):
+            continue  # never shown, never required
+        questions.append(
+            {
+                "item": item,
+                "value": "" if values.get(item.key) is None else str(values.get(item.key)),
+                "error": errors.get(item.key, ""),
+                # Follow-up questions about tension are revealed by a small script when it runs,
+                # and always shown (and optional) without it.
+                "depends_on": show_if.get("item", ""),
+            }
+        )
+    return questions
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLIENT)
+def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_checkin(request.user, session_id)  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    message = ""
+    form_token = request.POST.get("form_token") or str(uuid.uuid4())
+    if request.method == "POST":
+        values = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "form_token"}}
+        try:
+            checkin_submit(
+                session=session,
+                client=request.user,  # type: ignore[arg-type]
+                answers=values,
+                form_token=form_token,
+            )
+        except CheckinError as error:
+            message, errors = error.message, error.errors
+        else:
+            return redirect("checkin_thanks", session_id=session.id)
+    elif hasattr(session, "checkin"):
+        return redirect("checkin_thanks", session_id=session.id)
+    elif not session.checkin_is_open():
+        message = (
+            "This check-in is closed now. Check-ins stay open for a few days after each "
+            "session. If something is on your mind, you can bring it to your next session."
+        )
+    status = 400 if request.method == "POST" and message else 200
+    return render(
+        request,
+        "checkins/checkin_form.html",
+        {
+            "session": session,
+            "questions": _questions(session, values, errors),
+            "message": message,
+            "closed": request.method == "GET" and bool(message),
+            "form_token": form_token,
+            "who_reads": WHO_READS,
+            "therapist": session.episode.therapist,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@access.role_required(Role.CLIENT)
+def checkin_thanks_view(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_checkin(request.user, session_id)  # type: ignore[arg-type]
+    checkin = getattr(session, "checkin", None)
+    if checkin is None:
+        return redirect("checkin", session_id=session.id)
+    return render(
+        request,
+        "checkins/checkin_thanks.html",
+        {"session": session, "checkin": checkin, "therapist": session.episode.therapist},
+    )

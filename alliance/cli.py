@@ -1,0 +1,152 @@
+"""The `alliance` console command.
+
+    alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
+    alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+    alliance recompute-signals [--clinic NAME]
+    alliance <any Django management command>   (migrate, check --deploy, shell, ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./alliance-data"
+DEMO_PASSWORD_DEFAULT = "alliance-demo-2026"
+
+
+def _set_data_dir(path: str) -> Path:
+    data_dir = Path(path).expanduser().resolve()
+    os.environ["ALLIANCE_DATA_DIR"] = str(data_dir)
+    return data_dir
+
+
+def _pop_data_dir(argv: list[str]) -> list[str]:
+    """Take --data-dir out of the arguments (it must be known before Django starts)."""
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--data-dir":
+            try:
+                _set_data_dir(next(args))
+            except StopIteration:
+                sys.exit("alliance: --data-dir needs a folder")
+        elif arg.startswith("--data-dir="):
+            _set_data_dir(arg.split("=", 1)[1])
+        else:
+            rest.append(arg)
+    if "ALLIANCE_DATA_DIR" not in os.environ:
+        _set_data_dir(DEFAULT_DATA_DIR)
+    return rest
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    import django
+
+    django.setup()
+
+
+def _demo(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="alliance demo", description="Run the demo clinic.")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--reset", action="store_true", help="delete the demo data and start over")
+    parser.add_argument("--no-serve", action="store_true", help="prepare the data, don't serve")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+
+    data_dir = Path(os.environ["ALLIANCE_DATA_DIR"])
+    if args.reset and data_dir.exists():
+        for name in ("alliance.sqlite3", "alliance.sqlite3-wal", "alliance.sqlite3-shm"):
+            (data_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(data_dir / "static", ignore_errors=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if "DATABASE_URL" in os.environ:
+        print("alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder.")
+        del os.environ["DATABASE_URL"]
+    # The demo listens on loopback over plain HTTP, so cookies cannot be Secure-only.
+    os.environ.setdefault("ALLIANCE_SECURE_COOKIES", "false")
+    key_file = data_dir / "demo-secret-key"
+    if "ALLIANCE_SECRET_KEY" not in os.environ:
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        os.environ["ALLIANCE_SECRET_KEY"] = key_file.read_text().strip()
+    _django_setup()
+
+    from django.core.management import call_command
+
+    from alliance.demo import DEMO_LOGINS, demo_exists, seed_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    password = os.environ.get("ALLIANCE_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
+    if demo_exists():
+        print(f"Using the existing demo data in {data_dir} (use --reset to start over).")
+    else:
+        print(f"Creating the demo clinic in {data_dir} ...")
+        report = seed_demo(seed=args.seed, password=password)
+        print(report)
+    url = f"http://127.0.0.1:{args.port}/"
+    print()
+    print("Demo logins (password: " + (
+        "the value of ALLIANCE_DEMO_PASSWORD" if os.environ.get("ALLIANCE_DEMO_PASSWORD")
+        else DEMO_PASSWORD_DEFAULT) + "):")
+    for email, role in DEMO_LOGINS:
+        print(f"  {email:<28} {role}")
+    if args.no_serve:
+        return 0
+    print(f"\nAlliance demo running at {url}  (Ctrl+C to stop)")
+    return _serve_wsgi("127.0.0.1", args.port, threads=4)
+
+
+def _serve_wsgi(host: str, port: int, *, threads: int) -> int:
+    from waitress import serve
+
+    from alliance.wsgi import application
+
+    serve(application, host=host, port=port, threads=threads, ident="alliance")
+    return 0
+
+
+def _serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="alliance serve", description="Serve Alliance with the waitress WSGI server."
+    )
+    parser.add_argument("--host", default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ALLIANCE_PORT", "8000")))
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    args = parser.parse_args(argv)
+    Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    _django_setup()
+    if args.migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=1)
+    print(f"Alliance serving on http://{args.host}:{args.port}/")
+    return _serve_wsgi(args.host, args.port, threads=args.threads)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = _pop_data_dir(list(sys.argv[1:] if argv is None else argv))
+    command = argv[0] if argv else "help"
+    if command == "demo":
+        return _demo(argv[1:])
+    if command == "serve":
+        return _serve(argv[1:])
+    if command in {"help", "-h", "--help"} and len(argv) <= 1:
+        print(__doc__)
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["alliance", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

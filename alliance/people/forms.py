@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from alliance.people.models import Role, SessionStatus
+
+COMMON_ZONES = [
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Edmonton",
+    "America/Winnipeg",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Paris",
+    "UTC",
+]
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        "invalid_login": "That email and password don't match an account. Please try again.",
+        "inactive": "This account is no longer active. Please contact your clinic.",
+    }
+
+
+class ClientAddForm(forms.Form):
+    full_name = forms.CharField(label="Client's name", max_length=200)
+    email = forms.EmailField(label="Client's email", max_length=254)
+    timezone = forms.ChoiceField(
+        label="Client's time zone", choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
+    )
+
+
+class StaffAddForm(forms.Form):
+    full_name = forms.CharField(label="Name", max_length=200)
+    email = forms.EmailField(label="Email", max_length=254)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[(Role.THERAPIST, "Therapist"), (Role.CLINIC_ADMIN, "Clinic admin")],
+    )
+
+
+class SessionScheduleForm(forms.Form):
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def scheduled_at(self, zone: str) -> datetime:
+        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        return local.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+class SessionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=SessionStatus.choices)
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters. A short sentence you'll remember works well.",
+    )
+    password2 = forms.CharField(
+        label="Type it again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords are different. Please type them again.")
+        return data

@@ -1,0 +1,248 @@
+"""People, clinics, care episodes and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import localdate, now as tz_now
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (for example America/Toronto).")
+
+
+class Clinic(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(
+        max_length=64, default="America/Toronto", validators=[validate_timezone]
+    )
+    checkin_window_hours = models.PositiveIntegerField(
+        default=settings.ALLIANCE_DEFAULT_CHECKIN_HOURS,
+        help_text="How long a session's check-in stays open after the session is marked attended.",
+    )
+    signal_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Overrides of the rupture-signal thresholds (see docs/signals.md).",
+    )
+    created_at = models.DateTimeField(default=tz_now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(checkin_window_hours__gte=1) & Q(checkin_window_hours__lte=24 * 14),
+                name="clinic_checkin_window_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", "Client"
+    THERAPIST = "therapist", "Therapist"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str, password: str | None = None, **fields: Any
+    ) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("role", Role.CLINIC_ADMIN)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    """Anyone who logs in. Login is by email; the role decides what they may see."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="people")
+    timezone = models.CharField(
+        max_length=64, default="America/Toronto", validators=[validate_timezone]
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=tz_now)
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [models.Index(fields=["clinic", "role"])]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == Role.CLINIC_ADMIN
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else ""
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class EpisodeStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class CareEpisode(models.Model):
+    """A course of therapy: one client, one primary therapist."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="episodes")
+    client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="episodes_as_client")
+    therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="episodes_as_therapist"
+    )
+    status = models.CharField(
+        max_length=10, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
+    )
+    started_on = models.DateField(default=localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(status="active"),
+                name="one_active_episode_per_client",
+            ),
+            models.CheckConstraint(
+                condition=~Q(client=models.F("therapist")), name="episode_client_is_not_therapist"
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} with {self.therapist}"
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    ATTENDED = "attended", "Attended"
+    MISSED = "missed", "Missed"
+    CANCELLED_CLIENT = "cancelled_client", "Cancelled by client"
+    CANCELLED_THERAPIST = "cancelled_therapist", "Cancelled by therapist"
+
+
+class Session(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    episode = models.ForeignKey(CareEpisode, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveIntegerField()
+    scheduled_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    checkin_opens_at = models.DateTimeField(null=True, blank=True)
+    checkin_closes_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["episode", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "number"], name="session_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
+            models.CheckConstraint(
+                condition=Q(checkin_opens_at__isnull=True)
+                | Q(checkin_closes_at__gt=models.F("checkin_opens_at")),
+                name="session_checkin_window_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["episode", "status", "checkin_closes_at"])]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} ({self.get_status_display()})"
+
+    def checkin_is_open(self, now: datetime | None = None) -> bool:
+        now = now or tz_now()
+        return (
+            self.status == SessionStatus.ATTENDED
+            and self.checkin_opens_at is not None
+            and self.checkin_closes_at is not None
+            and self.checkin_opens_at <= now < self.checkin_closes_at
+        )
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invite(models.Model):
+    """A single-use link through which a new person sets their password."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invites")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="invites_sent", null=True
+    )
+    created_at = models.DateTimeField(default=tz_now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return _hash_token(token)
+
+    @staticmethod
+    def default_expiry(now: datetime) -> datetime:
+        return now + timedelta(days=settings.ALLIANCE_INVITE_DAYS)
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        now = now or tz_now()
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at

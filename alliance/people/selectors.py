@@ -1,0 +1,161 @@
+"""Reads for the therapist's pages, built to a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    FloatField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from alliance.access import episodes_for
+from alliance.checkins.models import CheckIn
+from alliance.people.models import CareEpisode, EpisodeStatus, Session, SessionStatus, User
+from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertState
+
+OVERDUE_LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    episode: CareEpisode
+    max_severity: int
+    open_alerts: int
+    unacknowledged: int
+    oldest_alert_at: datetime | None
+    awaiting_checkins: int
+    missed_checkins: int
+    last_alliance: float | None
+    next_session_at: datetime | None
+    reasons: list[str]
+
+    @property
+    def attention(self) -> str:
+        if self.max_severity >= 3:
+            return "high"
+        if self.max_severity == 2:
+            return "medium"
+        if self.max_severity == 1 or self.missed_checkins:
+            return "low"
+        return "none"
+
+
+def _age(now: datetime, then: datetime) -> str:
+    days = (now - then).days
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = int((now - then).total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "under an hour"
+
+
+def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
+    """The therapist's active clients, who needs attention first, each saying why.
+
+    Order: highest open-alert severity, then the oldest open alert, then check-ins that closed
+    unanswered in the last 30 days, then name. One query whatever the caseload size.
+    """
+    active_alerts = Alert.objects.filter(episode=OuterRef("pk"), state__in=ACTIVE_STATES)
+    alert_stats = active_alerts.values("episode").annotate(
+        max_sev=Max("severity"),
+        n=Count("id"),
+        unack=Count("id", filter=Q(state=AlertState.OPEN)),
+        oldest=Min("created_at"),
+    )
+    attended = Session.objects.filter(episode=OuterRef("pk"), status=SessionStatus.ATTENDED)
+    no_checkin = ~Exists(CheckIn.objects.filter(session=OuterRef("pk")))
+    awaiting = (
+        attended.filter(no_checkin, checkin_opens_at__lte=now, checkin_closes_at__gt=now)
+        .values("episode")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    missed = (
+        attended.filter(
+            no_checkin, checkin_closes_at__lte=now, checkin_closes_at__gt=now - OVERDUE_LOOKBACK
+        )
+        .values("episode")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    last_alliance = (
+        CheckIn.objects.filter(episode=OuterRef("pk")).order_by("-session__number").values("alliance")[:1]
+    )
+    next_session = (
+        Session.objects.filter(
+            episode=OuterRef("pk"), status=SessionStatus.SCHEDULED, scheduled_at__gte=now
+        )
+        .order_by("scheduled_at")
+        .values("scheduled_at")[:1]
+    )
+    zero = Value(0, output_field=IntegerField())
+    episodes = (
+        episodes_for(therapist)
+        .filter(status=EpisodeStatus.ACTIVE)
+        .select_related("client")
+        .annotate(
+            max_sev=Coalesce(Subquery(alert_stats.values("max_sev")[:1]), zero),
+            n_alerts=Coalesce(Subquery(alert_stats.values("n")[:1]), zero),
+            n_unack=Coalesce(Subquery(alert_stats.values("unack")[:1]), zero),
+            oldest_alert=Subquery(
+                alert_stats.values("oldest")[:1], output_field=DateTimeField()
+            ),
+            n_awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), zero),
+            n_missed=Coalesce(Subquery(missed, output_field=IntegerField()), zero),
+            last_alliance=Subquery(last_alliance, output_field=FloatField()),
+            next_session=Subquery(next_session, output_field=DateTimeField()),
+        )
+    )
+    rows = []
+    for e in episodes:
+        reasons: list[str] = []
+        if e.n_alerts:
+            label = {3: "high", 2: "medium", 1: "low"}[e.max_sev]
+            reasons.append(
+                f"{e.n_alerts} open alert{'s' if e.n_alerts != 1 else ''} "
+                f"(highest: {label}, oldest {_age(now, e.oldest_alert)} old)"
+            )
+            if e.n_unack:
+                reasons.append(f"{e.n_unack} not yet acknowledged")
+        if e.n_missed:
+            reasons.append(
+                f"{e.n_missed} check-in{'s' if e.n_missed != 1 else ''} closed unanswered "
+                "in the last 30 days"
+            )
+        if e.n_awaiting:
+            reasons.append(f"{e.n_awaiting} check-in{'s' if e.n_awaiting != 1 else ''} open")
+        rows.append(
+            CaseloadRow(
+                episode=e,
+                max_severity=e.max_sev,
+                open_alerts=e.n_alerts,
+                unacknowledged=e.n_unack,
+                oldest_alert_at=e.oldest_alert,
+                awaiting_checkins=e.n_awaiting,
+                missed_checkins=e.n_missed,
+                last_alliance=e.last_alliance,
+                next_session_at=e.next_session,
+                reasons=reasons or ["Nothing needs attention"],
+            )
+        )
+    far_future = now + timedelta(days=36500)
+    rows.sort(
+        key=lambda r: (
+            -r.max_severity,
+            r.oldest_alert_at or far_future,
+            -r.missed_checkins,
+            r.episode.client.full_name.lower(),
+        )
+    )
+    return rows

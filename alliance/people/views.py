@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliance import access
+from alliance.checkins.selectors import client_timeline
+from alliance.people import services
+from alliance.people.forms import (
+    ClientAddForm,
+    SessionScheduleForm,
+    SessionStatusForm,
+    SetPasswordForm,
+    StaffAddForm,
+)
+from alliance.people.models import Role
+from alliance.people.selectors import caseload
+
+
+def _invite_url(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("invite_accept", args=[token]))
+
+
+@require_GET
+@access.role_required(Role.THERAPIST)
+def caseload_view(request: HttpRequest) -> HttpResponse:
+    rows = caseload(request.user, now=timezone.now())  # type: ignore[arg-type]
+    return render(request, "people/caseload.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.THERAPIST)
+def client_add_view(request: HttpRequest) -> HttpResponse:
+    form = ClientAddForm(request.POST or None, initial={"timezone": request.user.clinic.timezone})  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.client_add(
+                therapist=request.user,  # type: ignore[arg-type]
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                timezone_name=form.cleaned_data["timezone"],
+            )
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(
+                request,
+                "people/invite_created.html",
+                {"person": added.user, "invite_url": _invite_url(request, added.invite_token),
+                 "episode": added.episode},
+            )
+    return render(request, "people/client_add.html", {"form": form})
+
+
+@require_GET
+@access.role_required(Role.THERAPIST)
+def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
+    episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
+    context = client_timeline(episode, now=timezone.now())
+    context["schedule_form"] = SessionScheduleForm()
+    return render(request, "people/client_detail.html", context)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def session_schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
+    episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
+    form = SessionScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please give the session's date and time.")
+    else:
+        session = services.session_schedule(
+            episode=episode,
+            scheduled_at=form.scheduled_at(request.user.timezone),  # type: ignore[union-attr]
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, f"Session {session.number} scheduled.")
+    return redirect("client_detail", client_id=episode.client_id)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def session_status_view(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_therapist(request.user, session_id)  # type: ignore[arg-type]
+    form = SessionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose what happened in this session.")
+    else:
+        try:
+            session = services.session_set_status(
+                session=session, status=form.cleaned_data["status"], actor=request.user  # type: ignore[arg-type]
+            )
+        except services.PeopleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"Session {session.number} marked {session.get_status_display().lower()}."
+            )
+    return redirect("client_detail", client_id=session.episode.client_id)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
+def invite_resend_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access.get_client_for_invite(request.user, person_id)  # type: ignore[arg-type]
+    if person.has_usable_password():
+        messages.info(request, f"{person} has already set a password.")
+        return redirect("home")
+    token = services.invite_create(user=person, created_by=request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "people/invite_created.html",
+        {"person": person, "invite_url": _invite_url(request, token), "resent": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invite = services.invite_lookup(token=token)
+    except services.InviteError as error:
+        return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invite_accept(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("password1", message)
+        except services.InviteError as error:
+            return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.first_name}. Your password is set.")
+            return redirect("home")
+    return render(request, "people/invite_accept.html", {"form": form, "person": invite.user})
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLINIC_ADMIN)
+def clinic_people_view(request: HttpRequest) -> HttpResponse:
+    form = StaffAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.therapist_add(
+                admin=request.user,  # type: ignore[arg-type]
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(
+                request,
+                "people/invite_created.html",
+                {"person": added.user, "invite_url": _invite_url(request, added.invite_token)},
+            )
+    people = (
+        access.people_for(request.user)  # type: ignore[arg-type]
+        .prefetch_related("invites")
+        .order_by("role", "full_name")
+    )
+    return render(request, "people/clinic_people.html", {"people": people, "form": form})

@@ -1,0 +1,148 @@
+"""Alerts raised by rupture signals, and the repair work recorded against them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from alliance.checkins.models import CheckIn
+from alliance.core import taxonomy
+from alliance.people.models import CareEpisode, Session, User
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    REPAIR_RECORDED = "repair_recorded", "Repair recorded"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED)
+
+
+class Severity(models.IntegerChoices):
+    # Same numbers as alliance.core.signals.Severity.
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+
+
+class ClientFollowup(models.TextChoices):
+    NOT_YET = "not_yet", "Client says not resolved yet"
+    PARTLY = "partly", "Client says partly resolved"
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED_IN_SESSION = "resolved_in_session", "Resolved in session, client confirmed in person"
+    NOT_A_RUPTURE = "not_a_rupture", "On review, not a rupture"
+    EPISODE_ENDED = "episode_ended", "Care episode ended"
+    OTHER = "other", "Other (see note)"
+
+
+class Alert(models.Model):
+    """One alert per care episode and session, holding every signal that fired there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    episode = models.ForeignKey(CareEpisode, on_delete=models.PROTECT, related_name="alerts")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="alerts")
+    checkin = models.ForeignKey(
+        CheckIn, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    state = models.CharField(max_length=20, choices=AlertState.choices, default=AlertState.OPEN)
+    client_reported = models.BooleanField(default=False)
+    signals = models.JSONField(default=list, help_text="The signals behind this alert.")
+    summary = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    repair_recorded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_checkin = models.ForeignKey(
+        CheckIn, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
+    close_note = models.TextField(blank=True)
+    client_followup = models.CharField(max_length=10, choices=ClientFollowup.choices, blank=True)
+    client_followup_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "session"], name="one_alert_per_session"),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=3), name="alert_severity_1_3"
+            ),
+        ]
+        indexes = [models.Index(fields=["episode", "state"])]
+
+    def __str__(self) -> str:
+        return f"Alert ({self.get_state_display()}) for {self.session}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def kinds(self) -> list[str]:
+        return [signal["kind"] for signal in self.signals]
+
+
+class AlertEvent(models.Model):
+    """An append-only trail of what happened to an alert, who did it and when."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", "Opened"
+        SIGNAL_ADDED = "signal_added", "Another signal added"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        REPAIR_RECORDED = "repair_recorded", "Repair recorded"
+        REPAIR_AMENDED = "repair_amended", "Repair record amended"
+        CLIENT_NOT_YET = "client_not_yet", "Client's next check-in: not resolved yet"
+        CLIENT_PARTLY = "client_partly", "Client's next check-in: partly resolved"
+        RESOLVED = "resolved", "Resolved by the client's check-in"
+        CLOSED = "closed", "Closed by therapist"
+
+    id = models.BigAutoField(primary_key=True)
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class RepairRecord(models.Model):
+    """The therapist's record of the rupture and the repair work.
+
+    Amend-only: a correction adds a new record; the newest is current, the rest are history.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="repairs")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    rupture_type = models.CharField(max_length=20, choices=taxonomy.RUPTURE_TYPES)
+    markers = models.JSONField(default=list, blank=True)
+    strategies = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    next_session_plan = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def marker_labels(self) -> list[str]:
+        return taxonomy.labels(list(self.markers), taxonomy.MARKERS)
+
+    def strategy_labels(self) -> list[str]:
+        return taxonomy.labels(list(self.strategies), taxonomy.RESOLUTION_STRATEGIES)

@@ -1,0 +1,410 @@
+"""Rupture signals become alerts; the therapist's repair work moves them along.
+
+State machine (every transition checks the current state and records who and when):
+
+    open ──acknowledge──▶ acknowledged ──record repair──▶ repair recorded
+      │                        │                               │
+      └──────── client's next check-in says "resolved" ────────┴──▶ resolved
+      └──────── therapist closes with a reason (any active state) ──▶ closed
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from alliance.checkins.models import CheckIn
+from alliance.core import taxonomy
+from alliance.core.signals import (
+    CheckinPoint,
+    Signal,
+    SignalKind,
+    SignalSettings,
+    detect,
+    detect_for_latest,
+)
+from alliance.people.models import CareEpisode, Clinic, Role, User
+from alliance.ruptures.models import (
+    ACTIVE_STATES,
+    Alert,
+    AlertEvent,
+    AlertState,
+    CloseReason,
+    RepairRecord,
+)
+
+
+class AlertError(Exception):
+    """A transition that is not allowed from the alert's current state, or bad input."""
+
+
+def settings_for(clinic: Clinic) -> SignalSettings:
+    return SignalSettings.from_mapping(clinic.signal_settings or {})
+
+
+def _signal_json(signal: Signal) -> dict[str, Any]:
+    return {
+        "kind": str(signal.kind),
+        "severity": int(signal.severity),
+        "summary": signal.summary,
+        "detail": dict(signal.detail),
+    }
+
+
+def episode_points(episode_id: object) -> list[CheckinPoint]:
+    rows = (
+        CheckIn.objects.filter(episode_id=episode_id)
+        .order_by("session__number")
+        .values_list("session_id", "session__number", "alliance", "tension", "resolved", "talked")
+    )
+    return [
+        CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
+        for sid, n, a, t, r, tk in rows
+    ]
+
+
+def _summary(signals: Sequence[dict[str, Any]]) -> str:
+    return " ".join(s["summary"] for s in sorted(signals, key=lambda s: -s["severity"]))
+
+
+def _merge(alert: Alert, new: Iterable[Signal]) -> bool:
+    known = set(alert.kinds)
+    added = [_signal_json(s) for s in new if str(s.kind) not in known]
+    if not added:
+        return False
+    alert.signals = [*alert.signals, *added]
+    alert.severity = max(s["severity"] for s in alert.signals)
+    alert.client_reported = alert.client_reported or any(
+        s["kind"] == SignalKind.CLIENT_REPORTED for s in added
+    )
+    alert.summary = _summary(alert.signals)
+    return True
+
+
+def alerts_upsert(
+    *, episode: CareEpisode, signals: Sequence[Signal], now: datetime
+) -> list[Alert]:
+    """Open an alert per session with signals, or add new kinds to the one already there.
+
+    Never two alerts for the same episode and session (a database constraint too). A resolved
+    or closed alert is not reopened by a recomputation that finds the same signals again.
+    """
+    by_session: dict[Any, list[Signal]] = defaultdict(list)
+    for signal in signals:
+        by_session[signal.key].append(signal)
+    if not by_session:
+        return []
+    existing = {
+        a.session_id: a
+        for a in Alert.objects.filter(episode=episode, session_id__in=list(by_session))
+    }
+    checkin_ids = dict(
+        CheckIn.objects.filter(session_id__in=list(by_session)).values_list("session_id", "id")
+    )
+    touched: list[Alert] = []
+    for session_id, found in by_session.items():
+        alert = existing.get(session_id)
+        if alert is None:
+            alert = Alert(
+                episode=episode,
+                session_id=session_id,
+                checkin_id=checkin_ids.get(session_id),
+                signals=[],
+                severity=1,
+                created_at=now,
+            )
+            _merge(alert, found)
+            alert.save()
+            touched.append(alert)
+        elif _merge(alert, found):
+            alert.save(update_fields=["signals", "severity", "client_reported", "summary"])
+            AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.SIGNAL_ADDED, at=now)
+            touched.append(alert)
+    return touched
+
+
+def signals_on_checkin(*, checkin: CheckIn, now: datetime | None = None) -> list[Alert]:
+    """Run after every new check-in: new signals become alerts, the follow-up closes loops."""
+    now = now or timezone.now()
+    episode = checkin.episode
+    points = episode_points(episode.id)
+    found = detect_for_latest(points, settings_for(episode.clinic))
+    alerts = alerts_upsert(episode=episode, signals=found, now=now)
+    _apply_followup(checkin=checkin, raised_now=bool(found), now=now)
+    return alerts
+
+
+def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> None:
+    earlier = list(
+        Alert.objects.select_for_update()
+        .filter(
+            episode_id=checkin.episode_id,
+            state__in=ACTIVE_STATES,
+            session__number__lt=checkin.session.number,
+        )
+        .order_by("session__number")
+    )
+    for alert in earlier:
+        if alert.client_reported:
+            if checkin.followup_resolved is None:
+                continue
+            if checkin.followup_resolved == 2:
+                alert_resolve_by_client(alert=alert, checkin=checkin, now=now)
+            else:
+                alert.client_followup = "not_yet" if checkin.followup_resolved == 0 else "partly"
+                alert.client_followup_at = now
+                alert.save(update_fields=["client_followup", "client_followup_at"])
+                AlertEvent.objects.create(
+                    alert=alert,
+                    action=(
+                        AlertEvent.Action.CLIENT_NOT_YET
+                        if checkin.followup_resolved == 0
+                        else AlertEvent.Action.CLIENT_PARTLY
+                    ),
+                    at=now,
+                )
+        elif (
+            alert.state == AlertState.REPAIR_RECORDED
+            and checkin.tension == 0
+            and not raised_now
+        ):
+            # A score-based signal has no question of its own to follow up: once the repair is
+            # recorded, a next check-in with no tension and no new signal closes the loop.
+            alert_resolve_by_client(alert=alert, checkin=checkin, now=now)
+
+
+def _require_therapist(alert: Alert, actor: User) -> None:
+    if actor.role != Role.THERAPIST or alert.episode.therapist_id != actor.id:
+        raise AlertError("Only the client's therapist can work on this alert.")
+
+
+def _lock(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().select_related("episode").get(pk=alert.pk)
+
+
+def alert_acknowledge(*, alert: Alert, actor: User, now: datetime | None = None) -> Alert:
+    now = now or timezone.now()
+    with transaction.atomic():
+        alert = _lock(alert)
+        _require_therapist(alert, actor)
+        if alert.state != AlertState.OPEN:
+            raise AlertError(
+                f"This alert is already {alert.get_state_display().lower()}; "
+                "it can only be acknowledged while open."
+            )
+        alert.state = AlertState.ACKNOWLEDGED
+        alert.acknowledged_at = now
+        alert.acknowledged_by = actor
+        alert.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
+        AlertEvent.objects.create(
+            alert=alert, action=AlertEvent.Action.ACKNOWLEDGED, actor=actor, at=now
+        )
+        if alert.checkin_id:
+            CheckIn.objects.filter(id=alert.checkin_id, therapist_read_at__isnull=True).update(
+                therapist_read_at=now
+            )
+    return alert
+
+
+@dataclass(frozen=True)
+class RepairInput:
+    rupture_type: str
+    markers: list[str]
+    strategies: list[str]
+    notes: str
+    next_session_plan: str
+
+
+def alert_record_repair(
+    *, alert: Alert, actor: User, repair: RepairInput, now: datetime | None = None
+) -> RepairRecord:
+    """Record (or amend) the repair work. Allowed once the alert is acknowledged."""
+    now = now or timezone.now()
+    if repair.rupture_type not in dict(taxonomy.RUPTURE_TYPES):
+        raise AlertError("Please choose the kind of rupture (or 'unclear').")
+    try:
+        taxonomy.labels(repair.markers, taxonomy.MARKERS)
+        taxonomy.labels(repair.strategies, taxonomy.RESOLUTION_STRATEGIES)
+    except ValueError as error:
+        raise AlertError(f"Unknown marker or strategy: {error}.") from None
+    if not repair.strategies and not repair.notes.strip():
+        raise AlertError("Please tick at least one repair strategy or describe the repair work.")
+    with transaction.atomic():
+        alert = _lock(alert)
+        _require_therapist(alert, actor)
+        if alert.state not in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED):
+            raise AlertError(
+                "Acknowledge the alert first."
+                if alert.state == AlertState.OPEN
+                else f"This alert is {alert.get_state_display().lower()}; it can't be changed."
+            )
+        amending = alert.state == AlertState.REPAIR_RECORDED
+        record = RepairRecord.objects.create(
+            alert=alert,
+            recorded_by=actor,
+            recorded_at=now,
+            rupture_type=repair.rupture_type,
+            markers=list(repair.markers),
+            strategies=list(repair.strategies),
+            notes=repair.notes.strip(),
+            next_session_plan=repair.next_session_plan.strip(),
+        )
+        if not amending:
+            alert.state = AlertState.REPAIR_RECORDED
+            alert.repair_recorded_at = now
+            alert.save(update_fields=["state", "repair_recorded_at"])
+        AlertEvent.objects.create(
+            alert=alert,
+            action=(
+                AlertEvent.Action.REPAIR_AMENDED if amending else AlertEvent.Action.REPAIR_RECORDED
+            ),
+            actor=actor,
+            at=now,
+        )
+    return record
+
+
+def alert_resolve_by_client(*, alert: Alert, checkin: CheckIn, now: datetime) -> Alert:
+    if alert.state not in ACTIVE_STATES:
+        raise AlertError("Only an active alert can be resolved.")
+    alert.state = AlertState.RESOLVED
+    alert.resolved_at = now
+    alert.resolved_by_checkin = checkin
+    alert.client_followup = ""
+    alert.save(update_fields=["state", "resolved_at", "resolved_by_checkin", "client_followup"])
+    AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.RESOLVED, at=now)
+    return alert
+
+
+def alert_close(
+    *, alert: Alert, actor: User, reason: str, note: str = "", now: datetime | None = None
+) -> Alert:
+    now = now or timezone.now()
+    if reason not in CloseReason.values:
+        raise AlertError("Please choose why you are closing this alert.")
+    if reason == CloseReason.OTHER and not note.strip():
+        raise AlertError("Please add a short note saying why you are closing this alert.")
+    with transaction.atomic():
+        alert = _lock(alert)
+        _require_therapist(alert, actor)
+        if alert.state not in ACTIVE_STATES:
+            raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
+        alert.state = AlertState.CLOSED
+        alert.closed_at = now
+        alert.closed_by = actor
+        alert.close_reason = reason
+        alert.close_note = note.strip()
+        alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason", "close_note"])
+        AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now)
+    return alert
+
+
+@dataclass(frozen=True)
+class RecomputeReport:
+    episodes: int
+    checkins: int
+    signals: int
+    alerts_created: int
+    alerts_updated: int
+
+
+def signals_recompute(
+    *, clinic: Clinic | None = None, now: datetime | None = None, batch: int = 2000
+) -> RecomputeReport:
+    """Recompute every signal for a whole clinic (or every clinic) in one call.
+
+    Idempotent: alerts that already hold a signal are left as they are; new signals open
+    alerts or join the session's alert. Works in batches of episodes so memory stays flat.
+    """
+    now = now or timezone.now()
+    episodes = CareEpisode.objects.all()
+    if clinic is not None:
+        episodes = episodes.filter(clinic=clinic)
+    clinic_settings: dict[Any, SignalSettings] = {}
+    episode_rows = list(episodes.order_by("id").values_list("id", "clinic_id"))
+    for c in Clinic.objects.filter(id__in={cid for _, cid in episode_rows}):
+        clinic_settings[c.id] = settings_for(c)
+
+    totals = {"checkins": 0, "signals": 0, "created": 0, "updated": 0}
+    for start in range(0, len(episode_rows), batch):
+        chunk = episode_rows[start : start + batch]
+        with transaction.atomic():
+            _recompute_chunk(chunk, clinic_settings, now, totals)
+    return RecomputeReport(
+        episodes=len(episode_rows),
+        checkins=totals["checkins"],
+        signals=totals["signals"],
+        alerts_created=totals["created"],
+        alerts_updated=totals["updated"],
+    )
+
+
+def _recompute_chunk(
+    chunk: list[tuple[Any, Any]],
+    clinic_settings: dict[Any, SignalSettings],
+    now: datetime,
+    totals: dict[str, int],
+) -> None:
+    ids = [eid for eid, _ in chunk]
+    series: dict[Any, list[CheckinPoint]] = defaultdict(list)
+    checkin_of: dict[Any, Any] = {}
+    rows = (
+        CheckIn.objects.filter(episode_id__in=ids)
+        .order_by("episode_id", "session__number")
+        .values_list(
+            "episode_id", "session_id", "session__number", "alliance", "tension", "resolved",
+            "talked", "id",
+        )
+        .iterator(chunk_size=20000)
+    )
+    for eid, sid, n, a, t, r, tk, cid in rows:
+        series[eid].append(CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk))
+        checkin_of[sid] = cid
+        totals["checkins"] += 1
+
+    existing: dict[tuple[Any, Any], Alert] = {
+        (a.episode_id, a.session_id): a for a in Alert.objects.filter(episode_id__in=ids)
+    }
+    to_create: list[Alert] = []
+    to_update: list[Alert] = []
+    events: list[AlertEvent] = []
+    for eid, clinic_id in chunk:
+        points = series.get(eid)
+        if not points:
+            continue
+        found = detect(points, clinic_settings[clinic_id])
+        totals["signals"] += len(found)
+        grouped: dict[Any, list[Signal]] = defaultdict(list)
+        for signal in found:
+            grouped[signal.key].append(signal)
+        for sid, signals in grouped.items():
+            alert = existing.get((eid, sid))
+            if alert is None:
+                alert = Alert(
+                    episode_id=eid,
+                    session_id=sid,
+                    checkin_id=checkin_of.get(sid),
+                    signals=[],
+                    severity=1,
+                    created_at=now,
+                )
+                _merge(alert, signals)
+                to_create.append(alert)
+            elif _merge(alert, signals):
+                to_update.append(alert)
+                events.append(
+                    AlertEvent(alert=alert, action=AlertEvent.Action.SIGNAL_ADDED, at=now)
+                )
+    Alert.objects.bulk_create(to_create, batch_size=1000)
+    Alert.objects.bulk_update(
+        to_update, ["signals", "severity", "client_reported", "summary"], batch_size=500
+    )
+    AlertEvent.objects.bulk_create(events, batch_size=1000)
+    totals["created"] += len(to_create)
+    totals["updated"] += len(to_update)

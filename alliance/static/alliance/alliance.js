@@ -1,0 +1,32 @@
+// Small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Check-in: questions about a moment of tension are shown only once the client says there
+  // was one. Without this script they are always visible (and optional), so nothing is lost.
+  function updateDependents(form) {
+    var blocks = form.querySelectorAll("[data-depends-on]");
+    blocks.forEach(function (block) {
+      var name = block.getAttribute("data-depends-on");
+      var chosen = form.querySelector('input[name="' + name + '"]:checked');
+      var show = chosen !== null && parseInt(chosen.value, 10) >= 1;
+      block.hidden = !show;
+      if (!show) {
+        block.querySelectorAll("input").forEach(function (input) { input.checked = false; });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.checkin");
+    if (form) {
+      updateDependents(form);
+      form.addEventListener("change", function () { updateDependents(form); });
+    }
+    var summary = document.getElementById("form-message");
+    if (summary) { summary.focus(); }
+    document.querySelectorAll("input.copy").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
+    });
+  });
+})();

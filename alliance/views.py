@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from alliance import __version__
+from alliance.people.models import Role
+
+
+@require_GET
+def home_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    role = getattr(user, "role", None)
+    if role == Role.THERAPIST:
+        return redirect("caseload")
+    if role == Role.CLIENT:
+        return redirect("client_home")
+    if role == Role.CLINIC_ADMIN:
+        return redirect("clinic_people")
+    return render(request, "404.html", status=404)
+
+
+@require_GET
+def healthz_view(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # noqa: BLE001 -- any failure means "not ok"; the detail stays in the log
+        database = "unavailable"
+    ok = database == "ok"
+    return JsonResponse(
+        {"status": "ok" if ok else "degraded", "database": database,
+         "vendor": connection.vendor, "version": __version__},
+        status=200 if ok else 503,
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import sys
 from pathlib import Path
 
@@ -63,7 +62,6 @@ def _demo(argv: list[str]) -> int:
     if args.reset and data_dir.exists():
         for name in ("alliance.sqlite3", "alliance.sqlite3-wal", "alliance.sqlite3-shm"):
             (data_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(data_dir / "static", ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     if "DATABASE_URL" in os.environ:
         print("alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder.")

@@ -193,9 +193,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-# The app's own files are served straight from the package, so `alliance demo` works
-# without a collectstatic step.
+# The app's own files are served straight from the package by WhiteNoise's finders, so
+# `alliance demo` and `alliance serve` work without a collectstatic step. A clinic that runs
+# collectstatic (for a CDN-free reverse proxy, say) sets ALLIANCE_STATIC_ROOT.
+STATIC_ROOT = os.environ.get("ALLIANCE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -205,6 +206,11 @@ DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
 # Product settings (clinic-level values live on the Clinic model).
 ALLIANCE_INVITE_DAYS = 7
 ALLIANCE_DEFAULT_CHECKIN_HOURS = 72
+
+if TESTING:
+    # Hashing cost is not under test; the Argon2 choice is checked by its own test.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 LOGGING = {
     "version": 1,

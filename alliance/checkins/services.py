@@ -94,7 +94,7 @@ def checkin_submit(
     cleaned, errors = validate_answers(CHECKIN, answers, context=context)
     if errors:
         raise CheckinError("Some answers need another look.", errors)
-    result = score(CHECKIN, cleaned)  # type: ignore[arg-type]
+    result = score(CHECKIN, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
         raise CheckinError("Please answer the first three questions.")
 

@@ -12,6 +12,7 @@ from alliance import access
 from alliance.checkins.selectors import client_home
 from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
 from alliance.core.checkin import CHECKIN, WHO_READS
+from alliance.core.instruments import AnswerCondition, ContextCondition
 from alliance.people.models import Role, Session
 
 
@@ -26,8 +27,8 @@ def _questions(session: Session, values: dict[str, Any], errors: dict[str, str])
     context = checkin_context(session)
     questions = []
     for item in CHECKIN.items:
-        show_if = item.show_if or {}
-        if show_if.get("context") and not context.get(str(show_if["context"])):
+        condition = item.show_if
+        if isinstance(condition, ContextCondition) and not context.get(condition.context):
             continue  # never shown, never required
         questions.append(
             {
@@ -36,7 +37,7 @@ def _questions(session: Session, values: dict[str, Any], errors: dict[str, str])
                 "error": errors.get(item.key, ""),
                 # Follow-up questions about tension are revealed by a small script when it runs,
                 # and always shown (and optional) without it.
-                "depends_on": show_if.get("item", ""),
+                "depends_on": condition.item if isinstance(condition, AnswerCondition) else "",
             }
         )
     return questions

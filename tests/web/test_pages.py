@@ -1,0 +1,145 @@
+"""Pages render for the right person and say the right things."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.test import Client
+
+from alliance.checkins.services import checkin_submit
+from alliance.people.models import Invite
+from alliance.people.services import client_add, invite_lookup
+from alliance.ruptures.models import Alert
+from alliance.ruptures.services import alert_acknowledge
+from tests.conftest import GOOD_ANSWERS
+
+TENSION = {**GOOD_ANSWERS, "tension": "2", "talked": "1", "resolved": "2", "comment": "Felt unheard"}
+
+
+def test_healthz_reports_the_database(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+
+
+def test_pages_send_a_strict_content_security_policy(db):
+    response = Client().get("/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_home_sends_each_role_to_their_page(therapist, client_user, admin, login):
+    assert login(therapist).get("/").url == "/caseload/"
+    assert login(client_user).get("/").url == "/me/"
+    assert login(admin).get("/").url == "/clinic/people/"
+
+
+def test_login_by_email(therapist):
+    c = Client()
+    response = c.post("/login/", {"username": "teresa@example.org", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert c.get("/caseload/").status_code == 200
+
+
+def test_wrong_password_says_so_plainly(therapist):
+    response = Client().post("/login/", {"username": "teresa@example.org", "password": "nope"})
+    assert "That email and password don&#x27;t match an account" in response.content.decode()
+
+
+def test_client_home_offers_the_open_checkin(episode, client_user, attend, login):
+    session = attend(episode, 1)
+    html = login(client_user).get("/me/").content.decode()
+    assert "A one-minute check-in is waiting" in html
+    assert f'href="/checkins/{session.id}/"' in html
+
+
+def test_checkin_page_says_who_reads_the_answers(episode, client_user, attend, login):
+    session = attend(episode, 1)
+    html = login(client_user).get(f"/checkins/{session.id}/").content.decode()
+    assert "Only your therapist reads your answers" in html
+    assert 'name="form_token"' in html
+    assert 'name="followup_resolved"' not in html  # no earlier rupture to follow up
+
+
+def test_checkin_post_saves_and_thanks(episode, client_user, attend, login):
+    session = attend(episode, 1)
+    c = login(client_user)
+    response = c.post(
+        f"/checkins/{session.id}/", {**GOOD_ANSWERS, "form_token": str(uuid.uuid4())}
+    )
+    assert response.status_code == 302
+    assert response.url == f"/checkins/{session.id}/thanks/"
+    assert "Thank you" in c.get(response.url).content.decode()
+
+
+def test_client_sees_read_receipt_never_notes(episode, therapist, client_user, attend, login):
+    session = attend(episode, 1)
+    checkin_submit(session=session, client=client_user, answers=TENSION, form_token=uuid.uuid4())
+    alert_acknowledge(alert=Alert.objects.get(), actor=therapist)
+    c = login(client_user)
+    assert "Your therapist has read this" in c.get("/me/").content.decode()
+    thanks = c.get(f"/checkins/{session.id}/thanks/").content.decode()
+    assert "Your therapist has read this" in thanks
+    assert "acknowledged" not in thanks.lower()
+
+
+def test_client_page_has_chart_with_text_alternative(episode, therapist, client_user, attend, login):
+    checkin_submit(
+        session=attend(episode, 1), client=client_user, answers=TENSION, form_token=uuid.uuid4()
+    )
+    html = login(therapist).get(f"/clients/{client_user.id}/").content.decode()
+    assert '<svg class="chart"' in html
+    assert 'role="img"' in html
+    assert "Alliance over 1 check-ins" in html
+    assert "Ruptures not yet resolved at sessions 1." in html
+
+
+def test_alert_page_shows_the_signals_and_the_comment(episode, therapist, client_user, attend, login):
+    checkin_submit(
+        session=attend(episode, 1), client=client_user, answers=TENSION, form_token=uuid.uuid4()
+    )
+    alert = Alert.objects.get()
+    html = login(therapist).get(f"/alerts/{alert.id}/").content.decode()
+    assert "Felt unheard" in html
+    assert "Acknowledge" in html
+
+
+def test_add_client_shows_a_single_use_invite_link(therapist, login):
+    response = login(therapist).post(
+        "/clients/new/",
+        {"full_name": "New Person", "email": "new@example.org", "timezone": "America/Toronto"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "http://testserver/invite/" in html
+    token = html.split("http://testserver/invite/")[1].split("/")[0]
+    assert invite_lookup(token=token).user.email == "new@example.org"
+
+
+def test_accepting_an_invite_sets_the_password_and_logs_in(therapist):
+    added = client_add(
+        therapist=therapist, full_name="New Person", email="new@example.org",
+        timezone_name="America/Toronto",
+    )
+    c = Client()
+    response = c.post(
+        f"/invite/{added.invite_token}/",
+        {"password1": "a long enough sentence", "password2": "a long enough sentence"},
+    )
+    assert response.status_code == 302
+    assert c.get("/me/").status_code == 200
+    assert Invite.objects.get().used_at is not None
+
+
+def test_admin_people_page_lists_staff_and_invites(admin, therapist, login):
+    response = login(admin).post(
+        "/clinic/people/",
+        {"full_name": "Third Therapist", "email": "third@example.org", "role": "therapist"},
+    )
+    assert "/invite/" in response.content.decode()
+    html = login(admin).get("/clinic/people/").content.decode()
+    assert "Third Therapist" in html
+    assert "Invited, link expires" in html

@@ -1,4 +1,4 @@
-"""Tests run with ALLIANCE_TESTING=1 (set by pytest-env, see pyproject.toml) and this data folder."""
+"""Tests run with ALLIANCE_TESTING=1 (pytest-env, see pyproject.toml) in a throwaway folder."""
 
 import os
 import tempfile

@@ -68,8 +68,10 @@ def episodes_for(user: User) -> QuerySet[CareEpisode]:
 
 def get_episode(user: User, episode_id: object) -> CareEpisode:
     try:
-        return episodes_for(user).select_related("client", "therapist", "clinic").get(
-            id=_uuid(episode_id)
+        return (
+            episodes_for(user)
+            .select_related("client", "therapist", "clinic")
+            .get(id=_uuid(episode_id))
         )
     except CareEpisode.DoesNotExist:
         raise Http404 from None
@@ -98,9 +100,11 @@ def sessions_for(user: User) -> QuerySet[Session]:
 
 def get_session(user: User, session_id: object) -> Session:
     try:
-        return sessions_for(user).select_related(
-            "episode", "episode__client", "episode__therapist", "episode__clinic"
-        ).get(id=_uuid(session_id))
+        return (
+            sessions_for(user)
+            .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
+            .get(id=_uuid(session_id))
+        )
     except Session.DoesNotExist:
         raise Http404 from None
 
@@ -134,9 +138,13 @@ def alerts_for(user: User) -> QuerySet[Alert]:
 
 def get_alert(user: User, alert_id: object) -> Alert:
     try:
-        return alerts_for(user).select_related(
-            "episode", "episode__client", "episode__therapist", "session", "checkin"
-        ).get(id=_uuid(alert_id))
+        return (
+            alerts_for(user)
+            .select_related(
+                "episode", "episode__client", "episode__therapist", "session", "checkin"
+            )
+            .get(id=_uuid(alert_id))
+        )
     except Alert.DoesNotExist:
         raise Http404 from None
 

@@ -1,9 +1,9 @@
 """The `alliance` console command.
 
-    alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
-    alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
-    alliance recompute-signals [--clinic NAME]
-    alliance <any Django management command>   (migrate, check --deploy, shell, ...)
+alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
+alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+alliance recompute-signals [--clinic NAME]
+alliance <any Django management command>   (migrate, check --deploy, shell, ...)
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 DEFAULT_DATA_DIR = "./alliance-data"
-DEMO_PASSWORD_DEFAULT = "alliance-demo-2026"
+# Documented in the README; the demo listens on loopback only.
+DEMO_PASSWORD_DEFAULT = "alliance-demo-2026"  # noqa: S105
 
 
 def _set_data_dir(path: str) -> Path:
@@ -64,7 +65,9 @@ def _demo(argv: list[str]) -> int:
             (data_dir / name).unlink(missing_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     if "DATABASE_URL" in os.environ:
-        print("alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder.")
+        print(
+            "alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder."
+        )
         del os.environ["DATABASE_URL"]
     # The demo listens on loopback over plain HTTP, so cookies cannot be Secure-only.
     os.environ.setdefault("ALLIANCE_SECURE_COOKIES", "false")
@@ -90,9 +93,15 @@ def _demo(argv: list[str]) -> int:
         print(report)
     url = f"http://127.0.0.1:{args.port}/"
     print()
-    print("Demo logins (password: " + (
-        "the value of ALLIANCE_DEMO_PASSWORD" if os.environ.get("ALLIANCE_DEMO_PASSWORD")
-        else DEMO_PASSWORD_DEFAULT) + "):")
+    print(
+        "Demo logins (password: "
+        + (
+            "the value of ALLIANCE_DEMO_PASSWORD"
+            if os.environ.get("ALLIANCE_DEMO_PASSWORD")
+            else DEMO_PASSWORD_DEFAULT
+        )
+        + "):"
+    )
     for email, role in DEMO_LOGINS:
         print(f"  {email:<28} {role}")
     if args.no_serve:

@@ -46,8 +46,13 @@ def _repair_for(rng: random.Random, *, client_reported: bool) -> RepairInput:
         "unclear": [],
     }[kind]
     strategies = rng.sample(
-        ["invite_discussion", "acknowledge_contribution", "clarify", "validate_defense",
-         "link_patterns"],
+        [
+            "invite_discussion",
+            "acknowledge_contribution",
+            "clarify",
+            "validate_defense",
+            "link_patterns",
+        ],
         2,
     )
     return RepairInput(
@@ -100,7 +105,9 @@ def _seed_client(
     )
     first = c.sessions[0].scheduled_at if c.sessions else now
     episode = CareEpisode.objects.create(
-        clinic=clinic, client=client, therapist=therapist,
+        clinic=clinic,
+        client=client,
+        therapist=therapist,
         started_on=first.astimezone(client.zone).date(),
         status="ended" if c.dropped_out else "active",
     )
@@ -125,8 +132,11 @@ def _seed_client(
         answers = _answers(s.checkin, session, repaired_by_session)
         try:
             result = checkin_submit(
-                session=session, client=client, answers=answers,
-                form_token=_token(rng), now=submitted,
+                session=session,
+                client=client,
+                answers=answers,
+                form_token=_token(rng),
+                now=submitted,
             )
         except CheckinError as error:  # a generator/product mismatch must not pass silently
             raise RuntimeError(f"demo check-in refused for {c.email}: {error.errors}") from error
@@ -137,8 +147,11 @@ def _answers(
     checkin: synthetic.SynthCheckin, session: Session, repaired: dict[int, bool]
 ) -> dict[str, object]:
     answers: dict[str, object] = {
-        "bond": checkin.bond, "tasks": checkin.tasks, "goals": checkin.goals,
-        "tension": checkin.tension, "comment": checkin.comment,
+        "bond": checkin.bond,
+        "tasks": checkin.tasks,
+        "goals": checkin.goals,
+        "tension": checkin.tension,
+        "comment": checkin.comment,
     }
     if checkin.tension:
         answers["talked"] = checkin.talked
@@ -148,17 +161,22 @@ def _answers(
         # the follow-up for ruptures it left unresolved, so fill in the rest from its repair flag.
         followup = checkin.followup_resolved
         if followup is None:
-            earlier = Alert.objects.filter(
-                episode_id=session.episode_id, client_reported=True,
-                state__in=["open", "acknowledged", "repair_recorded"],
-            ).select_related("session").first()
+            earlier = (
+                Alert.objects.filter(
+                    episode_id=session.episode_id,
+                    client_reported=True,
+                    state__in=["open", "acknowledged", "repair_recorded"],
+                )
+                .select_related("session")
+                .first()
+            )
             followup = 2 if earlier and repaired.get(earlier.session.number) else 0
         answers["followup_resolved"] = followup
     return answers
 
 
 def _token(rng: random.Random) -> str:
-    return "%032x" % rng.getrandbits(128)
+    return f"{rng.getrandbits(128):032x}"
 
 
 def _therapist_work(
@@ -181,7 +199,9 @@ def _therapist_work(
             continue
         alert_acknowledge(alert=alert, actor=therapist, now=ack_at)
         alert_record_repair(
-            alert=alert, actor=therapist, now=repair_at,
+            alert=alert,
+            actor=therapist,
+            now=repair_at,
             repair=_repair_for(rng, client_reported=alert.client_reported),
         )
 
@@ -195,8 +215,12 @@ def _report(clinic: Clinic) -> str:
     for signals in Alert.objects.filter(episode__clinic=clinic).values_list("signals", flat=True):
         kinds.update(s["kind"] for s in signals)
     n_clients = User.objects.filter(clinic=clinic, role=Role.CLIENT).count()
-    checkins = sum(1 for _ in Session.objects.filter(
-        episode__clinic=clinic, checkin__isnull=False).values_list("id"))
+    checkins = sum(
+        1
+        for _ in Session.objects.filter(episode__clinic=clinic, checkin__isnull=False).values_list(
+            "id"
+        )
+    )
     return (
         f"{clinic.name}: {n_clients} clients, {sum(sessions.values())} sessions "
         f"({sessions.get(SessionStatus.ATTENDED, 0)} attended, "

@@ -32,7 +32,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -49,7 +51,9 @@ class UserTimezoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        zone = getattr(user, "timezone", None) if user is not None and user.is_authenticated else None
+        zone = (
+            getattr(user, "timezone", None) if user is not None and user.is_authenticated else None
+        )
         if zone:
             timezone.activate(zone)
         try:

@@ -121,7 +121,9 @@ def _database() -> dict[str, object]:
         try:
             config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
         except ValueError as error:
-            raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
+            raise ImproperlyConfigured(
+                f"DATABASE_URL is not a valid database URL: {error}"
+            ) from None
         if config.get("ENGINE") not in {
             "django.db.backends.postgresql",
             "django.db.backends.sqlite3",

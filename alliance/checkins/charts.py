@@ -83,7 +83,7 @@ def alliance_svg(points: Sequence[ChartPoint], *, title: str = "Alliance across 
             tip = f"{p.label}: {p.alliance:.1f}"
             if p.marker in {"rupture", "open"}:
                 tip += " (rupture, not yet resolved)"
-                # A triangle, not only a colour, so the mark survives greyscale and colour blindness.
+                # A triangle, not only a colour: the mark survives greyscale and colour blindness.
                 out.append(
                     f'<path class="mark-open" d="M{x:.1f},{y - 8:.1f} l7,12 h-14 z">'
                     f"<title>{escape(tip)}</title></path>"

@@ -98,19 +98,20 @@ def checkin_submit(
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
         raise CheckinError("Please answer the first three questions.")
 
+    numbers = {k: v for k, v in cleaned.items() if isinstance(v, int)}
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 session=session,
                 episode_id=session.episode_id,
                 client=client,
-                bond=cleaned["bond"],
-                tasks=cleaned["tasks"],
-                goals=cleaned["goals"],
-                tension=cleaned["tension"],
-                talked=cleaned.get("talked"),
-                resolved=cleaned.get("resolved"),
-                followup_resolved=cleaned.get("followup_resolved"),
+                bond=numbers["bond"],
+                tasks=numbers["tasks"],
+                goals=numbers["goals"],
+                tension=numbers["tension"],
+                talked=numbers.get("talked"),
+                resolved=numbers.get("resolved"),
+                followup_resolved=numbers.get("followup_resolved"),
                 comment=str(cleaned.get("comment") or ""),
                 alliance=result.composite,
                 submitted_at=now,

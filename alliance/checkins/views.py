@@ -23,7 +23,9 @@ def client_home_view(request: HttpRequest) -> HttpResponse:
     return render(request, "checkins/client_home.html", context)
 
 
-def _questions(session: Session, values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
+def _questions(
+    session: Session, values: dict[str, Any], errors: dict[str, str]
+) -> list[dict[str, Any]]:
     context = checkin_context(session)
     questions = []
     for item in CHECKIN.items:
@@ -52,7 +54,9 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
     message = ""
     form_token = request.POST.get("form_token") or str(uuid.uuid4())
     if request.method == "POST":
-        values = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "form_token"}}
+        values = {
+            k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "form_token"}
+        }
         try:
             checkin_submit(
                 session=session,

@@ -505,19 +505,11 @@ def _client(
     weekday = rng.choice(weekdays)
     hour = rng.choice(_LOCAL_HOURS)
 
-    script = _SCRIPTS.get(pattern)
-    dropout_at: int | None = None
-    if script is None:
-        episode_start = start
+    if pattern == TYPICAL:
         mu = rng.gauss(params.alliance_mean, params.alliance_between_sd)
         dropped_out = rng.random() < params.dropout_rate
-    else:
-        mu, episode_weeks, _ = script
-        episode_start = start if episode_weeks is None else now - timedelta(weeks=episode_weeks)
-        dropped_out = pattern == "dropout"
-    slots, n_past = _schedule(timezone, weekday, hour, episode_start, now, weeks, cache)
-
-    if script is None:
+        slots, n_past = _schedule(timezone, weekday, hour, start, now, weeks, cache)
+        dropout_at: int | None = None
         if dropped_out:
             mu -= _DROPOUT_SHIFT
             quarter = max(3, n_past // 4)
@@ -528,8 +520,12 @@ def _client(
         mu = min(max(mu, _CLIENT_MEAN_RANGE[0]), _CLIENT_MEAN_RANGE[1])
         drafts = _history(rng, n_past, mu, params, growth=True, repair_all=False, stop=dropout_at)
     else:
+        mu, episode_weeks, script = _SCRIPTS[pattern]
+        episode_start = start if episode_weeks is None else now - timedelta(weeks=episode_weeks)
+        dropped_out = pattern == "dropout"
+        slots, n_past = _schedule(timezone, weekday, hour, episode_start, now, weeks, cache)
         drafts = _history(rng, n_past, mu, params, growth=False, repair_all=True, stop=None)
-        drafts = script[2](rng, drafts, params)
+        drafts = script(rng, drafts, params)
 
     sessions = _freeze(rng, drafts, slots, now, 0 if dropped_out else 1 + (rng.random() < 0.5))
     return SynthClient(

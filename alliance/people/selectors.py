@@ -90,7 +90,9 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         .values("n")
     )
     last_alliance = (
-        CheckIn.objects.filter(episode=OuterRef("pk")).order_by("-session__number").values("alliance")[:1]
+        CheckIn.objects.filter(episode=OuterRef("pk"))
+        .order_by("-session__number")
+        .values("alliance")[:1]
     )
     next_session = (
         Session.objects.filter(
@@ -108,9 +110,7 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
             max_sev=Coalesce(Subquery(alert_stats.values("max_sev")[:1]), zero),
             n_alerts=Coalesce(Subquery(alert_stats.values("n")[:1]), zero),
             n_unack=Coalesce(Subquery(alert_stats.values("unack")[:1]), zero),
-            oldest_alert=Subquery(
-                alert_stats.values("oldest")[:1], output_field=DateTimeField()
-            ),
+            oldest_alert=Subquery(alert_stats.values("oldest")[:1], output_field=DateTimeField()),
             n_awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), zero),
             n_missed=Coalesce(Subquery(missed, output_field=IntegerField()), zero),
             last_alliance=Subquery(last_alliance, output_field=FloatField()),

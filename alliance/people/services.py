@@ -99,7 +99,11 @@ def client_add(
 
 
 def therapist_add(
-    *, admin: User, full_name: str, email: str, role: str = Role.THERAPIST,
+    *,
+    admin: User,
+    full_name: str,
+    email: str,
+    role: str = Role.THERAPIST,
     now: datetime | None = None,
 ) -> NewPerson:
     """A clinic admin adds a therapist (or another admin) to their clinic."""
@@ -173,18 +177,14 @@ def invite_accept(*, token: str, password: str, now: datetime | None = None) -> 
     return user
 
 
-def session_schedule(
-    *, episode: CareEpisode, scheduled_at: datetime, actor: User
-) -> Session:
+def session_schedule(*, episode: CareEpisode, scheduled_at: datetime, actor: User) -> Session:
     if actor.role != Role.THERAPIST or episode.therapist_id != actor.id:
         raise PeopleError("Only the client's therapist can schedule their sessions.")
     if timezone.is_naive(scheduled_at):
         raise PeopleError("The session time needs a time zone.")
     with transaction.atomic():
         last = Session.objects.filter(episode=episode).aggregate(n=Max("number"))["n"] or 0
-        return Session.objects.create(
-            episode=episode, number=last + 1, scheduled_at=scheduled_at
-        )
+        return Session.objects.create(episode=episode, number=last + 1, scheduled_at=scheduled_at)
 
 
 def session_set_status(
@@ -197,8 +197,8 @@ def session_set_status(
         raise PeopleError("Only the client's therapist can record attendance.")
     now = now or timezone.now()
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("episode__clinic").get(
-            pk=session.pk
+        session = (
+            Session.objects.select_for_update().select_related("episode__clinic").get(pk=session.pk)
         )
         if session.status == status:
             return session

@@ -52,8 +52,11 @@ def client_add_view(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "people/invite_created.html",
-                {"person": added.user, "invite_url": _invite_url(request, added.invite_token),
-                 "episode": added.episode},
+                {
+                    "person": added.user,
+                    "invite_url": _invite_url(request, added.invite_token),
+                    "episode": added.episode,
+                },
             )
     return render(request, "people/client_add.html", {"form": form})
 
@@ -94,7 +97,9 @@ def session_status_view(request: HttpRequest, session_id: str) -> HttpResponse:
     else:
         try:
             session = services.session_set_status(
-                session=session, status=form.cleaned_data["status"], actor=request.user  # type: ignore[arg-type]
+                session=session,
+                status=form.cleaned_data["status"],
+                actor=request.user,  # type: ignore[arg-type]
             )
         except services.PeopleError as error:
             messages.error(request, str(error))

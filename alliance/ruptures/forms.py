@@ -26,16 +26,21 @@ class RepairForm(forms.Form):
         required=False,
     )
     notes = forms.CharField(
-        label="Repair notes", widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label="Repair notes",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         max_length=5000,
     )
     next_session_plan = forms.CharField(
-        label="Plan for the next session", widget=forms.Textarea(attrs={"rows": 3}),
-        required=False, max_length=5000,
+        label="Plan for the next session",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
     )
 
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(label="Why close it?", choices=CloseReason.choices)
-    note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                           max_length=2000)
+    note = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )

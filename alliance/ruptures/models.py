@@ -121,6 +121,9 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class RepairRecord(models.Model):
     """The therapist's record of the rupture and the repair work.
@@ -140,6 +143,9 @@ class RepairRecord(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Repair record of {self.recorded_at:%Y-%m-%d %H:%M}"
 
     def marker_labels(self) -> list[str]:
         return taxonomy.labels(list(self.markers), taxonomy.MARKERS)

@@ -10,6 +10,7 @@ State machine (every transition checks the current state and records who and whe
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def _signal_json(signal: Signal) -> dict[str, Any]:
     }
 
 
-def episode_points(episode_id: object) -> list[CheckinPoint]:
+def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
     rows = (
         CheckIn.objects.filter(episode_id=episode_id)
         .order_by("session__number")
@@ -87,9 +88,7 @@ def _merge(alert: Alert, new: Iterable[Signal]) -> bool:
     return True
 
 
-def alerts_upsert(
-    *, episode: CareEpisode, signals: Sequence[Signal], now: datetime
-) -> list[Alert]:
+def alerts_upsert(*, episode: CareEpisode, signals: Sequence[Signal], now: datetime) -> list[Alert]:
     """Open an alert per session with signals, or add new kinds to the one already there.
 
     Never two alerts for the same episode and session (a database constraint too). A resolved
@@ -169,11 +168,7 @@ def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> Non
                     ),
                     at=now,
                 )
-        elif (
-            alert.state == AlertState.REPAIR_RECORDED
-            and checkin.tension == 0
-            and not raised_now
-        ):
+        elif alert.state == AlertState.REPAIR_RECORDED and checkin.tension == 0 and not raised_now:
             # A score-based signal has no question of its own to follow up: once the repair is
             # recorded, a next check-in with no tension and no new signal closes the loop.
             alert_resolve_by_client(alert=alert, checkin=checkin, now=now)
@@ -358,13 +353,21 @@ def _recompute_chunk(
         CheckIn.objects.filter(episode_id__in=ids)
         .order_by("episode_id", "session__number")
         .values_list(
-            "episode_id", "session_id", "session__number", "alliance", "tension", "resolved",
-            "talked", "id",
+            "episode_id",
+            "session_id",
+            "session__number",
+            "alliance",
+            "tension",
+            "resolved",
+            "talked",
+            "id",
         )
         .iterator(chunk_size=20000)
     )
     for eid, sid, n, a, t, r, tk, cid in rows:
-        series[eid].append(CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk))
+        series[eid].append(
+            CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
+        )
         checkin_of[sid] = cid
         totals["checkins"] += 1
 

@@ -12,8 +12,14 @@ from alliance.ruptures.forms import CloseForm, RepairForm
 from alliance.ruptures.models import AlertState
 
 
-def _alert_page(request: HttpRequest, alert_id: str, *, repair_form: RepairForm | None = None,
-                close_form: CloseForm | None = None, status: int = 200) -> HttpResponse:
+def _alert_page(
+    request: HttpRequest,
+    alert_id: str,
+    *,
+    repair_form: RepairForm | None = None,
+    close_form: CloseForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
     repairs = list(alert.repairs.select_related("recorded_by"))
     current = repairs[0] if repairs else None
@@ -88,8 +94,11 @@ def alert_repair_view(request: HttpRequest, alert_id: str) -> HttpResponse:
         except services.AlertError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Repair recorded. The alert closes when the client's next "
-                                      "check-in says it feels resolved.")
+            messages.success(
+                request,
+                "Repair recorded. The alert closes when the client's next "
+                "check-in says it feels resolved.",
+            )
             return redirect("alert_detail", alert_id=alert.id)
     return _alert_page(request, alert_id, repair_form=form, status=400)
 

@@ -22,7 +22,10 @@ SOME_TENSION = {**GOOD_ANSWERS, "tension": "1", "talked": "2", "resolved": "4"}
 
 def add_client(clinic, therapist, name):
     user = User.objects.create_user(
-        f"{uuid.uuid4().hex[:8]}@example.org", PASSWORD, full_name=name, role=Role.CLIENT,
+        f"{uuid.uuid4().hex[:8]}@example.org",
+        PASSWORD,
+        full_name=name,
+        role=Role.CLIENT,
         clinic=clinic,
     )
     return CareEpisode.objects.create(clinic=clinic, client=user, therapist=therapist)
@@ -31,7 +34,10 @@ def add_client(clinic, therapist, name):
 def checkin(episode, attend, number, answers, at=None):
     session = attend(episode, number, at)
     return checkin_submit(
-        session=session, client=episode.client, answers=answers, form_token=uuid.uuid4(),
+        session=session,
+        client=episode.client,
+        answers=answers,
+        form_token=uuid.uuid4(),
         now=at,
     )
 

@@ -21,12 +21,20 @@ from alliance.ruptures.services import (
 from tests.conftest import GOOD_ANSWERS
 
 TENSION = {
-    "bond": "4", "tasks": "4", "goals": "4", "tension": "3", "talked": "0", "resolved": "1",
+    "bond": "4",
+    "tasks": "4",
+    "goals": "4",
+    "tension": "3",
+    "talked": "0",
+    "resolved": "1",
     "comment": "I felt rushed at the end.",
 }
 REPAIR = RepairInput(
-    rupture_type="withdrawal", markers=["minimal_response"], strategies=["invite_discussion"],
-    notes="We named it together.", next_session_plan="Start by checking in about last week.",
+    rupture_type="withdrawal",
+    markers=["minimal_response"],
+    strategies=["invite_discussion"],
+    notes="We named it together.",
+    next_session_plan="Start by checking in about last week.",
 )
 
 
@@ -82,7 +90,9 @@ def test_client_saying_resolved_resolves_the_alert(episode, therapist, client_us
     assert alert.state == AlertState.RESOLVED
     assert alert.resolved_by_checkin_id == result.checkin.id
     assert list(alert.events.values_list("action", flat=True)) == [
-        "acknowledged", "repair_recorded", "resolved",
+        "acknowledged",
+        "repair_recorded",
+        "resolved",
     ]
 
 
@@ -108,7 +118,9 @@ def test_partly_resolved_keeps_the_alert_open(episode, client_user, attend):
     assert alert.client_followup == "partly"
 
 
-def test_acknowledging_marks_the_checkin_read_for_the_client(episode, therapist, client_user, attend):
+def test_acknowledging_marks_the_checkin_read_for_the_client(
+    episode, therapist, client_user, attend
+):
     result = submit(attend(episode, 1), client_user, TENSION)
     assert result.checkin.therapist_read_at is None
     alert_acknowledge(alert=Alert.objects.get(), actor=therapist)
@@ -138,7 +150,8 @@ def test_amending_a_repair_keeps_the_earlier_version(episode, therapist, client_
     alert_acknowledge(alert=alert, actor=therapist)
     first = alert_record_repair(alert=alert, actor=therapist, repair=REPAIR)
     second = alert_record_repair(
-        alert=alert, actor=therapist,
+        alert=alert,
+        actor=therapist,
         repair=RepairInput(**{**REPAIR.__dict__, "notes": "Corrected: we named it twice."}),
     )
     assert list(alert.repairs.values_list("id", flat=True)) == [second.id, first.id]
@@ -150,7 +163,8 @@ def test_repair_needs_a_strategy_or_notes(episode, therapist, client_user, atten
     alert = alert_acknowledge(alert=Alert.objects.get(), actor=therapist)
     with pytest.raises(AlertError, match="at least one repair strategy"):
         alert_record_repair(
-            alert=alert, actor=therapist,
+            alert=alert,
+            actor=therapist,
             repair=RepairInput("unclear", [], [], "   ", ""),
         )
 
@@ -161,7 +175,9 @@ def test_closing_records_reason_and_ends_the_followup(episode, therapist, client
         alert=Alert.objects.get(), actor=therapist, reason="not_a_rupture", note="Reviewed."
     )
     assert (alert.state, alert.close_reason, alert.closed_by_id) == (
-        AlertState.CLOSED, "not_a_rupture", therapist.id,
+        AlertState.CLOSED,
+        "not_a_rupture",
+        therapist.id,
     )
     assert checkin_context(attend(episode, 2)) == {"has_open_rupture": False}
 

@@ -13,7 +13,13 @@ from alliance.ruptures.models import Alert
 from alliance.ruptures.services import alert_acknowledge
 from tests.conftest import GOOD_ANSWERS
 
-TENSION = {**GOOD_ANSWERS, "tension": "2", "talked": "1", "resolved": "2", "comment": "Felt unheard"}
+TENSION = {
+    **GOOD_ANSWERS,
+    "tension": "2",
+    "talked": "1",
+    "resolved": "2",
+    "comment": "Felt unheard",
+}
 
 
 def test_healthz_reports_the_database(db):
@@ -39,7 +45,9 @@ def test_home_sends_each_role_to_their_page(therapist, client_user, admin, login
 
 def test_login_by_email(therapist):
     c = Client()
-    response = c.post("/login/", {"username": "teresa@example.org", "password": "correct horse battery staple"})
+    response = c.post(
+        "/login/", {"username": "teresa@example.org", "password": "correct horse battery staple"}
+    )
     assert response.status_code == 302
     assert c.get("/caseload/").status_code == 200
 
@@ -67,9 +75,7 @@ def test_checkin_page_says_who_reads_the_answers(episode, client_user, attend, l
 def test_checkin_post_saves_and_thanks(episode, client_user, attend, login):
     session = attend(episode, 1)
     c = login(client_user)
-    response = c.post(
-        f"/checkins/{session.id}/", {**GOOD_ANSWERS, "form_token": str(uuid.uuid4())}
-    )
+    response = c.post(f"/checkins/{session.id}/", {**GOOD_ANSWERS, "form_token": str(uuid.uuid4())})
     assert response.status_code == 302
     assert response.url == f"/checkins/{session.id}/thanks/"
     assert "Thank you" in c.get(response.url).content.decode()
@@ -86,7 +92,9 @@ def test_client_sees_read_receipt_never_notes(episode, therapist, client_user, a
     assert "acknowledged" not in thanks.lower()
 
 
-def test_client_page_has_chart_with_text_alternative(episode, therapist, client_user, attend, login):
+def test_client_page_has_chart_with_text_alternative(
+    episode, therapist, client_user, attend, login
+):
     checkin_submit(
         session=attend(episode, 1), client=client_user, answers=TENSION, form_token=uuid.uuid4()
     )
@@ -97,7 +105,9 @@ def test_client_page_has_chart_with_text_alternative(episode, therapist, client_
     assert "Ruptures not yet resolved at sessions 1." in html
 
 
-def test_alert_page_shows_the_signals_and_the_comment(episode, therapist, client_user, attend, login):
+def test_alert_page_shows_the_signals_and_the_comment(
+    episode, therapist, client_user, attend, login
+):
     checkin_submit(
         session=attend(episode, 1), client=client_user, answers=TENSION, form_token=uuid.uuid4()
     )
@@ -121,7 +131,9 @@ def test_add_client_shows_a_single_use_invite_link(therapist, login):
 
 def test_accepting_an_invite_sets_the_password_and_logs_in(therapist):
     added = client_add(
-        therapist=therapist, full_name="New Person", email="new@example.org",
+        therapist=therapist,
+        full_name="New Person",
+        email="new@example.org",
         timezone_name="America/Toronto",
     )
     c = Client()

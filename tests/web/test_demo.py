@@ -1,0 +1,114 @@
+"""The demo clinic and the `alliance` command."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from django.db import transaction
+
+from alliance.demo import seed_demo
+from alliance.people.models import CareEpisode, Role, User
+from alliance.ruptures.models import Alert, AlertState
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def _fingerprint() -> list[tuple]:
+    return sorted(
+        Alert.objects.values_list("episode__client__email", "session__number", "state", "severity")
+    )
+
+
+@pytest.mark.django_db
+def test_demo_has_the_fixed_logins_and_every_kind_of_signal():
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    assert User.objects.get(email="admin@demo.example").role == Role.CLINIC_ADMIN
+    for therapist, client in [
+        ("therapist@demo.example", "client@demo.example"),
+        ("therapist2@demo.example", "client2@demo.example"),
+    ]:
+        assert CareEpisode.objects.filter(therapist__email=therapist, client__email=client).exists()
+    assert User.objects.filter(role=Role.THERAPIST).count() >= 2
+    assert User.objects.filter(role=Role.CLIENT).count() >= 12
+    kinds = {
+        s["kind"] for signals in Alert.objects.values_list("signals", flat=True) for s in signals
+    }
+    assert kinds == {
+        "client_reported",
+        "reliable_drop",
+        "rupture_repair_1sd",
+        "rupture_repair_2sd",
+        "sudden_loss",
+        "weak_early",
+    }
+    states = set(Alert.objects.values_list("state", flat=True))
+    assert AlertState.OPEN in states
+    assert AlertState.RESOLVED in states
+
+
+@pytest.mark.django_db
+def test_demo_client_has_an_open_client_reported_alert():
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    assert Alert.objects.filter(
+        episode__client__email="client@demo.example",
+        client_reported=True,
+        state=AlertState.OPEN,
+    ).exists()
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_same_seed_same_demo():
+    def seeded_fingerprint() -> list[tuple]:
+        try:
+            with transaction.atomic():
+                seed_demo(seed=7, password="demo-password-1", now=NOW)
+                found = _fingerprint()
+                raise _Undo
+        except _Undo:
+            return found
+
+    first = seeded_fingerprint()
+    assert User.objects.count() == 0  # rolled back: the second run starts from nothing
+    assert first == seeded_fingerprint()
+    assert len(first) > 10
+
+
+def test_alliance_demo_command_creates_a_wal_database(tmp_path):
+    env = {**os.environ, "ALLIANCE_DEMO_PASSWORD": "another-demo-pass"}
+    env.pop("ALLIANCE_TESTING", None)
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "therapist@demo.example" in result.stdout
+    assert "ALLIANCE_DEMO_PASSWORD" in result.stdout
+    db = sqlite3.connect(tmp_path / "alliance.sqlite3")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    count = db.execute("SELECT count(*) FROM checkins_checkin").fetchone()[0]
+    assert count > 100
+    # Running again keeps the data.
+    again = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert "Using the existing demo data" in again.stdout
+    assert db.execute("SELECT count(*) FROM checkins_checkin").fetchone()[0] == count

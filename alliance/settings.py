@@ -195,6 +195,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # The app's own files are served straight from the package by WhiteNoise's finders, so
 # `alliance demo` and `alliance serve` work without a collectstatic step. A clinic that runs
 # collectstatic (for a CDN-free reverse proxy, say) sets ALLIANCE_STATIC_ROOT.

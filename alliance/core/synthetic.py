@@ -76,9 +76,10 @@ TYPICAL: Final = "typical"
 # on the day it is generated.
 DEFAULT_NOW: Final = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 SESSION_LENGTH: Final = timedelta(minutes=50)
-# A rupture rated below "Mostly" (3 on the 0-4 resolved scale) is still open, so the client's
-# next check-in carries the follow-up question (followup_resolved).
-RESOLVED_ENOUGH: Final = 3
+# A rupture the client rates below "Completely" (4 on the 0-4 resolved scale) is still open, so
+# their next check-in carries the follow-up question (followup_resolved), as the product asks it
+# while the rupture's alert is open.
+RESOLVED_ENOUGH: Final = 4
 # The scripted patterns need this much history to fit (the dropout script alone spans 12 weeks).
 MIN_WEEKS: Final = 12
 

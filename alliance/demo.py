@@ -16,8 +16,13 @@ from django.utils import timezone
 from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
 from alliance.core import synthetic
 from alliance.people.models import CareEpisode, Clinic, Role, Session, SessionStatus, User
-from alliance.ruptures.models import Alert, AlertState
-from alliance.ruptures.services import RepairInput, alert_acknowledge, alert_record_repair
+from alliance.ruptures.models import Alert, AlertState, CloseReason
+from alliance.ruptures.services import (
+    RepairInput,
+    alert_acknowledge,
+    alert_close,
+    alert_record_repair,
+)
 
 DEMO_CLINIC_MARKER = "demo@alliance"
 DEMO_LOGINS = (
@@ -187,23 +192,40 @@ def _therapist_work(
     now: datetime,
     rng: random.Random,
 ) -> None:
-    """The therapist reads and repairs as the generator says; recent score alerts stay open."""
+    """The therapist reads and repairs as the generator says.
+
+    Work that would fall after ``now`` is not done, so the newest alerts are open or only
+    acknowledged; score-based alerts from the last three weeks are acknowledged about half the
+    time and older ones mostly repaired, so the demo shows every state of the loop.
+    """
     for alert in alerts:
         ack_at = submitted + timedelta(hours=rng.uniform(4, 30))
         repair_at = ack_at + timedelta(days=rng.uniform(1, 5))
         if alert.client_reported:
-            act = s.therapist_repaired
+            acknowledge, repair = s.therapist_repaired, s.therapist_repaired
+        elif submitted < now - timedelta(weeks=3):
+            acknowledge = repair = rng.random() < 0.7
+            if not repair and repair_at <= now:
+                alert_close(
+                    alert=alert,
+                    actor=therapist,
+                    reason=CloseReason.NOT_A_RUPTURE,
+                    note="Reviewed with the client: a hard week outside therapy.",
+                    now=repair_at,
+                )
+                continue
         else:
-            act = submitted < now - timedelta(weeks=3) and rng.random() < 0.7
-        if not act or repair_at > now or alert.state != AlertState.OPEN:
+            acknowledge, repair = rng.random() < 0.5, False
+        if not acknowledge or ack_at > now or alert.state != AlertState.OPEN:
             continue
         alert_acknowledge(alert=alert, actor=therapist, now=ack_at)
-        alert_record_repair(
-            alert=alert,
-            actor=therapist,
-            now=repair_at,
-            repair=_repair_for(rng, client_reported=alert.client_reported),
-        )
+        if repair and repair_at <= now:
+            alert_record_repair(
+                alert=alert,
+                actor=therapist,
+                now=repair_at,
+                repair=_repair_for(rng, client_reported=alert.client_reported),
+            )
 
 
 def _report(clinic: Clinic) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 
-from alliance.settings import env_bool, env_int, env_list, env_str
+from alliance.settings import _sqlite_options, env_bool, env_int, env_list, env_str
 
 
 def test_env_str_missing_without_default_fails(monkeypatch):
@@ -49,10 +48,8 @@ def test_argon2_is_the_production_hasher():
     assert "django.contrib.auth.hashers.Argon2PasswordHasher" in settings.PASSWORD_HASHERS
 
 
-@pytest.mark.django_db
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite-only setting; PostgreSQL has its own MVCC")
-    options = settings.DATABASES["default"]["OPTIONS"]
+    options = _sqlite_options()
     assert options["transaction_mode"] == "IMMEDIATE"
-    assert "journal_mode=WAL" in options["init_command"]
+    assert "journal_mode=WAL" in str(options["init_command"])
+    assert options["timeout"] == 20

@@ -16,6 +16,14 @@ from alliance.core.instruments import AnswerCondition, ContextCondition
 from alliance.people.models import Role, Session
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 @require_GET
 @access.role_required(Role.CLIENT)
 def client_home_view(request: HttpRequest) -> HttpResponse:
@@ -52,8 +60,10 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     message = ""
-    form_token = request.POST.get("form_token") or str(uuid.uuid4())
+    form_token = str(uuid.uuid4())
+    general_errors: list[str] = []
     if request.method == "POST":
+        form_token = request.POST.get("form_token", "")
         values = {
             k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "form_token"}
         }
@@ -66,6 +76,10 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
             )
         except CheckinError as error:
             message, errors = error.message, error.errors
+            general_errors = [errors.pop("__all__")] if "__all__" in errors else []
+            if not _is_uuid(form_token):
+                # The answers are kept; a fresh safety code lets the next send go through.
+                form_token = str(uuid.uuid4())
         else:
             return redirect("checkin_thanks", session_id=session.id)
     elif hasattr(session, "checkin"):
@@ -85,6 +99,7 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
             "message": message,
             "closed": request.method == "GET" and bool(message),
             "form_token": form_token,
+            "general_errors": general_errors,
             "who_reads": WHO_READS,
             "therapist": session.episode.therapist,
         },

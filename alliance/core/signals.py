@@ -63,6 +63,8 @@ import statistics
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
+from itertools import accumulate, compress, islice, repeat
+from operator import attrgetter, mul, sub, truediv
 from types import MappingProxyType
 from typing import Any, Final, NoReturn, cast
 
@@ -107,7 +109,7 @@ class CheckinPoint:
         Client-reported tension with the therapist: 0 none, 1 a little, 2 some, 3 quite a bit,
         4 a lot.
     resolved : int or None
-        How resolved the tension feels now: 0 not at all, 1 slightly, 2 partly, 3 mostly,
+        How resolved the tension feels now: 0 not at all, 1 a little, 2 partly, 3 mostly,
         4 completely. Asked only when ``tension`` is at least 1.
     talked : int or None
         Whether client and therapist talked about it: 0 no, 1 a little, 2 yes.
@@ -197,9 +199,9 @@ class SignalSettings:
     Attributes
     ----------
     tension_min : int, default 1
-        Client-reported rule fires at or above this tension (1–4). Any tension at all is worth a
-        look: clients report ruptures in only a minority of sessions and under-report them
-        (Eubanks, Muran & Safran 2018; CLINICAL.md §3). Our rule.
+        Client-reported rule fires at or above this tension (1–4). Our rule: any tension at all
+        is worth a look, since clients report ruptures less often than therapists and observers
+        do (Eubanks, Muran & Safran 2018, as cited in CLINICAL.md §1, *to verify*).
     tension_high : int, default 3
         Client-reported severity is HIGH at or above this tension ("quite a bit"). Our rule;
         at least ``tension_min``.
@@ -458,7 +460,8 @@ def detect(
     * sudden loss — :func:`_sudden_losses`
     * weak early alliance — :func:`_weak_early`
 
-    Cost is linear in the number of points; about a microsecond per point in CPython 3.11.
+    Cost is linear in the number of points (see ``benchmarks/signals_core.py``); most of it is
+    validation and building the signals, since the per-session tests run in C over running sums.
 
     Examples
     --------
@@ -467,14 +470,16 @@ def detect(
     >>> [s.kind.value for s in detect(pts)]
     ['reliable_drop', 'rupture_repair_1sd']
     """
-    scores, indices, positions, tense = _scan(points)
+    series = _scan(points)
     found: list[Signal] = []
-    _client_reported(points, tense, settings, found)
-    _reliable_drops(points, scores, indices, positions, settings, found)
-    _rupture_repairs(points, scores, indices, positions, settings, found)
-    _sudden_losses(points, scores, indices, positions, settings, found)
-    _weak_early(points, scores, indices, positions, settings, found)
-    found.sort(key=_order)
+    _client_reported(series, settings, found)
+    _reliable_drops(series, settings, found)
+    _rupture_repairs(series, settings, found)
+    _sudden_losses(series, settings, found)
+    _weak_early(series, settings, found)
+    # The rules run in SignalKind order and each appends in session order, so a stable sort on
+    # the session index alone orders by session, then kind.
+    found.sort(key=_BY_INDEX)
     return found
 
 
@@ -558,14 +563,26 @@ _TENSION_VALUES: Final = frozenset({0, 1, 2, 3, 4})
 _TALKED_VALUES: Final = frozenset({0, 1, 2})
 
 
-def _scan(
-    points: Sequence[CheckinPoint],
-) -> tuple[list[float], list[int], list[int], list[int]]:
-    """Validate the series and pull out what the rules need, in one pass.
+@dataclass(slots=True)
+class _Series:
+    """What the rules need from one validated series, extracted once.
 
-    Returns the scored alliance values, their session indices, their positions in ``points``
-    and the positions of points with any tension.
+    ``scores``, ``indices`` and ``positions`` describe the scored check-ins: the alliance value,
+    the session index and the position in ``points``. ``prefix[j]`` is the sum of the first *j*
+    scores (``prefix[0] == 0``), so the mean of any run of earlier scores costs two look-ups.
+    ``tense`` holds the positions of check-ins with any tension.
     """
+
+    points: Sequence[CheckinPoint]
+    scores: list[float]
+    indices: list[int]
+    positions: list[int]
+    tense: list[int]
+    prefix: list[float]
+
+
+def _scan(points: Sequence[CheckinPoint]) -> _Series:
+    """Validate the series and pull out what the rules need, in one pass."""
     scores: list[float] = []
     indices: list[int] = []
     positions: list[int] = []
@@ -605,7 +622,9 @@ def _scan(
             raise ValueError(
                 f"points[{position}] (index {index}): talked must be 0, 1 or 2, got {talked!r}"
             )
-    return scores, indices, positions, tense
+    # Running sums in C: the rules below test every session against means of earlier scores.
+    prefix = list(accumulate(scores, initial=0.0))
+    return _Series(points, scores, indices, positions, tense, prefix)
 
 
 def _bad_index(position: int, index: object, previous: int) -> NoReturn:
@@ -635,14 +654,10 @@ def _check_resolved(position: int, point: CheckinPoint) -> None:
         )
 
 
-_KIND_RANK: Final = {kind: rank for rank, kind in enumerate(SignalKind)}
+_BY_INDEX: Final = attrgetter("index")
 
 
-def _order(signal: Signal) -> tuple[int, int]:
-    return signal.index, _KIND_RANK[signal.kind]
-
-
-def _num(value: float, digits: int) -> str:
+def _signed(value: float, digits: int) -> str:
     text = f"{value:.{digits}f}"
     return _MINUS + text[1:] if text.startswith("-") else text
 
@@ -651,27 +666,29 @@ def _sessions(indices: Sequence[int]) -> str:
     return ", ".join(str(index) for index in indices)
 
 
+# Relative slack for the C-level pre-filters below: they may let through a session that the
+# exact test then rejects, never the other way round, so rounding cannot hide a signal.
+_SLACK: Final = 1e-9
+
+
 # ---------------------------------------------------------------------------------------------
 # Rules
 # ---------------------------------------------------------------------------------------------
 
+# The answer options of the check-in (alliance.core.checkin), lower-cased to fit a sentence;
+# repeated here so that the signal rules do not depend on the form's module.
 _TENSION_WORDS: Final = {1: "a little", 2: "some", 3: "quite a bit of", 4: "a lot of"}
-_RESOLVED_WORDS: Final = {0: "not at all", 1: "slightly", 2: "partly", 3: "mostly", 4: "completely"}
+_RESOLVED_WORDS: Final = {0: "not at all", 1: "a little", 2: "partly", 3: "mostly", 4: "completely"}
 _TALKED_WORDS: Final = {0: "no", 1: "a little", 2: "yes"}
 
 
-def _client_reported(
-    points: Sequence[CheckinPoint],
-    tense: Sequence[int],
-    settings: SignalSettings,
-    found: list[Signal],
-) -> None:
+def _client_reported(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
     """Client-reported tension (rule a).
 
     Fires at a check-in whose tension is at least ``tension_min`` (default 1: any tension).
     Severity:
 
-    * HIGH if tension ≥ ``tension_high`` (default 3), or the tension feels at most slightly
+    * HIGH if tension ≥ ``tension_high`` (default 3), or the tension feels at most a little
       resolved (``resolved ≤ 1``) and was not talked about (``talked == 0``);
     * LOW if it was talked about (``talked == 2``) and feels mostly or completely resolved
       (``resolved ≥ 3``);
@@ -680,10 +697,12 @@ def _client_reported(
     Source: our rule. Post-session rupture questions follow the designs of Safran and Muran's
     group (CLINICAL.md §3, *to verify*); an unaddressed, unresolved rupture ranks higher because
     unrepaired ruptures predicted worse outcome (McLaughlin et al. 2014) and unsuccessful
-    resolution predicted dropout (Eubanks et al. 2019), both as cited in CLINICAL.md.
+    resolution predicted dropout (Eubanks et al. 2019), both as cited in CLINICAL.md. Sessions
+    without an alliance score still count.
     """
+    points = series.points
     minimum, high = settings.tension_min, settings.tension_high
-    for position in tense:
+    for position in series.tense:
         point = points[position]
         tension = cast(int, point.tension)
         if tension < minimum:
@@ -716,14 +735,7 @@ def _client_reported(
         )
 
 
-def _reliable_drops(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
-    settings: SignalSettings,
-    found: list[Signal],
-) -> None:
+def _reliable_drops(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
     """Reliable drop below the recent baseline (rule b; Jacobson & Truax 1991).
 
     .. math::
@@ -747,54 +759,68 @@ def _reliable_drops(
     S_diff = 1.0 · √2 · √0.15 = 0.5477; x = 4.9 gives RCI = −2.008 (fires), x = 4.95 gives
     −1.917 (does not).
     """
+    scores, prefix = series.scores, series.prefix
     window, needed, z = settings.baseline_window, settings.baseline_min, settings.rci_z
     s_diff = settings.s_diff
-    high = -2.0 * z
-    total = 0.0  # sum of the (up to) `window` scores before position j
-    for j, score in enumerate(scores):
-        count = j if j < window else window
-        if count >= needed:
-            baseline = total / count
-            rci = (score - baseline) / s_diff
-            if rci <= -z:
-                point = points[positions[j]]
-                first = indices[j - count]
-                found.append(
-                    Signal(
-                        kind=SignalKind.RELIABLE_DROP,
-                        key=point.key,
-                        index=point.index,
-                        severity=Severity.HIGH if rci <= high else Severity.MEDIUM,
-                        summary=(
-                            f"Alliance {_num(score, 1)} is {_num(baseline - score, 1)} below "
-                            f"the recent baseline of {_num(baseline, 1)} "
-                            f"(RCI {_num(rci, 2)}, reliable at {_num(z, 2)})."
-                        ),
-                        detail={
-                            "score": score,
-                            "baseline": baseline,
-                            "baseline_n": count,
-                            "baseline_first_index": first,
-                            "baseline_last_index": indices[j - 1],
-                            "s_diff": s_diff,
-                            "rci": rci,
-                            "rci_z": z,
-                        },
-                    )
-                )
-        total += score
-        if j >= window:
-            total -= scores[j - window]
+    count = len(scores)
+    # Sessions with fewer than `window` previous scores: a handful, tested one by one.
+    candidates = list(range(needed, min(window, count)))
+    if count > window:
+        # Full windows, filtered in C: x_j − b_j ≤ −z·S_diff (slightly loosened, see _SLACK).
+        # With window sums w_j = prefix[j] − prefix[j − window]: x_j·window − w_j ≤ limit.
+        limit = -z * s_diff * window * (1.0 - _SLACK)
+        excess = map(
+            sub,
+            map(mul, scores[window:], repeat(float(window))),
+            map(sub, prefix[window:count], prefix[: count - window]),
+        )
+        candidates.extend(compress(range(window, count), map(limit.__ge__, excess)))
+    for j in candidates:
+        used = j if j < window else window
+        baseline = (prefix[j] - prefix[j - used]) / used
+        score = scores[j]
+        rci = (score - baseline) / s_diff
+        if rci <= -z:
+            _emit_drop(series, j, used, baseline, rci, s_diff, z, found)
 
 
-def _rupture_repairs(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
-    settings: SignalSettings,
+def _emit_drop(
+    series: _Series,
+    j: int,
+    used: int,
+    baseline: float,
+    rci: float,
+    s_diff: float,
+    z: float,
     found: list[Signal],
 ) -> None:
+    score = series.scores[j]
+    point = series.points[series.positions[j]]
+    found.append(
+        Signal(
+            kind=SignalKind.RELIABLE_DROP,
+            key=point.key,
+            index=point.index,
+            severity=Severity.HIGH if rci <= -2.0 * z else Severity.MEDIUM,
+            summary=(
+                f"Alliance {score:.1f} is {baseline - score:.1f} below the recent baseline of "
+                f"{baseline:.1f} (RCI {_signed(rci, 2)}, reliable at {z:.2f})."
+            ),
+            detail={
+                "score": score,
+                "baseline": baseline,
+                "baseline_n": used,
+                "baseline_first_index": series.indices[j - used],
+                "baseline_last_index": series.indices[j - 1],
+                "s_diff": s_diff,
+                "rci": rci,
+                "rci_z": z,
+            },
+        )
+    )
+
+
+def _rupture_repairs(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
     """Rupture-repair dips of 1 and 2 SD below the client's own mean (rule c).
 
     Criterion (Stiles et al. 2004; Strauss et al. 2006; reviewed by Gumz et al. 2012): a
@@ -829,62 +855,47 @@ def _rupture_repairs(
     Worked example (defaults): previous scores 6, 6, 6, 6 have mean 6.0 and SD 0, so the SD
     used is the reference 1.0; x = 5.0 is a 1 SD dip (depth 1.0), x = 4.0 a 2 SD dip.
     """
-    needed, window = settings.dip_min_history, settings.repair_window
-    reference = settings.reference_sd
-    reference_var = reference * reference
+    scores, prefix = series.scores, series.prefix
+    needed, reference = settings.dip_min_history, settings.reference_sd
     count = len(scores)
-    last_index = points[-1].index if points else 0
-    total = 0.0
-    squares = 0.0
-    for j in range(count):
-        score = scores[j]
-        if j >= needed:
-            mean = total / j
-            gap = mean - score
-            # The SD used is at least `reference`, so no dip is possible below this gap; it
-            # spares the square root on almost every session.
-            if gap >= reference:
-                within_var = (squares - total * total / j) / (j - 1)
-                # Rounding can leave a tiny negative variance for a constant series.
-                within_sd = math.sqrt(within_var) if within_var > 0.0 else 0.0
-                sd = within_sd if within_var > reference_var else reference
-                if gap >= sd:
-                    _emit_dip(
-                        points,
-                        scores,
-                        indices,
-                        positions,
-                        j,
-                        mean,
-                        sd,
-                        within_sd,
-                        window,
-                        last_index,
-                        found,
-                    )
-        total += score
-        squares += score * score
+    if count <= needed:
+        return
+    # The SD used is at least `reference`, so a dip needs mean − x ≥ reference: filtered in C,
+    # leaving the SD (and its square root) to the few sessions that pass.
+    gaps = map(sub, map(truediv, prefix[needed:count], range(needed, count)), scores[needed:count])
+    candidates = list(
+        compress(range(needed, count), map((reference * (1.0 - _SLACK)).__le__, gaps))
+    )
+    if not candidates:
+        return
+    squares = list(accumulate(map(mul, scores, scores), initial=0.0))
+    for j in candidates:
+        total = prefix[j]
+        mean = total / j
+        gap = mean - scores[j]
+        within_var = (squares[j] - total * total / j) / (j - 1)
+        # Rounding can leave a tiny negative variance for a constant series.
+        within_sd = math.sqrt(within_var) if within_var > 0.0 else 0.0
+        sd = within_sd if within_sd > reference else reference
+        if gap >= sd:
+            _emit_dip(series, j, mean, sd, within_sd, settings.repair_window, found)
 
 
 def _emit_dip(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
+    series: _Series,
     j: int,
     mean: float,
     sd: float,
     within_sd: float,
     window: int,
-    last_index: int,
     found: list[Signal],
 ) -> None:
+    scores, indices = series.scores, series.indices
     score = scores[j]
     depth = (mean - score) / sd
     strict = mean - score >= 2.0 * sd
     back_to = mean - sd
-    dip_index = indices[j]
-    repair_by = dip_index + window
+    repair_by = indices[j] + window
     repaired: int | None = None
     for later in range(j + 1, len(scores)):
         if indices[later] > repair_by:
@@ -895,13 +906,13 @@ def _emit_dip(
     if repaired is not None:
         status = "repaired"
         outcome = f"back within 1 SD at session {repaired}"
-    elif last_index >= repair_by:
+    elif series.points[-1].index >= repair_by:
         status = "not_repaired"
         outcome = f"not back within 1 SD by session {repair_by}"
     else:
         status = "open"
         outcome = "not back within 1 SD yet"
-    point = points[positions[j]]
+    point = series.points[series.positions[j]]
     found.append(
         Signal(
             kind=SignalKind.RUPTURE_REPAIR_2SD if strict else SignalKind.RUPTURE_REPAIR_1SD,
@@ -909,8 +920,8 @@ def _emit_dip(
             index=point.index,
             severity=Severity.HIGH if strict else Severity.MEDIUM,
             summary=(
-                f"Alliance {_num(score, 1)} is {_num(depth, 1)} SD below this client's mean of "
-                f"{_num(mean, 1)} (SD {_num(sd, 2)}, from {j} earlier check-ins); {outcome}."
+                f"Alliance {score:.1f} is {depth:.1f} SD below this client's mean of {mean:.1f} "
+                f"(SD {sd:.2f}, from {j} earlier check-ins); {outcome}."
             ),
             detail={
                 "score": score,
@@ -928,14 +939,7 @@ def _emit_dip(
     )
 
 
-def _sudden_losses(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
-    settings: SignalSettings,
-    found: list[Signal],
-) -> None:
+def _sudden_losses(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
     """Sudden losses of alliance (rule d; Tang & DeRubeis 1999 criteria, as in suddengains).
 
     For consecutive scored check-ins *n* and *n+1* (consecutive in the series of scored
@@ -970,14 +974,14 @@ def _sudden_losses(
     d = 2.0 ≥ 1.0735 and ≥ 0.25 · 6 = 1.5; pre 6, 6, 6 and post 4, 4 have means 6.0 and 4.0,
     pooled SD 0, df 3, so 2.0 > 3.182 · 0 and the loss is confirmed at session 5.
     """
-    cutoff = settings.sudden_threshold
-    fraction = settings.sudden_fraction
-    alpha_t = settings.sudden_alpha_t
+    scores, indices = series.scores, series.indices
+    cutoff, fraction = settings.sudden_threshold, settings.sudden_fraction
     count = len(scores)
-    for n in range(count - 1):
+    # Criterion 1 rules out nearly every pair; filtered in C before any window is built.
+    drops = map(sub, scores, islice(scores, 1, None))
+    for n in compress(range(count - 1), map((cutoff * (1.0 - _SLACK)).__le__, drops)):
         before = scores[n]
         drop = before - scores[n + 1]
-        # Criteria 1 and 2 rule out nearly every pair before any window is built.
         if drop < cutoff or drop < fraction * before:
             continue
         anchor = indices[n]
@@ -996,35 +1000,21 @@ def _sudden_losses(
         for size in (2, 3):
             if len(post) < size:
                 break
-            signal = _sudden_loss(
-                points,
-                scores,
-                indices,
-                positions,
-                pre,
-                post[:size],
-                drop,
-                cutoff,
-                alpha_t,
-                fraction,
-            )
+            signal = _sudden_loss(series, pre, post[:size], drop, cutoff, settings)
             if signal is not None:
                 found.append(signal)
                 break
 
 
 def _sudden_loss(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
+    series: _Series,
     pre: Sequence[int],
     post: Sequence[int],
     drop: float,
     cutoff: float,
-    alpha_t: Mapping[int, float],
-    fraction: float,
+    settings: SignalSettings,
 ) -> Signal | None:
+    scores, indices = series.scores, series.indices
     pre_values = [scores[p] for p in pre]
     post_values = [scores[p] for p in post]
     n1, n2 = len(pre_values), len(post_values)
@@ -1034,12 +1024,12 @@ def _sudden_loss(
     post_var = _variance(post_values, post_mean)
     df = n1 + n2 - 2
     pooled = math.sqrt(((n1 - 1) * pre_var + (n2 - 1) * post_var) / df)
-    t_crit = alpha_t[df]
+    t_crit = settings.sudden_alpha_t[df]
     if not pre_mean - post_mean > t_crit * pooled:
         return None
     n = pre[-1]
     before, after = scores[n], scores[n + 1]
-    point = points[positions[n + 1]]
+    point = series.points[series.positions[n + 1]]
     pre_indices = [indices[p] for p in pre]
     post_indices = [indices[p] for p in post]
     return Signal(
@@ -1048,18 +1038,18 @@ def _sudden_loss(
         index=point.index,
         severity=Severity.HIGH,
         summary=(
-            f"Alliance fell from {_num(before, 1)} at session {indices[n]} to {_num(after, 1)} "
-            f"at session {indices[n + 1]} ({_num(drop, 1)} points, "
-            f"{_num(100.0 * drop / before, 0)} % of the earlier score) and stayed low: "
-            f"mean {_num(post_mean, 1)} over sessions {_sessions(post_indices)} against "
-            f"{_num(pre_mean, 1)} over sessions {_sessions(pre_indices)}."
+            f"Alliance fell from {before:.1f} at session {indices[n]} to {after:.1f} at session "
+            f"{indices[n + 1]} ({drop:.1f} points, {100.0 * drop / before:.0f} % of the earlier "
+            f"score) and stayed low: mean {post_mean:.1f} over sessions "
+            f"{_sessions(post_indices)} against {pre_mean:.1f} over sessions "
+            f"{_sessions(pre_indices)}."
         ),
         detail={
             "score_before": before,
             "score_after": after,
             "drop": drop,
             "cutoff": cutoff,
-            "fraction": fraction,
+            "fraction": settings.sudden_fraction,
             "sessions_between": indices[n + 1] - indices[n] - 1,
             "pre_sessions": _sessions(pre_indices),
             "post_sessions": _sessions(post_indices),
@@ -1080,14 +1070,7 @@ def _variance(values: Sequence[float], mean: float) -> float:
     return math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1)
 
 
-def _weak_early(
-    points: Sequence[CheckinPoint],
-    scores: Sequence[float],
-    indices: Sequence[int],
-    positions: Sequence[int],
-    settings: SignalSettings,
-    found: list[Signal],
-) -> None:
+def _weak_early(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
     """Weak early alliance (rule e).
 
     Among the scored check-ins of sessions 1 to ``early_sessions`` (3), fires at the first one
@@ -1103,15 +1086,14 @@ def _weak_early(
     Worked example (defaults): sessions 1–3 score 4.5, 3.0, 4.0: running means 4.5, 3.75
     (fires at session 2), and no second signal at session 3.
     """
+    scores, indices, prefix = series.scores, series.indices, series.prefix
     last_early, threshold = settings.early_sessions, settings.early_threshold
-    total = 0.0
-    for j, score in enumerate(scores):
+    for j in range(len(scores)):
         if indices[j] > last_early:
             return
-        total += score
-        mean = total / (j + 1)
+        mean = prefix[j + 1] / (j + 1)
         if mean < threshold:
-            point = points[positions[j]]
+            point = series.points[series.positions[j]]
             found.append(
                 Signal(
                     kind=SignalKind.WEAK_EARLY,
@@ -1121,9 +1103,8 @@ def _weak_early(
                     summary=(
                         # Two decimals, so that a mean of 3.99 does not read as the 4.0 it
                         # is compared with.
-                        f"Early alliance is low: mean {_num(mean, 2)} over the first "
-                        f"{f'{j + 1} check-ins' if j else 'check-in'}, "
-                        f"below {_num(threshold, 1)}."
+                        f"Early alliance is low: mean {mean:.2f} over the first "
+                        f"{f'{j + 1} check-ins' if j else 'check-in'}, below {threshold:.1f}."
                     ),
                     detail={
                         "mean": mean,

@@ -131,6 +131,14 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         invite = services.invite_lookup(token=token)
     except services.InviteError as error:
         return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
+    signed_in_as = request.user if request.user.is_authenticated else None
+    if signed_in_as is not None and signed_in_as.pk != invite.user_id:
+        # Accepting would silently switch accounts on a shared device; ask to log out first.
+        return render(
+            request,
+            "people/invite_accept.html",
+            {"person": invite.user, "signed_in_as": signed_in_as},
+        )
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

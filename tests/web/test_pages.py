@@ -155,3 +155,19 @@ def test_admin_people_page_lists_staff_and_invites(admin, therapist, login):
     html = login(admin).get("/clinic/people/").content.decode()
     assert "Third Therapist" in html
     assert "Invited, link expires" in html
+
+
+def test_invite_opened_while_logged_in_as_someone_else_asks_to_log_out(therapist, login):
+    added = client_add(
+        therapist=therapist,
+        full_name="New Person",
+        email="new@example.org",
+        timezone_name="America/Toronto",
+    )
+    c = login(therapist)
+    response = c.post(
+        f"/invite/{added.invite_token}/",
+        {"password1": "a long enough sentence", "password2": "a long enough sentence"},
+    )
+    assert "You're logged in as teresa@example.org" in response.content.decode()
+    assert Invite.objects.get().used_at is None

@@ -33,6 +33,13 @@ def _y(value: float) -> float:
     return TOP + (Y_MAX - value) / (Y_MAX - Y_MIN) * (HEIGHT - TOP - BOTTOM)
 
 
+def _ruptures_at(points: Sequence[ChartPoint]) -> str:
+    numbers = ", ".join(str(p.number) for p in points)
+    if len(points) == 1:
+        return f"Rupture at session {numbers}"
+    return f"Ruptures at sessions {numbers}"
+
+
 def describe(points: Sequence[ChartPoint]) -> str:
     """The chart's text alternative: range, latest value, and the marked sessions."""
     if not points:
@@ -46,17 +53,9 @@ def describe(points: Sequence[ChartPoint]) -> str:
         f"Lowest {min(values):.1f}, highest {max(values):.1f}, latest {values[-1]:.1f}.",
     ]
     if ruptures:
-        parts.append(
-            "Ruptures not yet resolved at sessions "
-            + ", ".join(str(p.number) for p in ruptures)
-            + "."
-        )
+        parts.append(f"{_ruptures_at(ruptures)} not yet resolved.")
     if repaired:
-        parts.append(
-            "Ruptures resolved or closed at sessions "
-            + ", ".join(str(p.number) for p in repaired)
-            + "."
-        )
+        parts.append(f"{_ruptures_at(repaired)} resolved or closed.")
     return " ".join(parts)
 
 

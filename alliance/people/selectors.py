@@ -57,7 +57,7 @@ def _age(now: datetime, then: datetime) -> str:
     if days >= 1:
         return f"{days} day{'s' if days != 1 else ''}"
     hours = int((now - then).total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "under an hour"
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
 
 
 def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
@@ -124,7 +124,7 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
             label = {3: "high", 2: "medium", 1: "low"}[e.max_sev]
             reasons.append(
                 f"{e.n_alerts} open alert{'s' if e.n_alerts != 1 else ''} "
-                f"(highest: {label}, oldest {_age(now, e.oldest_alert)} old)"
+                f"(highest: {label}, oldest raised {_age(now, e.oldest_alert)} ago)"
             )
             if e.n_unack:
                 reasons.append(f"{e.n_unack} not yet acknowledged")
@@ -133,6 +133,8 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
                 f"{e.n_missed} check-in{'s' if e.n_missed != 1 else ''} closed unanswered "
                 "in the last 30 days"
             )
+        if not e.client.has_usable_password():
+            reasons.append("Has not accepted the invitation yet")
         if e.n_awaiting:
             reasons.append(f"{e.n_awaiting} check-in{'s' if e.n_awaiting != 1 else ''} open")
         rows.append(

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from alliance import access
+from alliance.core import taxonomy
 from alliance.people.models import Role
 from alliance.ruptures import services
 from alliance.ruptures.forms import CloseForm, RepairForm
@@ -34,6 +35,12 @@ def _alert_page(
                 "next_session_plan": current.next_session_plan,
             }
         repair_form = RepairForm(initial=initial)
+    withdrawal = {code for code, _ in taxonomy.WITHDRAWAL_MARKERS}
+    boxes = list(repair_form["markers"])
+    marker_groups = [
+        ("Withdrawal markers", [b for b in boxes if b.data["value"] in withdrawal]),
+        ("Confrontation markers", [b for b in boxes if b.data["value"] not in withdrawal]),
+    ]
     return render(
         request,
         "ruptures/alert_detail.html",
@@ -45,6 +52,7 @@ def _alert_page(
             "current_repair": current,
             "events": alert.events.select_related("actor"),
             "repair_form": repair_form,
+            "marker_groups": marker_groups,
             "close_form": close_form or CloseForm(),
             "can_acknowledge": alert.state == AlertState.OPEN,
             "can_record": alert.state in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED),

@@ -70,7 +70,7 @@ def test_each_row_says_why(clinic, therapist, attend):
     attend(episode, 2, now - timedelta(hours=1))
     [row] = caseload(therapist, now=now)
     assert row.reasons == [
-        "1 open alert (highest: high, oldest 2 days old)",
+        "1 open alert (highest: high, oldest raised 2 days ago)",
         "1 not yet acknowledged",
         "1 check-in open",
     ]

@@ -9,8 +9,8 @@ def test_text_alternative_names_range_latest_and_ruptures():
     ]
     assert describe(points) == (
         "Alliance over 3 check-ins, sessions 1 to 3, on a scale of 1 to 7. "
-        "Lowest 3.0, highest 6.0, latest 6.0. Ruptures not yet resolved at sessions 2. "
-        "Ruptures resolved or closed at sessions 3."
+        "Lowest 3.0, highest 6.0, latest 6.0. Rupture at session 2 not yet resolved. "
+        "Rupture at session 3 resolved or closed."
     )
 
 
@@ -29,3 +29,8 @@ def test_ruptures_are_marked_by_shape_not_only_colour():
     svg = alliance_svg([ChartPoint(1, 4.0, "a", "open"), ChartPoint(2, 5.0, "b", "repaired")])
     assert 'class="mark-open" d="M' in svg  # a triangle
     assert '<rect class="mark-repaired"' in svg  # a square
+
+
+def test_several_ruptures_are_listed_in_the_plural():
+    points = [ChartPoint(1, 3.0, "a", "open"), ChartPoint(2, 3.5, "b", "open")]
+    assert describe(points).endswith("Ruptures at sessions 1, 2 not yet resolved.")

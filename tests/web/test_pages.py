@@ -102,7 +102,7 @@ def test_client_page_has_chart_with_text_alternative(
     assert '<svg class="chart"' in html
     assert 'role="img"' in html
     assert "Alliance over 1 check-ins" in html
-    assert "Ruptures not yet resolved at sessions 1." in html
+    assert "Rupture at session 1 not yet resolved." in html
 
 
 def test_alert_page_shows_the_signals_and_the_comment(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.checkins.models import CheckIn
 from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
 from alliance.core import synthetic
 from alliance.people.models import CareEpisode, Clinic, Role, Session, SessionStatus, User
@@ -94,6 +95,14 @@ def seed_demo(
         }
         for c in synth.clients:
             _seed_client(c, therapists[c.therapist_key], clinic, password, now, rng)
+        # Therapists read check-ins before the next session; the last few days' are unread.
+        for checkin in CheckIn.objects.filter(
+            episode__clinic=clinic,
+            therapist_read_at__isnull=True,
+            submitted_at__lt=now - timedelta(days=3),
+        ):
+            checkin.therapist_read_at = checkin.submitted_at + timedelta(hours=20)
+            checkin.save(update_fields=["therapist_read_at"])
     return _report(clinic)
 
 

@@ -49,6 +49,18 @@ def checkin_context(session: Session) -> dict[str, bool]:
     return {"has_open_rupture": bool(open_rupture_alerts(session))}
 
 
+def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) -> int:
+    """The therapist has seen these check-ins: the client gets a read receipt on each."""
+    if reader.role != Role.THERAPIST:
+        return 0
+    return CheckIn.objects.filter(
+        episode_id=episode_id,
+        episode__therapist=reader,
+        therapist_read_at__isnull=True,
+        submitted_at__lte=now,
+    ).update(therapist_read_at=now)
+
+
 def checkin_submit(
     *,
     session: Session,

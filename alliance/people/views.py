@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance import access
 from alliance.checkins.selectors import client_timeline
+from alliance.checkins.services import checkins_mark_read
 from alliance.people import services
 from alliance.people.forms import (
     ClientAddForm,
@@ -65,7 +66,10 @@ def client_add_view(request: HttpRequest) -> HttpResponse:
 @access.role_required(Role.THERAPIST)
 def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
     episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
-    context = client_timeline(episode, now=timezone.now())
+    now = timezone.now()
+    context = client_timeline(episode, now=now)
+    # The page shows every check-in, so the therapist has read them: the client sees a receipt.
+    checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)  # type: ignore[arg-type]
     context["schedule_form"] = SessionScheduleForm()
     return render(request, "people/client_detail.html", context)
 

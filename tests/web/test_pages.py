@@ -171,3 +171,33 @@ def test_invite_opened_while_logged_in_as_someone_else_asks_to_log_out(therapist
     )
     assert "You're logged in as teresa@example.org" in response.content.decode()
     assert Invite.objects.get().used_at is None
+
+
+def test_opening_the_client_page_gives_the_client_read_receipts(
+    episode, therapist, client_user, attend, login
+):
+    session = attend(episode, 1)
+    checkin_submit(
+        session=session, client=client_user, answers=GOOD_ANSWERS, form_token=uuid.uuid4()
+    )
+    c = login(client_user)
+    assert "Your therapist has read this" not in c.get("/me/").content.decode()
+    login(therapist).get(f"/clients/{client_user.id}/")
+    assert "Your therapist has read this" in c.get("/me/").content.decode()
+
+
+def test_another_therapist_cannot_mark_checkins_read(episode, other_therapist, client_user, attend):
+    from alliance.checkins.models import CheckIn
+    from alliance.checkins.services import checkins_mark_read
+
+    checkin_submit(
+        session=attend(episode, 1),
+        client=client_user,
+        answers=GOOD_ANSWERS,
+        form_token=uuid.uuid4(),
+    )
+    from django.utils import timezone
+
+    marked = checkins_mark_read(episode_id=episode.id, reader=other_therapist, now=timezone.now())
+    assert marked == 0
+    assert CheckIn.objects.get().therapist_read_at is None

@@ -65,7 +65,10 @@ def other_client(make_user: Callable[..., User]) -> User:
 def stranger(db: Any) -> User:
     elsewhere = Clinic.objects.create(name="Elsewhere Clinic")
     return User.objects.create_user(
-        "sid@elsewhere.org", PASSWORD, full_name="Sid Stranger", role=Role.THERAPIST,
+        "sid@elsewhere.org",
+        PASSWORD,
+        full_name="Sid Stranger",
+        role=Role.THERAPIST,
         clinic=elsewhere,
     )
 
@@ -77,9 +80,7 @@ def episode(clinic: Clinic, therapist: User, client_user: User) -> CareEpisode:
 
 @pytest.fixture
 def other_episode(clinic: Clinic, other_therapist: User, other_client: User) -> CareEpisode:
-    return CareEpisode.objects.create(
-        clinic=clinic, client=other_client, therapist=other_therapist
-    )
+    return CareEpisode.objects.create(clinic=clinic, client=other_client, therapist=other_therapist)
 
 
 @pytest.fixture

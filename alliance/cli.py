@@ -138,8 +138,17 @@ def _serve(argv: list[str]) -> int:
     return _serve_wsgi(args.host, args.port, threads=args.threads)
 
 
+# Spellings with hyphens that map to Django command modules (which cannot contain hyphens).
+COMMAND_ALIASES = {
+    "rotate-keys": "rotate_keys",
+    "recompute-signals": "recompute_signals",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = _pop_data_dir(list(sys.argv[1:] if argv is None else argv))
+    if argv and argv[0] in COMMAND_ALIASES:
+        argv[0] = COMMAND_ALIASES[argv[0]]
     command = argv[0] if argv else "help"
     if command == "demo":
         return _demo(argv[1:])

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "alliance.people",
     "alliance.checkins",
     "alliance.ruptures",
+    "alliance.accounts",
+    "alliance.audit",
+    "alliance.ops",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +211,7 @@ DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
 
 # Product settings (clinic-level values live on the Clinic model).
 ALLIANCE_INVITE_DAYS = 7
+ALLIANCE_REAUTH_MINUTES = env_int("ALLIANCE_REAUTH_MINUTES", 10, minimum=1)
 ALLIANCE_DEFAULT_CHECKIN_HOURS = 72
 
 if TESTING:

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from alliance import views
 from alliance.checkins import views as checkin_views
@@ -54,4 +54,7 @@ urlpatterns = [
     ),
     # Clinic admin
     path("clinic/people/", people_views.clinic_people_view, name="clinic_people"),
+    # Account security (2FA, password, sessions) and the audit log
+    path("", include("alliance.accounts.urls")),
+    path("", include("alliance.audit.urls")),
 ]

@@ -69,6 +69,11 @@ _insecure_ok = DEBUG or TESTING
 SECRET_KEY = env_str(
     "ALLIANCE_SECRET_KEY", "insecure-development-key-never-in-production" if _insecure_ok else None
 )
+if not _insecure_ok and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "ALLIANCE_SECRET_KEY must be at least 50 characters of random text; generate one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env_list("ALLIANCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -188,7 +193,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("ALLIANCE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("ALLIANCE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("ALLIANCE_SSL_REDIRECT", False)
+# Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (and strips it from
+# clients' requests), Django can tell which requests arrived over HTTPS.
+if env_bool("ALLIANCE_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_TRUSTED_ORIGINS = env_list("ALLIANCE_CSRF_TRUSTED_ORIGINS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
@@ -208,6 +219,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env_str("ALLIANCE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
+EMAIL_HOST = env_str("ALLIANCE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ALLIANCE_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("ALLIANCE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ALLIANCE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ALLIANCE_EMAIL_TLS", True)
+EMAIL_TIMEOUT = 20
 
 # Product settings (clinic-level values live on the Clinic model).
 ALLIANCE_INVITE_DAYS = 7

@@ -2,7 +2,11 @@
 
 alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
 alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+alliance worker [--once]   (scheduled jobs: nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
+alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
+alliance rotate-keys [--check]   (re-encrypt free text under the first key)
+alliance stats change|sudden|ruptures FILE.csv [...]   (no database; see docs/statistics.md)
 alliance <any Django management command>   (migrate, check --deploy, shell, ...)
 """
 
@@ -77,20 +81,37 @@ def _demo(argv: list[str]) -> int:
             key_file.write_text(secrets.token_urlsafe(50))
             key_file.chmod(0o600)
         os.environ["ALLIANCE_SECRET_KEY"] = key_file.read_text().strip()
+    if not os.environ.get("ALLIANCE_ENCRYPTION_KEYS"):
+        from alliance.crypto import demo_key
+
+        os.environ["ALLIANCE_ENCRYPTION_KEYS"] = demo_key(data_dir / "demo-encryption-key")
     _django_setup()
 
     from django.core.management import call_command
 
-    from alliance.demo import DEMO_LOGINS, demo_exists, seed_demo
+    from alliance.demo import (
+        DEMO_LOGINS,
+        DEMO_TOTP_SECRET,
+        demo_enrol_two_factor,
+        demo_exists,
+        seed_demo,
+        totp_key_hex,
+    )
 
+    totp_secret = os.environ.get("ALLIANCE_DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET
+    try:
+        totp_key_hex(totp_secret)
+    except ValueError as error:
+        sys.exit(f"alliance demo: ALLIANCE_DEMO_TOTP_SECRET: {error}")
     call_command("migrate", interactive=False, verbosity=0)
     password = os.environ.get("ALLIANCE_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
     if demo_exists():
         print(f"Using the existing demo data in {data_dir} (use --reset to start over).")
     else:
         print(f"Creating the demo clinic in {data_dir} ...")
-        report = seed_demo(seed=args.seed, password=password)
+        report = seed_demo(seed=args.seed, password=password, totp_secret=totp_secret)
         print(report)
+    demo_enrol_two_factor(secret=totp_secret)
     url = f"http://127.0.0.1:{args.port}/"
     print()
     print(
@@ -104,6 +125,16 @@ def _demo(argv: list[str]) -> int:
     )
     for email, role in DEMO_LOGINS:
         print(f"  {email:<28} {role}")
+    shown_secret = (
+        "the value of ALLIANCE_DEMO_TOTP_SECRET"
+        if os.environ.get("ALLIANCE_DEMO_TOTP_SECRET")
+        else " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+    )
+    print(
+        "\nStaff (the admin and the therapists) also type a 6-digit code after the password.\n"
+        "Add this setup key to an authenticator app (choose to enter a key; time-based):\n"
+        f"  {shown_secret}"
+    )
     if args.no_serve:
         return 0
     print(f"\nAlliance demo running at {url}  (Ctrl+C to stop)")
@@ -117,6 +148,18 @@ def _serve_wsgi(host: str, port: int, *, threads: int) -> int:
 
     serve(application, host=host, port=port, threads=threads, ident="alliance")
     return 0
+
+
+def _worker(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="alliance worker", description="Run the scheduled jobs (signals, retention, ...)."
+    )
+    parser.add_argument("--once", action="store_true", help="run every job once, then exit")
+    args = parser.parse_args(argv)
+    _django_setup()
+    from alliance.worker import run
+
+    return run(once=args.once)
 
 
 def _serve(argv: list[str]) -> int:
@@ -154,6 +197,17 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(argv[1:])
     if command == "serve":
         return _serve(argv[1:])
+    if command == "worker":
+        return _worker(argv[1:])
+    if command == "generate-key":
+        from alliance.crypto import generate_key
+
+        print(generate_key())
+        return 0
+    if command == "stats":
+        from alliance.core.stats_cli import main as stats_main
+
+        return stats_main(argv[1:])
     if command in {"help", "-h", "--help"} and len(argv) <= 1:
         print(__doc__)
         return 0

@@ -149,6 +149,8 @@ class _Import:
         self.item_paths: list[str] = []
         self.description: list[str] = []
         self.link_ids: set[str] = set()
+        # The answer codes of the choice items read so far, by key, for enableWhen.
+        self.choices: dict[str, dict[str, int]] = {}
         # Where each top-level value of the definition came from, to name it in errors.
         self.origins: dict[str, str] = {}
 
@@ -241,7 +243,9 @@ class _Import:
                     self.description.append(str(entry.text))
             else:
                 self.link_ids.add(str(entry.linkId))
-                self.items.append(_question(entry, item_path, self.items, self.keys))
+                self.items.append(
+                    _question(entry, item_path, len(self.items), self.keys, self.choices)
+                )
                 self.item_paths.append(item_path)
 
     def source_path(self, path: str) -> str:
@@ -337,8 +341,9 @@ def _apply_reverse(scoring: Mapping[str, object], items: list[dict[str, object]]
 def _question(
     entry: QuestionnaireItem,
     path: str,
-    earlier: Sequence[dict[str, object]],
+    position: int,
     keys: Mapping[str, str],
+    choices: dict[str, dict[str, int]],
 ) -> dict[str, object]:
     link_id = str(entry.linkId)
     key = keys.get(link_id, link_id)
@@ -347,7 +352,7 @@ def _question(
             f"{path}.linkId",
             f"{json.dumps(link_id)} is not a valid item key (lowercase letters, digits and "
             "underscores, starting with a letter); give it one in scoring.keys, e.g. "
-            f'{{"{link_id}": "item_{len(earlier) + 1}"}}',
+            f'{{"{link_id}": "item_{position + 1}"}}',
         )
     if not entry.text or not str(entry.text).strip():
         raise DefinitionError(
@@ -373,7 +378,7 @@ def _question(
 
     if entry.type == "choice":
         item["kind"] = "choice"
-        item["options"] = _options(entry, path, link_id)
+        item["options"], choices[key] = _options(entry, path, link_id)
     else:
         item["kind"] = "text"
         if entry.answerOption:
@@ -383,11 +388,13 @@ def _question(
         if entry.maxLength is not None:
             item["max_length"] = int(entry.maxLength)
     if entry.enableWhen:
-        item["show_if"] = _condition(entry, path, earlier, keys)
+        item["show_if"] = _condition(entry, path, keys, choices)
     return item
 
 
-def _options(entry: QuestionnaireItem, path: str, link_id: str) -> list[dict[str, object]]:
+def _options(
+    entry: QuestionnaireItem, path: str, link_id: str
+) -> tuple[list[dict[str, object]], dict[str, int]]:
     if not entry.answerOption:
         where = (
             f"its answerValueSet {json.dumps(entry.answerValueSet)} is not read; "
@@ -400,6 +407,7 @@ def _options(entry: QuestionnaireItem, path: str, link_id: str) -> list[dict[str
             "list each answer as an answerOption with a number",
         )
     options: list[dict[str, object]] = []
+    codes: dict[str, int] = {}
     for index, option in enumerate(entry.answerOption):
         option_path = f"{path}.answerOption[{index}]"
         ordinal = _ordinal(option.extension, option_path)
@@ -416,6 +424,7 @@ def _options(entry: QuestionnaireItem, path: str, link_id: str) -> list[dict[str
                         f"extension or a whole-number code (code is {json.dumps(code or None)})",
                     )
                 ordinal = int(code)
+            codes[code] = ordinal
         elif option.valueInteger is not None:
             label = str(option.valueInteger)
             ordinal = ordinal if ordinal is not None else int(option.valueInteger)
@@ -432,7 +441,7 @@ def _options(entry: QuestionnaireItem, path: str, link_id: str) -> list[dict[str
                 "only valueCoding, valueInteger and valueString answers can be imported",
             )
         options.append({"value": ordinal, "label": label})
-    return options
+    return options, codes
 
 
 def _ordinal(extensions: Sequence[Any] | None, path: str) -> int | None:
@@ -456,8 +465,8 @@ def _ordinal(extensions: Sequence[Any] | None, path: str) -> int | None:
 def _condition(
     entry: QuestionnaireItem,
     path: str,
-    earlier: Sequence[dict[str, object]],
     keys: Mapping[str, str],
+    choices: Mapping[str, Mapping[str, int]],
 ) -> dict[str, object]:
     conditions = entry.enableWhen or []
     questions = {str(condition.question) for condition in conditions}
@@ -467,15 +476,13 @@ def _condition(
         )
     link_id = questions.pop()
     key = keys.get(link_id, link_id)
-    target = next((item for item in earlier if item["key"] == key), None)
-    if target is None or target["kind"] != "choice":
+    by_code = choices.get(key)
+    if by_code is None:
         raise DefinitionError(
             f"{path}.enableWhen[0].question",
             f"{json.dumps(link_id)} is not an earlier choice item",
         )
-    options: list[dict[str, Any]] = list(target["options"])  # type: ignore[call-overload]
-    by_code = {str(option["value"]): int(option["value"]) for option in options}
-    values = sorted(int(option["value"]) for option in options)
+    values = sorted(set(by_code.values()))
 
     equal: list[int] = []
     low: int | None = None
@@ -486,7 +493,8 @@ def _condition(
             code = str(condition.answerCoding.code)
             if code not in by_code:
                 raise DefinitionError(
-                    f"{where}.answerCoding", f"{json.dumps(link_id)} has no answer code {code}"
+                    f"{where}.answerCoding",
+                    f"{json.dumps(link_id)} has no answer with code {json.dumps(code)}",
                 )
             value = by_code[code]
         elif condition.answerInteger is not None:

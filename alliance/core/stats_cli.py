@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import math
 import re
 import statistics
@@ -37,7 +38,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 from alliance.core.change import (
     DEFAULT_Z,
@@ -46,8 +50,9 @@ from alliance.core.change import (
     reliable_change_index,
     reliable_change_threshold,
 )
+from alliance.core.definitions import builtin
 from alliance.core.instruments import DefinitionError
-from alliance.core.outcomes import OutcomeDefinition, load_outcome_json
+from alliance.core.outcomes import OutcomeDefinition, load_outcome_json, score_range
 from alliance.core.signals import CheckinPoint, SignalKind, SignalSettings, detect
 
 __all__ = ["CRITICAL_T", "main"]
@@ -137,7 +142,7 @@ _LONG_ORDERS: Final = [
 ]
 
 
-def _rows(reader: Iterator_, width: int, name: str) -> list[tuple[int, list[str]]]:
+def _rows(reader: Reader, width: int, name: str) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
@@ -146,8 +151,7 @@ def _rows(reader: Iterator_, width: int, name: str) -> list[tuple[int, list[str]
                 continue  # blank lines, such as a trailing one
             if len(row) != width:
                 raise InputError(
-                    f"{name}: line {line}: expected {width} columns like the header, "
-                    f"got {len(row)}"
+                    f"{name}: line {line}: expected {width} columns like the header, got {len(row)}"
                 )
             rows.append((line, [cell.strip() for cell in row]))
     except csv.Error as error:
@@ -166,8 +170,7 @@ def _read_wide(header: list[str], rows: list[tuple[int, list[str]]], name: str) 
             raise InputError(f"{name}: line 1, column {column}: the session column has no name")
         if cell in seen:
             raise InputError(
-                f"{name}: line 1, column {column}: {cell!r} repeats the name of column "
-                f"{seen[cell]}"
+                f"{name}: line 1, column {column}: {cell!r} repeats the name of column {seen[cell]}"
             )
         seen[cell] = column
     sessions = _wide_sessions(header[1:])
@@ -200,7 +203,7 @@ def _wide_sessions(names: Sequence[str]) -> list[int]:
         if match is None:
             break
         numbers.append(int(match.group(1)))
-    if len(numbers) == len(names) and all(a < b for a, b in zip(numbers, numbers[1:])):
+    if len(numbers) == len(names) and all(a < b for a, b in itertools.pairwise(numbers)):
         return numbers
     return list(range(1, len(names) + 1))
 
@@ -251,10 +254,6 @@ def _score(cell: str, name: str, line: int, column: int, column_name: str) -> fl
             f"cell or NA, got {cell!r}"
         )
     return value
-
-
-# The csv reader has no public type; this is the part of it used here.
-Iterator_ = "csv._reader"
 
 
 # --- Options -------------------------------------------------------------------------------------
@@ -457,8 +456,6 @@ class _Measure:
 def _measure(args: argparse.Namespace) -> _Measure:
     definition: OutcomeDefinition | None = None
     if args.instrument:
-        from alliance.core.definitions import builtin
-
         definition = builtin()[args.instrument]
     elif args.definition:
         try:
@@ -524,14 +521,11 @@ def _change(args: argparse.Namespace, table: Table) -> list[list[str]]:
         first = _pick(person, baseline_session, first=True)
         last = _pick(person, latest_session, first=False)
         note = ""
-        if first is None or last is None:
-            where = "baseline" if first is None else "latest"
-            note = (
-                f"no score at the {where} session"
-                if (baseline_session if first is None else latest_session) is not None
-                else "no scores"
-            )
-        elif first.session >= last.session:
+        if first is None and baseline_session is not None:
+            note = "no score at the baseline session"
+        elif last is None and latest_session is not None:
+            note = "no score at the latest session"
+        elif first is None or last is None or first.session >= last.session:
             note = "fewer than two scored sessions"
         if note or first is None or last is None:
             rows.append(
@@ -541,10 +535,7 @@ def _change(args: argparse.Namespace, table: Table) -> list[list[str]]:
                     _fmt(first.score) if first else "",
                     last.label if last else "",
                     _fmt(last.score) if last else "",
-                    "",
-                    "",
-                    "",
-                    "",
+                    *([""] * 4),
                     note,
                 ]
             )
@@ -597,8 +588,6 @@ def _pick(person: Person, session: int | None, *, first: bool) -> Point | None:
 
 
 def _check_range(table: Table, definition: OutcomeDefinition) -> None:
-    from alliance.core.outcomes import score_range
-
     low, high = score_range(definition)
     for person in table.people:
         for point in person.points:
@@ -630,7 +619,7 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
     # The sign that turns a raw change (later minus earlier) into the size of a gain or loss.
     worse_is_higher = score_type == "symptom"
     sign = -1.0 if (args.direction == "gains") == worse_is_higher else 1.0
-    kind = args.direction[:-1]
+    kind = "gain" if args.direction == "gains" else "loss"
 
     header = [
         "id",
@@ -669,10 +658,14 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
             crit1 = size >= cutoff
             crit2_threshold = args.fraction * before.score
             crit2 = size >= crit2_threshold
-            pre = [by_session[s] for s in range(before.session - 2, before.session + 1)
-                   if s in by_session]
-            post = [by_session[s] for s in range(after.session, after.session + 3)
-                    if s in by_session]
+            pre = [
+                by_session[s]
+                for s in range(before.session - 2, before.session + 1)
+                if s in by_session
+            ]
+            post = [
+                by_session[s] for s in range(after.session, after.session + 3) if s in by_session
+            ]
             crit3_cells = ["", "", "", "", "", "", "", "", "", "false"]
             crit3 = False
             if len(pre) >= 2 and len(post) >= 2:
@@ -882,8 +875,8 @@ def _realtime(person: Person, reference: float, args: argparse.Namespace) -> lis
         detail = signal.detail
         point = by_index[signal.index]
         repaired_index = detail["repaired_index"]
-        repaired = by_index[int(repaired_index)] if repaired_index is not None else None
-        mean = low + (float(detail["mean"] or 0) - 1.0) / factor  # type: ignore[arg-type]
+        repaired = None if repaired_index is None else by_index[int(_number(repaired_index))]
+        mean = low + (_number(detail["mean"]) - 1.0) / factor
         strict = signal.kind is SignalKind.RUPTURE_REPAIR_2SD
         for k in (1, 2) if strict else (1,):
             episodes.append(
@@ -893,14 +886,20 @@ def _realtime(person: Person, reference: float, args: argparse.Namespace) -> lis
                     last=point,
                     lowest=point,
                     mean=mean,
-                    sd_within=float(detail["sd_within"]) / factor,  # type: ignore[arg-type]
-                    sd=float(detail["sd"]) / factor,  # type: ignore[arg-type]
+                    sd_within=_number(detail["sd_within"]) / factor,
+                    sd=_number(detail["sd"]) / factor,
                     repaired=repaired,
                     status=str(detail["repair_status"]),
-                    history=int(detail["history_n"]),  # type: ignore[arg-type]
+                    history=int(_number(detail["history_n"])),
                 )
             )
     return episodes
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number in the signal's detail, got {value!r}")
+    return float(value)
 
 
 if __name__ == "__main__":

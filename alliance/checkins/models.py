@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from alliance.crypto import EncryptedTextField
 from alliance.people.models import CareEpisode, Session, User
 
 
@@ -25,7 +26,7 @@ class CheckIn(models.Model):
     talked = models.PositiveSmallIntegerField(null=True, blank=True)
     resolved = models.PositiveSmallIntegerField(null=True, blank=True)
     followup_resolved = models.PositiveSmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True, default="")
+    comment = EncryptedTextField(blank=True, default="")
     alliance = models.FloatField(help_text="Composite: mean of bond, tasks and goals (1–7).")
     submitted_at = models.DateTimeField(default=timezone.now)
     therapist_read_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alliance.checkins.models import CheckIn
 from alliance.core import taxonomy
+from alliance.crypto import EncryptedTextField
 from alliance.people.models import CareEpisode, Session, User
 
 
@@ -43,12 +44,29 @@ class CloseReason(models.TextChoices):
     OTHER = "other", "Other (see note)"
 
 
+class AlertCategory(models.TextChoices):
+    RUPTURE = "rupture", "Rupture"
+    NOT_ON_TRACK = "not_on_track", "Not on track"
+    RISK = "risk", "Risk answer"
+
+
 class Alert(models.Model):
-    """One alert per care episode and session, holding every signal that fired there."""
+    """Something the therapist should see, with the repair loop around it.
+
+    Rupture alerts: one per care episode and session, holding every signal that fired there.
+    Risk and not-on-track alerts come from a questionnaire or a diary card: one per source
+    (``source_key``, e.g. ``diary:<card id>``), with no session.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     episode = models.ForeignKey(CareEpisode, on_delete=models.PROTECT, related_name="alerts")
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="alerts")
+    category = models.CharField(
+        max_length=20, choices=AlertCategory.choices, default=AlertCategory.RUPTURE
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
+    source_key = models.CharField(max_length=100, blank=True)
     checkin = models.ForeignKey(
         CheckIn, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
     )
@@ -72,14 +90,28 @@ class Alert(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
-    close_note = models.TextField(blank=True)
+    close_note = EncryptedTextField(blank=True)
     client_followup = models.CharField(max_length=10, choices=ClientFollowup.choices, blank=True)
     client_followup_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-severity", "created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["episode", "session"], name="one_alert_per_session"),
+            models.UniqueConstraint(
+                fields=["episode", "session"],
+                condition=Q(session__isnull=False),
+                name="one_alert_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["episode", "source_key"],
+                condition=~Q(source_key=""),
+                name="one_alert_per_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="rupture", session__isnull=False)
+                | (~Q(category="rupture") & ~Q(source_key="")),
+                name="alert_has_session_or_source",
+            ),
             models.CheckConstraint(
                 condition=Q(severity__gte=1, severity__lte=3), name="alert_severity_1_3"
             ),
@@ -87,11 +119,18 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["episode", "state"])]
 
     def __str__(self) -> str:
-        return f"Alert ({self.get_state_display()}) for {self.session}"
+        where = self.session or self.source_key
+        return f"{self.get_category_display()} alert ({self.get_state_display()}) for {where}"
 
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def title(self) -> str:
+        if self.category == AlertCategory.RUPTURE and self.session is not None:
+            return f"Session {self.session.number}"
+        return self.get_category_display()
 
     @property
     def kinds(self) -> list[str]:
@@ -138,8 +177,8 @@ class RepairRecord(models.Model):
     rupture_type = models.CharField(max_length=20, choices=taxonomy.RUPTURE_TYPES)
     markers = models.JSONField(default=list, blank=True)
     strategies = models.JSONField(default=list, blank=True)
-    notes = models.TextField(blank=True)
-    next_session_plan = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
+    next_session_plan = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-recorded_at"]

@@ -20,6 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from alliance.audit.models import AuditAction, RecordType
+from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
 from alliance.core import taxonomy
 from alliance.core.signals import (
@@ -34,6 +36,7 @@ from alliance.people.models import CareEpisode, Clinic, Role, User
 from alliance.ruptures.models import (
     ACTIVE_STATES,
     Alert,
+    AlertCategory,
     AlertEvent,
     AlertState,
     CloseReason,
@@ -120,12 +123,59 @@ def alerts_upsert(*, episode: CareEpisode, signals: Sequence[Signal], now: datet
             )
             _merge(alert, found)
             alert.save()
+            audit_record(actor=None, entry=_alert_entry(alert, episode, AuditAction.CREATE))
             touched.append(alert)
         elif _merge(alert, found):
             alert.save(update_fields=["signals", "severity", "client_reported", "summary"])
             AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.SIGNAL_ADDED, at=now)
+            audit_record(
+                actor=None, entry=_alert_entry(alert, episode, AuditAction.UPDATE, "signal_added")
+            )
             touched.append(alert)
     return touched
+
+
+def _alert_entry(alert: Alert, episode: CareEpisode, action: str, detail: str = "") -> Entry:
+    return about_episode(episode, action, RecordType.ALERT, alert.id, detail)
+
+
+def alert_raise(
+    *,
+    episode: CareEpisode,
+    category: str,
+    severity: int,
+    summary: str,
+    source_key: str,
+    signals: Sequence[dict[str, Any]] = (),
+    now: datetime | None = None,
+) -> tuple[Alert, bool]:
+    """Open a risk or not-on-track alert for one source (a questionnaire, a diary card).
+
+    Idempotent per ``(episode, source_key)``: raising again for the same source returns the
+    alert already there (``created`` False), so a replayed or edited submission never opens a
+    second one. It then goes through the same workflow as a rupture alert.
+    """
+    if category not in (AlertCategory.RISK, AlertCategory.NOT_ON_TRACK):
+        raise AlertError("Rupture alerts come from check-in signals, not from alert_raise.")
+    if not source_key:
+        raise AlertError("A risk or not-on-track alert needs the key of its source.")
+    if severity not in (1, 2, 3):
+        raise AlertError(f"Severity must be 1, 2 or 3, got {severity}.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        alert, created = Alert.objects.get_or_create(
+            episode=episode,
+            source_key=source_key,
+            defaults={
+                "category": category,
+                "severity": severity,
+                "summary": summary,
+                "signals": list(signals)
+                or [{"kind": category, "severity": severity, "summary": summary, "detail": {}}],
+                "created_at": now,
+            },
+        )
+    return alert, created
 
 
 def signals_on_checkin(*, checkin: CheckIn, now: datetime | None = None) -> list[Alert]:
@@ -144,6 +194,7 @@ def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> Non
         Alert.objects.select_for_update()
         .filter(
             episode_id=checkin.episode_id,
+            category=AlertCategory.RUPTURE,
             state__in=ACTIVE_STATES,
             session__number__lt=checkin.session.number,
         )
@@ -159,6 +210,12 @@ def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> Non
                 alert.client_followup = "not_yet" if checkin.followup_resolved == 0 else "partly"
                 alert.client_followup_at = now
                 alert.save(update_fields=["client_followup", "client_followup_at"])
+                audit_record(
+                    actor=None,
+                    entry=_alert_entry(
+                        alert, checkin.episode, AuditAction.UPDATE, "client_followup"
+                    ),
+                )
                 AlertEvent.objects.create(
                     alert=alert,
                     action=(
@@ -200,9 +257,18 @@ def alert_acknowledge(*, alert: Alert, actor: User, now: datetime | None = None)
         AlertEvent.objects.create(
             alert=alert, action=AlertEvent.Action.ACKNOWLEDGED, actor=actor, at=now
         )
-        if alert.checkin_id:
-            CheckIn.objects.filter(id=alert.checkin_id, therapist_read_at__isnull=True).update(
-                therapist_read_at=now
+        audit_record(
+            actor=actor,
+            entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "acknowledged"),
+        )
+        if alert.checkin_id and CheckIn.objects.filter(
+            id=alert.checkin_id, therapist_read_at__isnull=True
+        ).update(therapist_read_at=now):
+            audit_record(
+                actor=actor,
+                entry=about_episode(
+                    alert.episode, AuditAction.UPDATE, RecordType.CHECKIN, alert.checkin_id, "read"
+                ),
             )
     return alert
 
@@ -250,10 +316,24 @@ def alert_record_repair(
             notes=repair.notes.strip(),
             next_session_plan=repair.next_session_plan.strip(),
         )
+        audit_record(
+            actor=actor,
+            entry=about_episode(
+                alert.episode,
+                AuditAction.CREATE,
+                RecordType.REPAIR_RECORD,
+                record.id,
+                "amendment" if amending else "",
+            ),
+        )
         if not amending:
             alert.state = AlertState.REPAIR_RECORDED
             alert.repair_recorded_at = now
             alert.save(update_fields=["state", "repair_recorded_at"])
+            audit_record(
+                actor=actor,
+                entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "repair_recorded"),
+            )
         AlertEvent.objects.create(
             alert=alert,
             action=(
@@ -274,6 +354,9 @@ def alert_resolve_by_client(*, alert: Alert, checkin: CheckIn, now: datetime) ->
     alert.client_followup = ""
     alert.save(update_fields=["state", "resolved_at", "resolved_by_checkin", "client_followup"])
     AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.RESOLVED, at=now)
+    audit_record(
+        actor=None, entry=_alert_entry(alert, checkin.episode, AuditAction.TRANSITION, "resolved")
+    )
     return alert
 
 
@@ -297,6 +380,9 @@ def alert_close(
         alert.close_note = note.strip()
         alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason", "close_note"])
         AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now)
+        audit_record(
+            actor=actor, entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "closed")
+        )
     return alert
 
 
@@ -409,5 +495,27 @@ def _recompute_chunk(
         to_update, ["signals", "severity", "client_reported", "summary"], batch_size=500
     )
     AlertEvent.objects.bulk_create(events, batch_size=1000)
+    _audit_recomputed(to_create, to_update)
     totals["created"] += len(to_create)
     totals["updated"] += len(to_update)
+
+
+def _audit_recomputed(created: list[Alert], updated: list[Alert]) -> None:
+    """One audit row per alert a recomputation opened or added a signal to (the system's)."""
+    if not created and not updated:
+        return
+    owners = {
+        episode_id: (client_id, clinic_id)
+        for episode_id, client_id, clinic_id in CareEpisode.objects.filter(
+            id__in={a.episode_id for a in [*created, *updated]}
+        ).values_list("id", "client_id", "clinic_id")
+    }
+    entries = [
+        Entry(action, RecordType.ALERT, alert.id, *owners[alert.episode_id], detail=detail)
+        for alerts, action, detail in (
+            (created, AuditAction.CREATE, ""),
+            (updated, AuditAction.UPDATE, "signal_added"),
+        )
+        for alert in alerts
+    ]
+    audit_record_bulk(actor=None, entries=entries)

@@ -1,0 +1,54 @@
+"""Risk and not-on-track alerts use the same workflow as ruptures."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from alliance.ruptures.models import Alert, AlertState
+from alliance.ruptures.services import AlertError, alert_acknowledge, alert_close, alert_raise
+
+
+def test_raising_twice_for_one_source_keeps_one_alert(episode):
+    first, created = alert_raise(
+        episode=episode, category="risk", severity=3, summary="PHQ-9 item 9", source_key="q:1"
+    )
+    again, created_again = alert_raise(
+        episode=episode, category="risk", severity=3, summary="PHQ-9 item 9", source_key="q:1"
+    )
+    assert (created, created_again, first.id) == (True, False, again.id)
+    assert Alert.objects.count() == 1
+
+
+def test_risk_alert_goes_through_acknowledge_and_close(episode, therapist):
+    alert, _ = alert_raise(
+        episode=episode, category="risk", severity=3, summary="urge", source_key="diary:1"
+    )
+    alert_acknowledge(alert=alert, actor=therapist)
+    alert = alert_close(alert=alert, actor=therapist, reason="other", note="Called; safe.")
+    assert alert.state == AlertState.CLOSED
+    assert alert.title == "Risk answer"
+
+
+def test_rupture_category_cannot_be_raised_by_hand(episode):
+    with pytest.raises(AlertError, match="come from check-in signals"):
+        alert_raise(episode=episode, category="rupture", severity=2, summary="x", source_key="k")
+
+
+def test_source_key_is_required(episode):
+    with pytest.raises(AlertError, match="needs the key of its source"):
+        alert_raise(episode=episode, category="risk", severity=3, summary="x", source_key="")
+
+
+def test_database_refuses_a_rupture_alert_without_session(episode):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(episode=episode, category="rupture", severity=2, summary="x")
+
+
+def test_alert_page_of_a_risk_alert_renders(episode, therapist, login):
+    alert, _ = alert_raise(
+        episode=episode, category="risk", severity=3, summary="Strong urge", source_key="d:2"
+    )
+    html = login(therapist).get(f"/alerts/{alert.id}/").content.decode()
+    assert "Risk answer alert" in html
+    assert "Strong urge" in html

@@ -3,10 +3,15 @@
 - ``clinic``: Harbour Clinic. ``therapist`` (Teresa) has ``client`` (Carla) in an active
   episode; ``other_therapist`` (Omar) has ``other_client`` (Olivia). ``admin`` (Adam) is the
   clinic admin. ``stranger`` is a therapist in another clinic.
+
+``Client.force_login`` (and so ``login``) gives staff a session that has passed the second factor
+too, with a confirmed authenticator made for them: it skips the login form, so it skips both
+steps. Tests of the steps themselves log in through the forms.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,11 +19,67 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.people.models import CareEpisode, Clinic, Role, Session, User
 from alliance.people.services import session_set_status
 
 PASSWORD = "correct horse battery staple"
+STAFF_ROLES = (Role.THERAPIST, Role.CLINIC_ADMIN)
+
+
+def enrol_authenticator(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, made now if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """A code from the person's authenticator that the server accepts now.
+
+    Each 30-second code is accepted once, and the server also takes the next step's code (a
+    phone's clock may be ahead), so a second login within the same step uses that one. With the
+    clock frozen a third is impossible; with a live clock this waits for the next step.
+    """
+    device.refresh_from_db()
+    for _ in range(40):
+        current = (int(time.time()) - device.t0) // device.step + device.drift
+        step = max(current, device.last_t + 1)
+        if step <= current + device.tolerance:
+            return f"{hotp(device.bin_key, step, digits=device.digits):0{device.digits}d}"
+        time.sleep(1)
+    raise AssertionError("every code in this 30-second step is used: travel forward in time")
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    """Six digits that are not any code the device would accept now."""
+    device.refresh_from_db()
+    current = (int(time.time()) - device.t0) // device.step + device.drift
+    accepted = {f"{hotp(device.bin_key, current + offset, digits=6):06d}" for offset in (-1, 0, 1)}
+    return next(c for c in ("123456", "654321", "000000") if c not in accepted)
+
+
+def mark_verified(browser: Client, user: User) -> None:
+    """Record in ``browser``'s session that ``user`` gave a code from their authenticator."""
+    session = browser.session
+    session[DEVICE_ID_SESSION_KEY] = enrol_authenticator(user).persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        if getattr(user, "role", None) in STAFF_ROLES:
+            mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

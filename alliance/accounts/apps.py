@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Sign-in, two-factor authentication and account security"
 
     def ready(self) -> None:
-        from alliance.accounts import reauth  # noqa: F401 -- connects the login signal
+        # Both connect receivers of the login signal.
+        from alliance.accounts import reauth, sessions  # noqa: F401

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import PASSWORD
+from alliance.people.models import User
+from tests.conftest import PASSWORD, STAFF_ROLES, enrol_authenticator, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -130,13 +131,25 @@ def open_page(
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real login form; lands on the person's home page."""
+    """Log in through the real login form; lands on the person's home page.
+
+    Staff then type the code from their authenticator (one is made for them if they have
+    none, as if they had set it up at an earlier login).
+    """
+    user = User.objects.get(email=email)
+    device = enrol_authenticator(user) if user.role in STAFF_ROLES else None
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
     assert "/login/" not in page.url, f"login failed for {email}: still on {page.url}"
+    if device is not None:
+        assert "/account/two-factor/verify/" in page.url, f"no code asked: {page.url}"
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+        assert "/two-factor/" not in page.url, f"code refused for {email}: {page.url}"
 
 
 def assert_clean(traffic: Traffic, *, expected_statuses: tuple[int, ...] = ()) -> None:

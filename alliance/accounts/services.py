@@ -1,0 +1,269 @@
+"""Two-factor authentication, recovery codes, email changes and ending sessions.
+
+Staff (therapists and clinic admins) sign in with a password and a code from an authenticator
+app (TOTP, RFC 6238, through django-otp), or one of ten single-use recovery codes. Clients sign
+in with a password only.
+"""
+
+from __future__ import annotations
+
+import math
+from base64 import b32encode
+from datetime import datetime
+
+import django_otp
+import segno
+from django.contrib.auth import SESSION_KEY, authenticate
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from alliance.people.models import Role, User
+
+STAFF_ROLES = frozenset({Role.THERAPIST, Role.CLINIC_ADMIN})
+RECOVERY_CODE_COUNT = 10
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+
+
+class AccountError(Exception):
+    """A request that cannot be carried out; the message is written for the person asking."""
+
+
+class WrongCredentials(AccountError):
+    """A wrong password or code: counted towards the lockout."""
+
+
+class WrongCode(WrongCredentials):
+    pass
+
+
+class CodeThrottled(AccountError):
+    """Too many wrong codes in a row: django-otp refuses to check another one yet."""
+
+
+# --- who needs what ------------------------------------------------------------------------
+
+
+def two_factor_required(user: User) -> bool:
+    return user.role in STAFF_ROLES
+
+
+def two_factor_pending(user: object) -> bool:
+    """A signed-in staff member who has not yet given their second factor in this session."""
+    if not getattr(user, "is_authenticated", False) or not two_factor_required(user):  # type: ignore[arg-type]
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
+
+
+def authenticator_for(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
+
+
+# --- setting up an authenticator -----------------------------------------------------------
+
+
+def totp_setup_start(*, user: User) -> TOTPDevice:
+    """The not-yet-confirmed authenticator being set up (the same secret on every reload)."""
+    if not two_factor_required(user):
+        raise AccountError("Two-factor authentication is for staff accounts.")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+    return device
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The secret as an authenticator app asks for it: base32, in groups of four."""
+    encoded = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(encoded[i : i + 4] for i in range(0, len(encoded), 4))
+
+
+def totp_qr_data_uri(device: TOTPDevice) -> str:
+    """The otpauth:// setup link as a QR code, an SVG data URI for an <img> (no inline style)."""
+    return str(
+        segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
+    )
+
+
+def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the new authenticator with a code from it; returns it and new recovery codes.
+
+    Any earlier authenticator stops working, and so do earlier recovery codes.
+    """
+    codes: list[str] = []
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-id")
+            .first()
+        )
+        if device is None:
+            raise AccountError("Please start the set-up again.")
+        _check_allowed(device)
+        # A wrong code must still be counted by the throttle, so it leaves the transaction
+        # committed rather than rolled back by the exception.
+        matched = device.verify_token(normalize_code(code))
+        if matched:
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = recovery_codes_generate(user=user)
+    if not matched:
+        raise WrongCode(
+            "That code didn't match. Check the app shows Alliance, then type the "
+            "6-digit code it shows now."
+        )
+    return device, codes
+
+
+def recovery_codes_generate(*, user: User) -> list[str]:
+    """Ten new single-use recovery codes; the old ones stop working. Shown once, then gone."""
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, defaults={"name": RECOVERY_NAME, "confirmed": True}
+        )
+        StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def recovery_code_display(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+# --- checking a code -----------------------------------------------------------------------
+
+
+def normalize_code(raw: str) -> str:
+    """People type codes with spaces or a dash, and recovery codes in capitals."""
+    return "".join(raw.split()).replace("-", "").lower()
+
+
+def _check_allowed(device: Device) -> None:
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return
+    until = (info or {}).get("locked_until")
+    wait = ""
+    if isinstance(until, datetime):
+        seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+        amount, unit = (seconds, "second") if seconds < 120 else (math.ceil(seconds / 60), "minute")
+        wait = f" Please wait {amount} {unit}{'' if amount == 1 else 's'}"
+        wait += " and try again."
+    raise CodeThrottled(f"Too many wrong codes in a row.{wait}")
+
+
+def two_factor_check(*, user: User, code: str) -> Device:
+    """The device that accepts ``code``: the authenticator (6 digits) or a recovery code.
+
+    A recovery code is used up. Wrong codes slow down further tries (django-otp's throttling:
+    1, 2, 4, 8… seconds) and raise WrongCode; a try while slowed down raises CodeThrottled.
+    """
+    token = normalize_code(code)
+    devices: list[Device]
+    if len(token) == 6 and token.isdigit():
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        _check_allowed(device)
+        verified = django_otp.verify_token(user, device.persistent_id, token)
+        if verified is not None:
+            return verified
+    raise WrongCode(
+        "That code didn't work. Type the 6-digit code your app shows now, or a recovery code."
+    )
+
+
+def reauth_confirm(*, request: HttpRequest, user: User, password: str, code: str) -> None:
+    """Check the person's password (and a code, for staff) again before a sensitive action.
+
+    The password goes through ``authenticate``, so a wrong one counts towards the lockout.
+    """
+    checked = authenticate(request, username=user.email, password=password)
+    if checked is None or checked.pk != user.pk:
+        raise WrongCredentials("That password isn't right. Please try again.")
+    if two_factor_required(user):
+        two_factor_check(user=user, code=code)
+
+
+# --- resetting -----------------------------------------------------------------------------
+
+
+def two_factor_reset(*, user: User, keep_session_key: str | None = None) -> None:
+    """Remove the authenticator and recovery codes; the next sign-in sets up a new one.
+
+    The person's other sessions end: once the old authenticator is gone, any of them could
+    otherwise set up a new one.
+    """
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    sessions_end(user=user, keep_session_key=keep_session_key)
+
+
+def two_factor_reset_by_admin(*, admin: User, person: User) -> None:
+    """A clinic admin resets a staff member's two-factor, e.g. after a lost phone."""
+    if admin.role != Role.CLINIC_ADMIN or person.clinic_id != admin.clinic_id:
+        raise AccountError("Only a clinic admin of the same clinic can reset two-factor.")
+    if person.pk == admin.pk:
+        raise AccountError("To reset your own authenticator app, use your Account page.")
+    if not two_factor_required(person):
+        raise AccountError("Only staff accounts use two-factor authentication.")
+    two_factor_reset(user=person)
+
+
+def sessions_end(
+    *, user: User, keep_session_key: str | None = None, now: datetime | None = None
+) -> int:
+    """Delete every server-side session of ``user`` (but ``keep_session_key``); returns how many.
+
+    Sessions are stored encoded, so each live one is decoded to find its user. A clinic has a
+    few hundred sessions at most; this runs only on deactivation and two-factor resets.
+    """
+    now = now or timezone.now()
+    user_id = str(user.pk)
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=now).only(
+            "session_key", "session_data"
+        )
+        if session.session_key != keep_session_key
+        and session.get_decoded().get(SESSION_KEY) == user_id
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+def email_change(*, user: User, email: str) -> User:
+    email = email.strip().lower()
+    if email == user.email:
+        raise AccountError("That is already your email address.")
+    taken = AccountError(f"Another account already uses {email}.")
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise taken
+    previous = user.email
+    try:
+        with transaction.atomic():
+            user.email = email
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        user.email = previous
+        raise taken from None
+    return user

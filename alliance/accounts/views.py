@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from alliance import access
+from alliance.accounts import services
+from alliance.accounts.forms import EmailChangeForm, ReauthForm, SetupCodeForm, VerifyCodeForm
+from alliance.accounts.lockout import lockout_ends_at, lockout_username, record_failed_code
+from alliance.accounts.reauth import mark_recent_auth, require_recent_auth
+from alliance.people.models import Role, User
+
+ANY_ROLE = tuple(Role.values)
+STAFF = (Role.THERAPIST, Role.CLINIC_ADMIN)
+NEW_CODES_KEY = "alliance_new_recovery_codes"
+
+
+def _safe_next(request: HttpRequest, default: str = "home") -> str:
+    """Where to go after this step: ``next`` if it stays on this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def _status(request: HttpRequest) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def locked_out_response(
+    request: HttpRequest, original_response: object = None, credentials: Any = None
+) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: what happened and when to try again, not a bare 403."""
+    if request.user.is_authenticated:
+        logout(request)
+    credentials = credentials or getattr(request, "axes_credentials", None)
+    ends_at = lockout_ends_at(request, lockout_username(request, credentials))
+    cooloff = settings.AXES_COOLOFF_TIME
+    remaining = (ends_at - timezone.now()) if ends_at else cooloff
+    minutes = max(1, math.ceil(remaining.total_seconds() / 60))
+    context = {"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT}
+    return render(request, "accounts/locked_out.html", context, status=429)
+
+
+@require_GET
+@access.role_required(*ANY_ROLE)
+def account_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "two_factor": services.two_factor_required(user),  # type: ignore[arg-type]
+        "authenticator": services.authenticator_for(user),  # type: ignore[arg-type]
+        "codes_left": services.recovery_codes_left(user),  # type: ignore[arg-type]
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+def reauth_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ReauthForm(request.POST or None, needs_code=services.two_factor_required(user))  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reauth_confirm(
+                request=request,
+                user=user,  # type: ignore[arg-type]
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data.get("code", ""),
+            )
+        except services.WrongCode as error:
+            if record_failed_code(request, user.email):  # type: ignore[union-attr]
+                return locked_out_response(request)
+            form.add_error("code", str(error))
+        except services.AccountError as error:
+            if getattr(request, "axes_locked_out", False):
+                return locked_out_response(request)
+            form.add_error(None, str(error))
+        else:
+            mark_recent_auth(request)
+            return redirect(_safe_next(request, "account"))
+    context = {"form": form, "next": _safe_next(request, "account")}
+    return render(request, "accounts/reauth.html", context, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+@require_recent_auth
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        # Other sessions end (their password hash no longer matches); this one carries on.
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password is changed. Other devices are logged out.")
+        return redirect("account")
+    return render(request, "accounts/password_change.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+@require_recent_auth
+def email_change_view(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.email_change(user=request.user, email=form.cleaned_data["email"])  # type: ignore[arg-type]
+        except services.AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Your email address is now {user.email}. Use it to log in.")
+            return redirect("account")
+    return render(request, "accounts/email_change.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*STAFF)
+def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if services.authenticator_for(user) is not None:  # type: ignore[arg-type]
+        # Never let a password alone replace the authenticator: that is what reset is for.
+        return redirect("account" if user.is_verified() else "two_factor_verify")  # type: ignore[union-attr]
+    device = services.totp_setup_start(user=user)  # type: ignore[arg-type]
+    form = SetupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.totp_setup_confirm(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        except services.AccountError as error:
+            form.add_error("code", str(error))
+        else:
+            otp_login(request, device)
+            mark_recent_auth(request)
+            request.session[NEW_CODES_KEY] = codes
+            return redirect("recovery_codes")
+    context = {
+        "form": form,
+        "secret": services.totp_secret(device),
+        "qr": services.totp_qr_data_uri(device),
+        "otpauth_url": device.config_url,
+    }
+    return render(request, "accounts/two_factor_setup.html", context, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*STAFF)
+def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_safe_next(request))
+    if services.authenticator_for(user) is None:  # type: ignore[arg-type]
+        return redirect("two_factor_setup")
+    form = VerifyCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.two_factor_check(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        except services.WrongCode as error:
+            if record_failed_code(request, user.email):  # type: ignore[union-attr]
+                return locked_out_response(request)
+            form.add_error("code", str(error))
+        except services.AccountError as error:
+            form.add_error("code", str(error))
+        else:
+            otp_login(request, device)
+            mark_recent_auth(request)
+            if isinstance(device, StaticDevice):
+                left = services.recovery_codes_left(user)  # type: ignore[arg-type]
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left} left. If your phone is lost, "
+                    "set up a new authenticator app on your Account page.",
+                )
+            return redirect(_safe_next(request))
+    context = {"form": form, "next": _safe_next(request)}
+    return render(request, "accounts/two_factor_verify.html", context, status=_status(request))
+
+
+@require_GET
+@access.role_required(*STAFF)
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """New codes are shown on the first visit after they are made, and never again."""
+    codes = request.session.pop(NEW_CODES_KEY, None)
+    context = {
+        "codes": [services.recovery_code_display(c) for c in codes or []],
+        "codes_left": services.recovery_codes_left(request.user),  # type: ignore[arg-type]
+    }
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*STAFF)
+@require_recent_auth
+def recovery_codes_regenerate_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        codes = services.recovery_codes_generate(user=request.user)  # type: ignore[arg-type]
+        request.session[NEW_CODES_KEY] = codes
+        return redirect("recovery_codes")
+    return render(request, "accounts/recovery_codes_regenerate.html")
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*STAFF)
+@require_recent_auth
+def two_factor_reset_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.two_factor_reset(
+            user=request.user,  # type: ignore[arg-type]
+            keep_session_key=request.session.session_key,
+        )
+        messages.info(request, "Your old authenticator app no longer works. Set up the new one.")
+        return redirect("two_factor_setup")
+    return render(request, "accounts/two_factor_reset.html")
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLINIC_ADMIN)
+@require_recent_auth
+def person_two_factor_reset_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+    if request.method == "POST":
+        try:
+            services.two_factor_reset_by_admin(admin=request.user, person=person)  # type: ignore[arg-type]
+        except services.AccountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Two-factor is reset for {person}. They set up a new authenticator app "
+                "at their next login.",
+            )
+        return redirect("clinic_people")
+    context = {"person": person, "authenticator": services.authenticator_for(person)}
+    return render(request, "accounts/person_two_factor_reset.html", context)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from alliance.audit.models import AuditAction
+from alliance.people.models import Role, User
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} ({obj.get_role_display().lower()})"
+
+
+class AuditFilterForm(forms.Form):
+    """The admin's filters over their clinic's audit log; every field may be left empty."""
+
+    person = PersonChoiceField(
+        label="Who did it", queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    client = PersonChoiceField(
+        label="Whose record", queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    action = forms.ChoiceField(
+        label="Action", choices=[("", "Any action"), *AuditAction.choices], required=False
+    )
+    since = forms.DateField(
+        label="From (date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To (date, inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, clinic_id: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(clinic_id=clinic_id).order_by("full_name")
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["client"].queryset = people.filter(role=Role.CLIENT)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end date is before the start date.")
+        return data

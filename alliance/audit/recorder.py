@@ -1,0 +1,191 @@
+"""Writing audit rows.
+
+Two ways in:
+
+- ``note_read`` for reads. The access layer calls it for every record it hands to a view. During
+  a web request the note goes into a per-request buffer that ``AuditMiddleware`` writes with one
+  bulk insert once the response is ready (so a page's query count does not grow with the number
+  of records it lists). Outside a request the row is written at once.
+- ``audit_record`` / ``audit_record_bulk`` for writes. Services call them inside their own
+  transaction, so a change and its audit row are saved together or not at all.
+
+The actor is the person whose request it is. Outside a web request (a management command, the
+demo seeding, a shell) it is always the system: a script acting "as" someone is not that person.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from alliance.audit.models import ActorRole, AuditAction, AuditEvent, RecordType
+from alliance.people.models import Role, User
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the person's browser, by the same rule as the sign-in lockout.
+
+    Behind ``ALLIANCE_PROXY_COUNT`` trusted reverse proxies, each proxy appends the address it
+    received from to X-Forwarded-For, so the client is the entry that many places from the right;
+    entries further left were written by the client and are not trusted. With fewer entries than
+    proxies (the request did not come through them), the connection's own address is used.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "ALLIANCE_PROXY_COUNT", 0)
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        address = _valid_ip(forwarded[-proxies]) or address
+    return _valid_ip(address)
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing to log: which record, whose, and what was done with it."""
+
+    action: str
+    record_type: str
+    record_id: object
+    subject_id: uuid.UUID | None
+    clinic_id: uuid.UUID | None
+    detail: str = ""
+
+
+def about_episode(
+    episode: Any, action: str, record_type: str, record_id: object = None, detail: str = ""
+) -> Entry:
+    """An entry for a record inside a care episode (the episode itself by default)."""
+    return Entry(
+        action=action,
+        record_type=record_type,
+        record_id=episode.id if record_id is None else record_id,
+        subject_id=episode.client_id,
+        clinic_id=episode.clinic_id,
+        detail=detail,
+    )
+
+
+def about_person(person: User, action: str, detail: str = "") -> Entry:
+    return Entry(
+        action=action,
+        record_type=RecordType.PERSON,
+        record_id=person.id,
+        subject_id=person.id,
+        clinic_id=person.clinic_id,
+        detail=detail,
+    )
+
+
+@dataclass
+class RequestAudit:
+    request: HttpRequest
+    ip: str | None
+    reads: dict[tuple[str, str, str], tuple[User, Entry]] = field(default_factory=dict)
+
+    @property
+    def route(self) -> str:
+        match = getattr(self.request, "resolver_match", None)
+        return match.view_name if match is not None else ""
+
+    def flush(self) -> None:
+        if not self.reads:
+            return
+        now = timezone.now()
+        AuditEvent.objects.bulk_create(
+            [_event(actor, entry, self, now) for actor, entry in self.reads.values()]
+        )
+        self.reads.clear()
+
+
+_current: ContextVar[RequestAudit | None] = ContextVar("alliance_audit_request", default=None)
+
+
+def begin_request(request: HttpRequest) -> tuple[RequestAudit, Any]:
+    context = RequestAudit(request=request, ip=client_ip(request))
+    return context, _current.set(context)
+
+
+def end_request(token: Any) -> None:
+    _current.reset(token)
+
+
+def _actor_fields(actor: User | None, context: RequestAudit | None) -> dict[str, Any]:
+    if context is None or actor is None or not actor.is_authenticated:
+        return {"actor": None, "actor_display": "", "actor_role": ActorRole.SYSTEM}
+    if actor.role == Role.CLIENT:
+        # A client's name is never written into the log: it could not be anonymised later.
+        display = f"Client {actor.id.hex[:8]}"
+    else:
+        display = actor.full_name or actor.email
+    return {"actor": actor, "actor_display": display[:200], "actor_role": actor.role}
+
+
+def _event(actor: User | None, entry: Entry, context: RequestAudit | None, now: Any) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        clinic_id=entry.clinic_id,
+        **_actor_fields(actor, context),
+        action=entry.action,
+        record_type=entry.record_type,
+        record_id="" if entry.record_id is None else str(entry.record_id),
+        subject_id=entry.subject_id,
+        route=context.route if context is not None else "",
+        ip=context.ip if context is not None else None,
+        detail=entry.detail[:100],
+    )
+
+
+def note_read(actor: User, entry: Entry) -> None:
+    """A record was handed to ``actor``; logged once the response is ready, unless it is a 5xx."""
+    context = _current.get()
+    if context is None:
+        _event(actor, entry, None, timezone.now()).save()
+        return
+    key = (entry.action, entry.record_type, str(entry.record_id))
+    context.reads.setdefault(key, (actor, entry))
+
+
+def audit_record(*, actor: User | None, entry: Entry) -> None:
+    """Log one write now (call it inside the service's transaction)."""
+    _event(actor, entry, _current.get(), timezone.now()).save()
+
+
+def audit_record_bulk(*, actor: User | None, entries: Iterable[Entry]) -> int:
+    """Log many writes with one bulk insert; returns how many rows were written."""
+    context, now = _current.get(), timezone.now()
+    events = [_event(actor, entry, context, now) for entry in entries]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
+def audit_export_record(*, actor: User, subject: User | None) -> None:
+    """Log that ``actor`` exported the audit log (filtered to ``subject``'s records, if given)."""
+    audit_record(
+        actor=actor,
+        entry=Entry(
+            action=AuditAction.EXPORT,
+            record_type=RecordType.AUDIT_LOG,
+            record_id="",
+            subject_id=subject.id if subject is not None else None,
+            clinic_id=actor.clinic_id,
+            detail="csv",
+        ),
+    )

@@ -1,0 +1,111 @@
+"""Every route that opens a client's record leaves an audit row about that client.
+
+The walk is driven by the permission MATRIX (tests/web/test_permissions.py): every route whose
+URL names a record is requested by its rightful user (the first of client, therapist, admin who
+gets in), with the same empty requests as the matrix, and must write an audit row by that user,
+from that route, about the record's owner. A new record route is walked the day it gets its
+matrix row, so it cannot ship without auditing. Pages that list clients have no record in their
+URL and are named in ``LIST_ROUTES``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from alliance.audit.models import AuditEvent
+from alliance.people.models import User
+from tests.web.test_permissions import (
+    LOGIN,
+    MATRIX,
+    NOT_ALLOWED,
+    PERSONA,
+    _url,
+    records,  # noqa: F401 -- the fixture the walk fills its URLs from
+)
+
+RIGHTFUL = ("client", "therapist", "admin")
+# Which person each record in ``records`` belongs to.
+OWNER = {
+    "client": "client_user",
+    "answered_session": "client_user",
+    "open_session": "client_user",
+    "alert": "client_user",
+    "invited": "invited",
+    "teresa": "therapist",
+    "episode": "client_user",
+    "response": "client_user",
+}
+# URL values in the matrix that are not records (a token, an instrument, an occasion).
+NOT_RECORDS = {"invite_token", "phq9", "intake"}
+# Pages that show clients without naming one in the URL: route -> (role, whose row to expect).
+LIST_ROUTES = {
+    "caseload": ("therapist", "client_user"),
+    "clinic_people": ("admin", "client_user"),
+    "access_log": ("client", "client_user"),
+    "client_home": ("client", "client_user"),
+}
+NOT_YET: dict[str, str] = {}
+NOT_A_RECORD = {"invite_accept"}  # the token is not a record id; the invitee is anonymous
+
+
+def _walk() -> list[Any]:
+    cases = []
+    for route, rule in MATRIX.items():
+        records_in_url = [
+            name
+            for name in rule.url.values()
+            if name not in NOT_RECORDS and route not in NOT_A_RECORD
+        ]
+        if not records_in_url and route not in LIST_ROUTES:
+            continue
+        for method, row in (("GET", rule.get), ("POST", rule.post)):
+            if row == NOT_ALLOWED:
+                continue
+            expected = dict(zip(("anonymous", *PERSONA), row, strict=True))
+            if route in LIST_ROUTES:
+                role, owner = LIST_ROUTES[route]
+            else:
+                role = next(r for r in RIGHTFUL if expected[r] not in (404, 405, LOGIN))
+                owner = OWNER.get(records_in_url[0], f"unknown record {records_in_url[0]!r}")
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=NOT_YET[route])] if route in NOT_YET else []
+            )
+            cases.append(
+                pytest.param(route, method, role, owner, marks=marks, id=f"{route}-{method}")
+            )
+    return cases
+
+
+@pytest.mark.parametrize(("route", "method", "role", "owner"), _walk())
+def test_opening_a_record_writes_an_audit_row_about_its_owner(
+    request: pytest.FixtureRequest,
+    records: dict[str, str],  # noqa: F811
+    route: str,
+    method: str,
+    role: str,
+    owner: str,
+) -> None:
+    if owner not in ("invited", *PERSONA.values()):
+        pytest.fail(f"{route}: {owner}; say whose record it is in OWNER (or add to NOT_RECORDS)")
+    user = request.getfixturevalue(PERSONA[role])
+    subject = (
+        User.objects.get(id=records["invited"])
+        if owner == "invited"
+        else request.getfixturevalue(owner)
+    )
+    browser = Client()
+    browser.force_login(user)
+    url = _url(route, records)
+    response = browser.get(url) if method == "GET" else browser.post(url, {})
+    assert response.status_code < 500
+    assert AuditEvent.objects.filter(actor=user, subject=subject, route=route).exists(), (
+        f"{method} {route} as {role} wrote no audit row about {owner}"
+    )
+
+
+def test_every_record_in_the_matrix_has_an_owner() -> None:
+    named = {name for rule in MATRIX.values() for name in rule.url.values()}
+    assert named - NOT_RECORDS <= set(OWNER)

@@ -8,22 +8,40 @@ Rules:
 - a client sees their own care episodes, sessions and check-ins, and nothing of any alert or
   repair record beyond the fact that their therapist has read their check-in;
 - a therapist sees the care episodes they are the primary therapist of, and everything in them;
-- a clinic admin manages the clinic's people and invites, and sees no clinical record.
+- a diary card draft is the client's alone; the therapist sees a card once the client sends it;
+- a clinic admin manages the clinic's people and invites, and sees no clinical record; they may
+  end a client's care episode and review the audit log.
+
+Every record a getter returns is noted in the audit log (``alliance.audit.recorder``), and list
+pages note each record they list with ``note_listed``, so a view cannot show a record unlogged.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
+from alliance.audit.models import AuditAction, RecordType
+from alliance.audit.recorder import Entry, about_episode, about_person, note_read
 from alliance.checkins.models import CheckIn
-from alliance.people.models import CareEpisode, Role, Session, User
+from alliance.diary.models import (
+    CARD_RECORD,
+    TARGET_RECORD,
+    DiaryCard,
+    DiaryStatus,
+    DiaryTarget,
+)
+from alliance.outcomes.models import OutcomeResponse
+from alliance.outcomes.selectors import Questionnaire, questionnaire_for
+from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, User
 from alliance.ruptures.models import Alert
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -68,13 +86,15 @@ def episodes_for(user: User) -> QuerySet[CareEpisode]:
 
 def get_episode(user: User, episode_id: object) -> CareEpisode:
     try:
-        return (
+        episode = (
             episodes_for(user)
             .select_related("client", "therapist", "clinic")
             .get(id=_uuid(episode_id))
         )
     except CareEpisode.DoesNotExist:
         raise Http404 from None
+    note_read(user, about_episode(episode, AuditAction.VIEW, RecordType.CARE_EPISODE))
+    return episode
 
 
 def get_client_episode(user: User, client_id: object) -> CareEpisode:
@@ -88,7 +108,33 @@ def get_client_episode(user: User, client_id: object) -> CareEpisode:
     )
     if episode is None:
         raise Http404
+    note_read(user, about_episode(episode, AuditAction.VIEW, RecordType.CARE_EPISODE))
     return episode
+
+
+def get_episode_to_end(user: User, client_id: object) -> CareEpisode:
+    """The therapist's own client's episode, or for a clinic admin any client's in their clinic."""
+    if user.role != Role.CLINIC_ADMIN:
+        return get_client_episode(user, client_id)
+    episode = (
+        CareEpisode.objects.filter(clinic_id=user.clinic_id, client_id=_uuid(client_id))
+        .select_related("client", "therapist", "clinic")
+        .order_by("-status", "-started_on")
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    note_read(user, about_episode(episode, AuditAction.VIEW, RecordType.CARE_EPISODE))
+    return episode
+
+
+def note_listed(user: User, records: list[CareEpisode] | list[User]) -> None:
+    """A page listed these care episodes or people: one audit row each, written in bulk."""
+    for record in records:
+        if isinstance(record, CareEpisode):
+            note_read(user, about_episode(record, AuditAction.LIST, RecordType.CARE_EPISODE))
+        else:
+            note_read(user, about_person(record, AuditAction.LIST))
 
 
 # --- sessions and check-ins ----------------------------------------------------------------
@@ -100,13 +146,17 @@ def sessions_for(user: User) -> QuerySet[Session]:
 
 def get_session(user: User, session_id: object) -> Session:
     try:
-        return (
+        session = (
             sessions_for(user)
             .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
             .get(id=_uuid(session_id))
         )
     except Session.DoesNotExist:
         raise Http404 from None
+    note_read(
+        user, about_episode(session.episode, AuditAction.VIEW, RecordType.SESSION, session.id)
+    )
+    return session
 
 
 def get_session_for_checkin(user: User, session_id: object) -> Session:
@@ -138,7 +188,7 @@ def alerts_for(user: User) -> QuerySet[Alert]:
 
 def get_alert(user: User, alert_id: object) -> Alert:
     try:
-        return (
+        alert = (
             alerts_for(user)
             .select_related(
                 "episode", "episode__client", "episode__therapist", "session", "checkin"
@@ -147,6 +197,8 @@ def get_alert(user: User, alert_id: object) -> Alert:
         )
     except Alert.DoesNotExist:
         raise Http404 from None
+    note_read(user, about_episode(alert.episode, AuditAction.VIEW, RecordType.ALERT, alert.id))
+    return alert
 
 
 # --- people --------------------------------------------------------------------------------
@@ -161,9 +213,25 @@ def people_for(user: User) -> QuerySet[User]:
 
 def get_person(user: User, person_id: object) -> User:
     try:
-        return people_for(user).get(id=_uuid(person_id))
+        person = people_for(user).get(id=_uuid(person_id))
     except User.DoesNotExist:
         raise Http404 from None
+    note_read(user, about_person(person, AuditAction.VIEW))
+    return person
+
+
+def note_audit_log_read(user: User, *, subject: User | None) -> None:
+    """Reading the audit log is itself logged (about the client it was filtered to, if any)."""
+    note_read(
+        user,
+        Entry(
+            action=AuditAction.VIEW,
+            record_type=RecordType.AUDIT_LOG,
+            record_id="",
+            subject_id=subject.id if subject is not None else None,
+            clinic_id=user.clinic_id,
+        ),
+    )
 
 
 def get_client_for_invite(user: User, client_id: object) -> User:
@@ -171,3 +239,134 @@ def get_client_for_invite(user: User, client_id: object) -> User:
     if user.role == Role.CLINIC_ADMIN:
         return get_person(user, client_id)
     return get_client_episode(user, client_id).client
+
+
+# --- outcome questionnaires ----------------------------------------------------------------
+
+OUTCOME_RESPONSE = "outcome_response"  # audit record type (not yet a RecordType member)
+
+
+def get_questionnaire(
+    user: User, episode_id: object, instrument_id: str, occasion: str
+) -> Questionnaire:
+    """The client's own questionnaire for one occasion of their schedule: open, closed or
+    answered. Anything the schedule never asked for (or has not opened yet) is a 404."""
+    if user.role != Role.CLIENT:
+        raise Http404
+    try:
+        episode = (
+            episodes_for(user)
+            .select_related("client", "therapist", "clinic")
+            .get(id=_uuid(episode_id))
+        )
+    except CareEpisode.DoesNotExist:
+        raise Http404 from None
+    questionnaire = questionnaire_for(episode, instrument_id, occasion, now=timezone.now())
+    if questionnaire is None:
+        raise Http404
+    note_read(
+        user,
+        about_episode(episode, AuditAction.VIEW, OUTCOME_RESPONSE, f"{instrument_id}:{occasion}"),
+    )
+    return questionnaire
+
+
+def outcome_responses_for(user: User) -> QuerySet[OutcomeResponse]:
+    """A client's own questionnaire answers; a therapist's clients' answers."""
+    return OutcomeResponse.objects.filter(episode__in=episodes_for(user))
+
+
+def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
+    try:
+        response = (
+            outcome_responses_for(user)
+            .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
+            .get(id=_uuid(response_id))
+        )
+    except OutcomeResponse.DoesNotExist:
+        raise Http404 from None
+    note_read(
+        user, about_episode(response.episode, AuditAction.VIEW, OUTCOME_RESPONSE, response.id)
+    )
+    return response
+
+
+# --- diary cards ---------------------------------------------------------------------------
+
+
+def active_episode_of(client: User) -> CareEpisode | None:
+    """The client's own care episode in progress, which new diary cards belong to."""
+    if client.role != Role.CLIENT:
+        return None
+    return (
+        episodes_for(client)
+        .filter(status=EpisodeStatus.ACTIVE)
+        .select_related("client", "therapist", "clinic")
+        .first()
+    )
+
+
+def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
+    """A client's own cards, drafts included; a therapist's clients' cards once sent.
+
+    A draft stays the client's own until they press "Done for today": the therapist never sees
+    it, and it raises no alert.
+    """
+    if user.role == Role.CLIENT:
+        return DiaryCard.objects.filter(client=user, episode__in=episodes_for(user))
+    if user.role == Role.THERAPIST:
+        return DiaryCard.objects.filter(
+            episode__in=episodes_for(user), status=DiaryStatus.SUBMITTED
+        )
+    return DiaryCard.objects.none()
+
+
+def get_diary_card(user: User, day: date) -> DiaryCard | None:
+    """The client's own card for ``day``, or None when they have not started it yet.
+
+    Only a client addresses a card by its day; anyone else gets a 404.
+    """
+    if user.role != Role.CLIENT:
+        raise Http404
+    card = (
+        diary_cards_for(user)
+        .select_related("episode", "episode__therapist", "episode__clinic")
+        .filter(day=day)
+        .first()
+    )
+    if card is not None:
+        note_read(user, about_episode(card.episode, AuditAction.VIEW, CARD_RECORD, card.id))
+    return card
+
+
+def note_diary_cards_read(user: User, cards: list[DiaryCard], *, listed: bool = False) -> None:
+    """A page showed these cards (``listed``: only as points of a chart): one audit row each."""
+    action = AuditAction.LIST if listed else AuditAction.VIEW
+    for card in cards:
+        note_read(
+            user,
+            Entry(action, CARD_RECORD, card.id, card.client_id, card.episode.clinic_id),
+        )
+
+
+def diary_targets_for(user: User) -> QuerySet[DiaryTarget]:
+    """The targets of the user's care episodes: a client's own, a therapist's clients'."""
+    if user.role not in (Role.CLIENT, Role.THERAPIST):
+        return DiaryTarget.objects.none()
+    return DiaryTarget.objects.filter(episode__in=episodes_for(user))
+
+
+def get_diary_target(user: User, target_id: object) -> DiaryTarget:
+    """A target of one of the therapist's clients (only therapists change targets)."""
+    if user.role != Role.THERAPIST:
+        raise Http404
+    try:
+        target = (
+            diary_targets_for(user)
+            .select_related("episode", "episode__client", "episode__clinic")
+            .get(id=_uuid(target_id))
+        )
+    except DiaryTarget.DoesNotExist:
+        raise Http404 from None
+    note_read(user, about_episode(target.episode, AuditAction.VIEW, TARGET_RECORD, target.id))
+    return target

@@ -7,6 +7,7 @@ alliance recompute-signals [--clinic NAME]
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
 alliance rotate-keys [--check]   (re-encrypt free text under the first key)
 alliance stats change|sudden|ruptures FILE.csv [...]   (no database; see docs/statistics.md)
+alliance instruments import FILE [--scoring S.json] [--clinic NAME] | list   (questionnaires)
 alliance <any Django management command>   (migrate, check --deploy, shell, ...)
 """
 

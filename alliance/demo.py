@@ -6,12 +6,15 @@ in time order, so the demo's alerts are exactly what the product would have rais
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.checkins.models import CheckIn
 from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
@@ -34,10 +37,42 @@ DEMO_LOGINS = (
     ("client2@demo.example", "client"),
 )
 ADMIN_EMAIL = "admin@demo.example"
+# Staff accounts need a code from an authenticator app; in the demo they all share this secret
+# (or ALLIANCE_DEMO_TOTP_SECRET), printed by `alliance demo` and documented in the README.
+DEMO_TOTP_SECRET = "ALLIANCEDEMOTOTPSECRETKEY234567A"  # noqa: S105 -- a documented demo value
 
 
 def demo_exists() -> bool:
     return User.objects.filter(email=ADMIN_EMAIL).exists()
+
+
+def totp_key_hex(secret: str) -> str:
+    """A base32 authenticator secret (as apps show it) as the hex key django-otp stores."""
+    cleaned = "".join(secret.split()).upper().rstrip("=")
+    try:
+        raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except binascii.Error:
+        raise ValueError(
+            f"{secret!r} is not a base32 secret (letters A-Z and digits 2-7)."
+        ) from None
+    if not 10 <= len(raw) <= 40:
+        raise ValueError("An authenticator secret needs 16 to 64 base32 characters.")
+    return raw.hex()
+
+
+def demo_enrol_two_factor(*, secret: str = DEMO_TOTP_SECRET) -> None:
+    """Give every demo staff account a confirmed authenticator with this secret."""
+    key = totp_key_hex(secret)
+    admin = User.objects.filter(email=ADMIN_EMAIL).first()
+    if admin is None:
+        return
+    staff = User.objects.filter(
+        clinic_id=admin.clinic_id, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN]
+    )
+    for user in staff:
+        if not TOTPDevice.objects.filter(user=user, key=key, confirmed=True).exists():
+            TOTPDevice.objects.filter(user=user).delete()
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
 
 
 def _repair_for(rng: random.Random, *, client_reported: bool) -> RepairInput:
@@ -70,6 +105,13 @@ def _repair_for(rng: random.Random, *, client_reported: bool) -> RepairInput:
     )
 
 
+def seed_outcomes(clinic: Clinic, now: datetime, rng: random.Random) -> None:
+    """Questionnaire schedules, PHQ-9 and GAD-7 scores over time, one open risk alert."""
+    from alliance.outcomes.demo import seed
+
+    seed(clinic=clinic, now=now, rng=rng)
+
+
 def seed_demo(
     *,
     seed: int = 2026,
@@ -77,6 +119,7 @@ def seed_demo(
     now: datetime | None = None,
     weeks: int = 30,
     n_clients: int = 12,
+    totp_secret: str = DEMO_TOTP_SECRET,
 ) -> str:
     """Create the demo clinic. Same seed and ``now``, same data. Returns a short report."""
     now = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
@@ -95,6 +138,7 @@ def seed_demo(
         }
         for c in synth.clients:
             _seed_client(c, therapists[c.therapist_key], clinic, password, now, rng)
+        seed_outcomes(clinic, now, rng)
         # Therapists read check-ins before the next session; the last few days' are unread.
         for checkin in CheckIn.objects.filter(
             episode__clinic=clinic,
@@ -103,6 +147,7 @@ def seed_demo(
         ):
             checkin.therapist_read_at = checkin.submitted_at + timedelta(hours=20)
             checkin.save(update_fields=["therapist_read_at"])
+        demo_enrol_two_factor(secret=totp_secret)
     return _report(clinic)
 
 
@@ -184,7 +229,12 @@ def _answers(
                 .select_related("session")
                 .first()
             )
-            followup = 2 if earlier and repaired.get(earlier.session.number) else 0
+            was_repaired = (
+                earlier is not None
+                and earlier.session is not None
+                and repaired.get(earlier.session.number, False)
+            )
+            followup = 2 if was_repaired else 0
         answers["followup_resolved"] = followup
     return answers
 

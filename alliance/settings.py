@@ -8,10 +8,13 @@ not mean to have.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from alliance.crypto import keys_from_env
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -74,6 +77,9 @@ if not _insecure_ok and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
         "ALLIANCE_SECRET_KEY must be at least 50 characters of random text; generate one with "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
+# Free text is encrypted at rest with these (the first encrypts, all decrypt); a missing or
+# malformed key stops start-up. See docs/security-encryption.md.
+ALLIANCE_ENCRYPTION_KEYS = keys_from_env(os.environ, insecure_ok=_insecure_ok)
 ALLOWED_HOSTS = env_list("ALLIANCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -88,6 +94,12 @@ INSTALLED_APPS = [
     "alliance.accounts",
     "alliance.audit",
     "alliance.ops",
+    "alliance.outcomes",
+    "alliance.diary",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -98,9 +110,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "alliance.middleware.UserTimezoneMiddleware",
+    # Writes the audit rows for the records a request read (alliance/audit/recorder.py).
+    "alliance.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages, so a timed-out person sees why on the login page.
+    "alliance.accounts.middleware.SessionTimeoutMiddleware",
+    "alliance.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -163,7 +183,11 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out username and IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -181,7 +205,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-SESSION_COOKIE_AGE = env_int("ALLIANCE_SESSION_HOURS", 12, minimum=1) * 3600
+# Sign-in security: see docs/security-auth.md. A session ends after ALLIANCE_IDLE_MINUTES
+# without a request, and ALLIANCE_SESSION_HOURS after login whatever happens.
+ALLIANCE_SESSION_HOURS = env_int("ALLIANCE_SESSION_HOURS", 12, minimum=1)
+ALLIANCE_IDLE_MINUTES = env_int("ALLIANCE_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = ALLIANCE_SESSION_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -230,6 +258,27 @@ EMAIL_TIMEOUT = 20
 ALLIANCE_INVITE_DAYS = 7
 ALLIANCE_REAUTH_MINUTES = env_int("ALLIANCE_REAUTH_MINUTES", 10, minimum=1)
 ALLIANCE_DEFAULT_CHECKIN_HOURS = 72
+
+# Lockout (django-axes): ALLIANCE_LOCKOUT_FAILURES wrong passwords or codes for one username from
+# one IP address lock that pair, and only that pair, for ALLIANCE_LOCKOUT_MINUTES. Behind reverse
+# proxies, ALLIANCE_PROXY_COUNT says how many X-Forwarded-For entries (from the right) they add.
+ALLIANCE_PROXY_COUNT = env_int("ALLIANCE_PROXY_COUNT", 0, minimum=0)
+AXES_FAILURE_LIMIT = env_int("ALLIANCE_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ALLIANCE_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "alliance.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "alliance.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "alliance.accounts.views.locked_out_response"
+# Failures count until ALLIANCE_LOCKOUT_MINUTES pass without one: a correct password in between
+# does not clear them, or someone who has the password could try codes without end. A locked pair
+# unlocks a fixed time after its last counted failure, so the lockout page can say when; tries
+# during the lockout are refused without being counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+# Two-factor (django-otp): TOTP (RFC 6238) with throttling of wrong codes, and recovery codes.
+OTP_TOTP_ISSUER = "Alliance"
 
 if TESTING:
     # Hashing cost is not under test; the Argon2 choice is checked by its own test.

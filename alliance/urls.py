@@ -54,7 +54,19 @@ urlpatterns = [
     ),
     # Clinic admin
     path("clinic/people/", people_views.clinic_people_view, name="clinic_people"),
+    path(
+        "clinic/people/<uuid:person_id>/deactivate/",
+        people_views.person_deactivate_view,
+        name="person_deactivate",
+    ),
+    path(
+        "clinic/people/<uuid:person_id>/reactivate/",
+        people_views.person_reactivate_view,
+        name="person_reactivate",
+    ),
     # Account security (2FA, password, sessions) and the audit log
     path("", include("alliance.accounts.urls")),
     path("", include("alliance.audit.urls")),
+    path("", include("alliance.outcomes.urls")),
+    path("", include("alliance.diary.urls")),
 ]

@@ -10,6 +10,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alliance.audit.models import AuditAction, RecordType
+from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
@@ -39,6 +41,7 @@ def open_rupture_alerts(session: Session) -> list[Alert]:
         Alert.objects.filter(
             episode_id=session.episode_id,
             client_reported=True,
+            category="rupture",
             state__in=ACTIVE_STATES,
             session__number__lt=session.number,
         ).order_by("session__number")
@@ -53,12 +56,30 @@ def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) ->
     """The therapist has seen these check-ins: the client gets a read receipt on each."""
     if reader.role != Role.THERAPIST:
         return 0
-    return CheckIn.objects.filter(
-        episode_id=episode_id,
-        episode__therapist=reader,
-        therapist_read_at__isnull=True,
-        submitted_at__lte=now,
-    ).update(therapist_read_at=now)
+    unread = list(
+        CheckIn.objects.filter(
+            episode_id=episode_id,
+            episode__therapist=reader,
+            therapist_read_at__isnull=True,
+            submitted_at__lte=now,
+        ).values_list("id", "client_id", "episode__clinic_id")
+    )
+    if not unread:
+        return 0
+    with transaction.atomic():
+        marked = CheckIn.objects.filter(
+            id__in=[row[0] for row in unread], therapist_read_at__isnull=True
+        ).update(therapist_read_at=now)
+        audit_record_bulk(
+            actor=reader,
+            entries=[
+                Entry(
+                    AuditAction.UPDATE, RecordType.CHECKIN, checkin_id, client_id, clinic_id, "read"
+                )
+                for checkin_id, client_id, clinic_id in unread
+            ],
+        )
+    return marked
 
 
 def checkin_submit(
@@ -128,6 +149,12 @@ def checkin_submit(
                 alliance=result.composite,
                 submitted_at=now,
                 form_token=token,
+            )
+            audit_record(
+                actor=client,
+                entry=about_episode(
+                    session.episode, AuditAction.CREATE, RecordType.CHECKIN, checkin.id
+                ),
             )
             alerts = signals_on_checkin(checkin=checkin, now=now)
     except IntegrityError:

@@ -28,6 +28,8 @@ def _is_uuid(value: str) -> bool:
 @access.role_required(Role.CLIENT)
 def client_home_view(request: HttpRequest) -> HttpResponse:
     context = client_home(request.user, now=timezone.now())  # type: ignore[arg-type]
+    # The home page shows the client's own check-ins: their episodes are logged as read.
+    access.note_listed(request.user, list(access.episodes_for(request.user)))  # type: ignore[arg-type]
     return render(request, "checkins/client_home.html", context)
 
 

@@ -66,6 +66,29 @@ class SessionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=SessionStatus.choices)
 
 
+class EpisodeEndForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, end this course of therapy today",
+        help_text="Open alerts close as 'care episode ended'. The record is kept, not deleted.",
+    )
+
+
+class LegalHoldForm(forms.Form):
+    hold = forms.ChoiceField(choices=[("set", "Place a hold"), ("clear", "Lift the hold")])
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        required=False,
+        help_text="For example a court order or a complaint. Seen by clinic admins only.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("hold") == "set" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Please say why the record is on hold.")
+        return data
+
+
 class SetPasswordForm(forms.Form):
     password1 = forms.CharField(
         label="Choose a password",

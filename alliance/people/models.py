@@ -38,6 +38,13 @@ class Clinic(models.Model):
         blank=True,
         help_text="Overrides of the rupture-signal thresholds (see docs/signals.md).",
     )
+    retention_days = models.PositiveIntegerField(
+        default=3650,
+        help_text=(
+            "Days after a client's last contact before `alliance retention --apply` anonymises "
+            "their record. Must match the law and your regulator (see docs/security-audit.md)."
+        ),
+    )
     created_at = models.DateTimeField(default=tz_now)
 
     class Meta:
@@ -45,7 +52,11 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=Q(checkin_window_hours__gte=1) & Q(checkin_window_hours__lte=24 * 14),
                 name="clinic_checkin_window_range",
-            )
+            ),
+            # No jurisdiction we know of asks for less than a year; a smaller number is a typo.
+            models.CheckConstraint(
+                condition=Q(retention_days__gte=365), name="clinic_retention_at_least_a_year"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +101,14 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=tz_now)
+    legal_hold_since = models.DateTimeField(
+        null=True, blank=True, help_text="While set, the record is never anonymised."
+    )
+    legal_hold_reason = models.TextField(blank=True)
+    legal_hold_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -123,6 +142,10 @@ class User(AbstractBaseUser):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_since is not None
 
 
 class EpisodeStatus(models.TextChoices):

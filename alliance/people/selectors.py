@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from alliance.access import episodes_for
 from alliance.checkins.models import CheckIn
 from alliance.people.models import CareEpisode, EpisodeStatus, Session, SessionStatus, User
-from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertState
+from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory, AlertState
 
 OVERDUE_LOOKBACK = timedelta(days=30)
 
@@ -32,6 +32,8 @@ OVERDUE_LOOKBACK = timedelta(days=30)
 class CaseloadRow:
     episode: CareEpisode
     max_severity: int
+    risk_alerts: int
+    not_on_track: bool
     open_alerts: int
     unacknowledged: int
     oldest_alert_at: datetime | None
@@ -43,7 +45,7 @@ class CaseloadRow:
 
     @property
     def attention(self) -> str:
-        if self.max_severity >= 3:
+        if self.max_severity >= 3 or self.risk_alerts:
             return "high"
         if self.max_severity == 2:
             return "medium"
@@ -63,8 +65,9 @@ def _age(now: datetime, then: datetime) -> str:
 def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
     """The therapist's active clients, who needs attention first, each saying why.
 
-    Order: highest open-alert severity, then the oldest open alert, then check-ins that closed
-    unanswered in the last 30 days, then name. One query whatever the caseload size.
+    Order: open risk answers first, then the highest open-alert severity, then the oldest open
+    alert, then check-ins that closed unanswered in the last 30 days, then name. One query
+    whatever the caseload size.
     """
     active_alerts = Alert.objects.filter(episode=OuterRef("pk"), state__in=ACTIVE_STATES)
     alert_stats = active_alerts.values("episode").annotate(
@@ -72,6 +75,8 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         n=Count("id"),
         unack=Count("id", filter=Q(state=AlertState.OPEN)),
         oldest=Min("created_at"),
+        risk=Count("id", filter=Q(category=AlertCategory.RISK)),
+        not_on_track=Count("id", filter=Q(category=AlertCategory.NOT_ON_TRACK)),
     )
     attended = Session.objects.filter(episode=OuterRef("pk"), status=SessionStatus.ATTENDED)
     no_checkin = ~Exists(CheckIn.objects.filter(session=OuterRef("pk")))
@@ -110,6 +115,8 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
             max_sev=Coalesce(Subquery(alert_stats.values("max_sev")[:1]), zero),
             n_alerts=Coalesce(Subquery(alert_stats.values("n")[:1]), zero),
             n_unack=Coalesce(Subquery(alert_stats.values("unack")[:1]), zero),
+            n_risk=Coalesce(Subquery(alert_stats.values("risk")[:1]), zero),
+            n_not_on_track=Coalesce(Subquery(alert_stats.values("not_on_track")[:1]), zero),
             oldest_alert=Subquery(alert_stats.values("oldest")[:1], output_field=DateTimeField()),
             n_awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), zero),
             n_missed=Coalesce(Subquery(missed, output_field=IntegerField()), zero),
@@ -120,6 +127,10 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
     rows = []
     for e in episodes:
         reasons: list[str] = []
+        if e.n_risk:
+            reasons.append(f"Risk answer{'s' if e.n_risk != 1 else ''} to follow up ({e.n_risk})")
+        if e.n_not_on_track:
+            reasons.append("Not on track on an outcome measure")
         if e.n_alerts:
             label = {3: "high", 2: "medium", 1: "low"}[e.max_sev]
             reasons.append(
@@ -141,6 +152,8 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
             CaseloadRow(
                 episode=e,
                 max_severity=e.max_sev,
+                risk_alerts=e.n_risk,
+                not_on_track=bool(e.n_not_on_track),
                 open_alerts=e.n_alerts,
                 unacknowledged=e.n_unack,
                 oldest_alert_at=e.oldest_alert,
@@ -154,6 +167,7 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
     far_future = now + timedelta(days=36500)
     rows.sort(
         key=lambda r: (
+            -(r.risk_alerts > 0),
             -r.max_severity,
             r.oldest_alert_at or far_future,
             -r.missed_checkins,

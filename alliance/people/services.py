@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,9 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from alliance.accounts.services import sessions_end
+from alliance.audit.models import AuditAction, RecordType
+from alliance.audit.recorder import Entry, about_episode, about_person, audit_record
 from alliance.people.models import (
     CareEpisode,
     Clinic,
+    EpisodeStatus,
     Invite,
     Role,
     Session,
@@ -21,6 +26,7 @@ from alliance.people.models import (
     User,
     validate_timezone,
 )
+from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertEvent, AlertState, CloseReason
 
 
 class PeopleError(Exception):
@@ -49,14 +55,26 @@ def invite_create(*, user: User, created_by: User | None, now: datetime | None =
             revoked_at=now
         )
         token, token_hash = Invite.new_token()
-        Invite.objects.create(
+        invite = Invite.objects.create(
             user=user,
             token_hash=token_hash,
             created_by=created_by,
             created_at=now,
             expires_at=Invite.default_expiry(now),
         )
+        audit_record(actor=created_by, entry=_invite_entry(invite, AuditAction.CREATE))
     return token
+
+
+def _invite_entry(invite: Invite, action: str, detail: str = "") -> Entry:
+    return Entry(
+        action=action,
+        record_type=RecordType.INVITE,
+        record_id=invite.id,
+        subject_id=invite.user_id,
+        clinic_id=invite.user.clinic_id,
+        detail=detail,
+    )
 
 
 def client_add(
@@ -94,6 +112,11 @@ def client_add(
             therapist=therapist,
             started_on=timezone.localdate(now, therapist.zone),
         )
+        audit_record(actor=therapist, entry=about_person(client, AuditAction.CREATE))
+        audit_record(
+            actor=therapist,
+            entry=about_episode(episode, AuditAction.CREATE, RecordType.CARE_EPISODE),
+        )
         token = invite_create(user=client, created_by=therapist, now=now)
     return NewPerson(user=client, invite_token=token, episode=episode)
 
@@ -122,8 +145,36 @@ def therapist_add(
             timezone=admin.clinic.timezone,
             date_joined=now,
         )
+        audit_record(actor=admin, entry=about_person(person, AuditAction.CREATE))
         token = invite_create(user=person, created_by=admin, now=now)
     return NewPerson(user=person, invite_token=token)
+
+
+def _check_admin_of(admin: User, person: User) -> None:
+    if admin.role != Role.CLINIC_ADMIN or person.clinic_id != admin.clinic_id:
+        raise PeopleError("Only a clinic admin of the same clinic can change this account.")
+
+
+def person_deactivate(*, admin: User, person: User) -> User:
+    """Stop someone logging in. Their sessions end at once, not at their next timeout."""
+    _check_admin_of(admin, person)
+    if person.pk == admin.pk:
+        raise PeopleError("You can't deactivate your own account. Ask another clinic admin.")
+    with transaction.atomic():
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+        audit_record(actor=admin, entry=about_person(person, AuditAction.UPDATE, "deactivated"))
+        sessions_end(user=person)
+    return person
+
+
+def person_reactivate(*, admin: User, person: User) -> User:
+    _check_admin_of(admin, person)
+    with transaction.atomic():
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        audit_record(actor=admin, entry=about_person(person, AuditAction.UPDATE, "reactivated"))
+    return person
 
 
 class InviteError(PeopleError):
@@ -174,6 +225,8 @@ def invite_accept(*, token: str, password: str, now: datetime | None = None) -> 
         user.save(update_fields=["password"])
         invite.used_at = now
         invite.save(update_fields=["used_at"])
+        audit_record(actor=user, entry=_invite_entry(invite, AuditAction.TRANSITION, "accepted"))
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_set"))
     return user
 
 
@@ -184,7 +237,14 @@ def session_schedule(*, episode: CareEpisode, scheduled_at: datetime, actor: Use
         raise PeopleError("The session time needs a time zone.")
     with transaction.atomic():
         last = Session.objects.filter(episode=episode).aggregate(n=Max("number"))["n"] or 0
-        return Session.objects.create(episode=episode, number=last + 1, scheduled_at=scheduled_at)
+        session = Session.objects.create(
+            episode=episode, number=last + 1, scheduled_at=scheduled_at
+        )
+        audit_record(
+            actor=actor,
+            entry=about_episode(episode, AuditAction.CREATE, RecordType.SESSION, session.id),
+        )
+    return session
 
 
 def session_set_status(
@@ -221,9 +281,105 @@ def session_set_status(
         session.save(
             update_fields=["status", "status_changed_at", "checkin_opens_at", "checkin_closes_at"]
         )
+        audit_record(
+            actor=actor,
+            entry=about_episode(
+                session.episode, AuditAction.TRANSITION, RecordType.SESSION, session.id, status
+            ),
+        )
     return session
 
 
 def clinic_create(*, name: str, timezone_name: str = "America/Toronto") -> Clinic:
     validate_timezone(timezone_name)
     return Clinic.objects.create(name=name, timezone=timezone_name)
+
+
+def _may_end(episode: CareEpisode, actor: User) -> bool:
+    if actor.role == Role.THERAPIST:
+        return episode.therapist_id == actor.id
+    return actor.role == Role.CLINIC_ADMIN and episode.clinic_id == actor.clinic_id
+
+
+def episode_end(*, episode: CareEpisode, actor: User, now: datetime | None = None) -> CareEpisode:
+    """End a course of therapy today (clinic time); its open alerts close as "episode ended".
+
+    The ending date starts the retention period after which ``alliance retention`` anonymises
+    the record (see docs/security-audit.md).
+    """
+    if not _may_end(episode, actor):
+        raise PeopleError("Only the client's therapist or a clinic admin can end care.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        episode = (
+            CareEpisode.objects.select_for_update().select_related("clinic").get(pk=episode.pk)
+        )
+        if episode.status == EpisodeStatus.ENDED:
+            raise PeopleError("This care episode has already ended.")
+        episode.status = EpisodeStatus.ENDED
+        episode.ended_on = timezone.localdate(now, zoneinfo.ZoneInfo(episode.clinic.timezone))
+        episode.save(update_fields=["status", "ended_on"])
+        audit_record(
+            actor=actor,
+            entry=about_episode(
+                episode, AuditAction.TRANSITION, RecordType.CARE_EPISODE, detail="ended"
+            ),
+        )
+        for alert in Alert.objects.select_for_update().filter(
+            episode=episode, state__in=ACTIVE_STATES
+        ):
+            alert.state = AlertState.CLOSED
+            alert.closed_at = now
+            alert.closed_by = actor
+            alert.close_reason = CloseReason.EPISODE_ENDED
+            alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
+            AlertEvent.objects.create(
+                alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now
+            )
+            audit_record(
+                actor=actor,
+                entry=about_episode(
+                    episode, AuditAction.TRANSITION, RecordType.ALERT, alert.id, "closed"
+                ),
+            )
+    return episode
+
+
+def _held_client(*, client: User, admin: User) -> User:
+    if admin.role != Role.CLINIC_ADMIN or client.clinic_id != admin.clinic_id:
+        raise PeopleError("Only a clinic admin can place or lift a legal hold.")
+    if client.role != Role.CLIENT:
+        raise PeopleError("A legal hold is placed on a client's record.")
+    client = User.objects.select_for_update().get(pk=client.pk)
+    if client.anonymised_at is not None:
+        raise PeopleError("This record has already been anonymised.")
+    return client
+
+
+def legal_hold_set(*, client: User, admin: User, reason: str, now: datetime | None = None) -> User:
+    """Keep a client's record from being anonymised (a court order, a complaint, an inquiry)."""
+    reason = reason.strip()
+    if not reason:
+        raise PeopleError("Please say why the record is on hold.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        client = _held_client(client=client, admin=admin)
+        client.legal_hold_since = client.legal_hold_since or now
+        client.legal_hold_reason = reason
+        client.legal_hold_by = admin
+        client.save(update_fields=["legal_hold_since", "legal_hold_reason", "legal_hold_by"])
+        audit_record(actor=admin, entry=about_person(client, AuditAction.LEGAL_HOLD))
+    return client
+
+
+def legal_hold_clear(*, client: User, admin: User) -> User:
+    with transaction.atomic():
+        client = _held_client(client=client, admin=admin)
+        if client.legal_hold_since is None:
+            raise PeopleError("This record is not on hold.")
+        client.legal_hold_since = None
+        client.legal_hold_reason = ""
+        client.legal_hold_by = None
+        client.save(update_fields=["legal_hold_since", "legal_hold_reason", "legal_hold_by"])
+        audit_record(actor=admin, entry=about_person(client, AuditAction.LEGAL_HOLD_CLEARED))
+    return client

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,15 +13,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alliance import access
 from alliance.checkins.selectors import client_timeline
 from alliance.checkins.services import checkins_mark_read
+from alliance.outcomes.selectors import outcome_overview
 from alliance.people import services
 from alliance.people.forms import (
     ClientAddForm,
+    EpisodeEndForm,
+    LegalHoldForm,
     SessionScheduleForm,
     SessionStatusForm,
     SetPasswordForm,
     StaffAddForm,
 )
-from alliance.people.models import Role
+from alliance.people.models import CareEpisode, EpisodeStatus, Role
 from alliance.people.selectors import caseload
 
 
@@ -32,6 +36,7 @@ def _invite_url(request: HttpRequest, token: str) -> str:
 @access.role_required(Role.THERAPIST)
 def caseload_view(request: HttpRequest) -> HttpResponse:
     rows = caseload(request.user, now=timezone.now())  # type: ignore[arg-type]
+    access.note_listed(request.user, [row.episode for row in rows])  # type: ignore[arg-type]
     return render(request, "people/caseload.html", {"rows": rows})
 
 
@@ -70,7 +75,9 @@ def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
     context = client_timeline(episode, now=now)
     # The page shows every check-in, so the therapist has read them: the client sees a receipt.
     checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)  # type: ignore[arg-type]
+    context.update(outcome_overview(episode, now=now))
     context["schedule_form"] = SessionScheduleForm()
+    context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)
 
 
@@ -179,9 +186,80 @@ def clinic_people_view(request: HttpRequest) -> HttpResponse:
                 "people/invite_created.html",
                 {"person": added.user, "invite_url": _invite_url(request, added.invite_token)},
             )
-    people = (
+    in_care = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
+    people = list(
         access.people_for(request.user)  # type: ignore[arg-type]
         .prefetch_related("invites")
+        .annotate(in_care=Exists(in_care))
         .order_by("role", "full_name")
     )
+    access.note_listed(request.user, people)  # type: ignore[arg-type]
     return render(request, "people/clinic_people.html", {"people": people, "form": form})
+
+
+@require_POST
+@access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
+def episode_end_view(request: HttpRequest, client_id: str) -> HttpResponse:
+    episode = access.get_episode_to_end(request.user, client_id)  # type: ignore[arg-type]
+    if not EpisodeEndForm(request.POST).is_valid():
+        messages.error(request, "Please tick the box to confirm ending this course of therapy.")
+    else:
+        try:
+            services.episode_end(episode=episode, actor=request.user)  # type: ignore[arg-type]
+        except services.PeopleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Care with {episode.client} has ended.")
+    if request.user.role == Role.CLINIC_ADMIN:  # type: ignore[union-attr]
+        return redirect("clinic_people")
+    return redirect("client_detail", client_id=episode.client_id)
+
+
+@require_POST
+@access.role_required(Role.CLINIC_ADMIN)
+def legal_hold_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+    form = LegalHoldForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose to place or lift the hold, and give a reason.")
+        return redirect("clinic_people")
+    try:
+        if form.cleaned_data["hold"] == "set":
+            services.legal_hold_set(
+                client=person,
+                admin=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, f"{person}'s record is on legal hold.")
+        else:
+            services.legal_hold_clear(client=person, admin=request.user)  # type: ignore[arg-type]
+            messages.success(request, f"The legal hold on {person}'s record is lifted.")
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+    return redirect("clinic_people")
+
+
+@require_POST
+@access.role_required(Role.CLINIC_ADMIN)
+def person_deactivate_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+    try:
+        services.person_deactivate(admin=request.user, person=person)  # type: ignore[arg-type]
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} is deactivated and logged out everywhere.")
+    return redirect("clinic_people")
+
+
+@require_POST
+@access.role_required(Role.CLINIC_ADMIN)
+def person_reactivate_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+    try:
+        services.person_reactivate(admin=request.user, person=person)  # type: ignore[arg-type]
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} can log in again.")
+    return redirect("clinic_people")

@@ -43,13 +43,13 @@ def test_home_sends_each_role_to_their_page(therapist, client_user, admin, login
     assert login(admin).get("/").url == "/clinic/people/"
 
 
-def test_login_by_email(therapist):
+def test_login_by_email(client_user):
     c = Client()
     response = c.post(
-        "/login/", {"username": "teresa@example.org", "password": "correct horse battery staple"}
+        "/login/", {"username": "carla@example.org", "password": "correct horse battery staple"}
     )
     assert response.status_code == 302
-    assert c.get("/caseload/").status_code == 200
+    assert c.get("/me/").status_code == 200
 
 
 def test_wrong_password_says_so_plainly(therapist):

@@ -20,8 +20,12 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from alliance.checkins.services import checkin_submit
+from alliance.outcomes.schedule import ScheduleSpec
+from alliance.outcomes.selectors import questionnaire_for
+from alliance.outcomes.services import response_submit, schedule_set
 from alliance.people.models import User
 from alliance.people.services import client_add
 from alliance.ruptures.models import Alert
@@ -69,6 +73,9 @@ LOGIN_PAGE = To("login")
 CASELOAD = To("caseload")
 ME = To("client_home")
 PEOPLE = To("clinic_people")
+ACCOUNT = To("account")
+DIARY = To("diary")
+STAFF_ONLY = (LOGIN, 404, 404, 200, 200, 200, 200)
 
 # fmt: off
 MATRIX: dict[str, Rule] = {
@@ -160,6 +167,140 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
         post=(LOGIN,      404,    404,    404,         404,      404,      200),
     ),
+    # Audit log and data rights
+    "access_log": Rule(
+        get=(LOGIN,       200,    200,    404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "audit_log": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    "audit_export": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    "episode_end": Rule(
+        url={"client_id": "client"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    CLIENT_PAGE, 404,      404,      PEOPLE),
+    ),
+    "legal_hold": Rule(
+        url={"person_id": "client"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+    ),
+    "person_deactivate": Rule(
+        url={"person_id": "invited"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+    ),
+    "person_reactivate": Rule(
+        url={"person_id": "invited"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+    ),
+    "person_two_factor_reset": Rule(
+        url={"person_id": "teresa"},
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+    ),
+    # Account pages: every persona here has just logged in (and passed two-factor), so the
+    # pages that ask to confirm it's you let them straight in. An empty form answers 400.
+    "account": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "reauth": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
+    "password_change": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
+    "email_change": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
+    "two_factor_setup": Rule(
+        get=(LOGIN,       404,    404,    ACCOUNT,     ACCOUNT,  ACCOUNT,  ACCOUNT),
+        post=(LOGIN,      404,    404,    ACCOUNT,     ACCOUNT,  ACCOUNT,  ACCOUNT),
+    ),
+    "two_factor_verify": Rule(
+        get=(LOGIN,       404,    404,    HOME,        HOME,     HOME,     HOME),
+        post=(LOGIN,      404,    404,    HOME,        HOME,     HOME,     HOME),
+    ),
+    "recovery_codes": Rule(
+        get=STAFF_ONLY,
+        post=NOT_ALLOWED,
+    ),
+    "recovery_codes_regenerate": Rule(
+        get=STAFF_ONLY,
+        post=(LOGIN,      404,    404,    To("recovery_codes"), To("recovery_codes"),
+              To("recovery_codes"), To("recovery_codes")),
+    ),
+    "two_factor_reset": Rule(
+        get=STAFF_ONLY,
+        post=(LOGIN,      404,    404,    To("two_factor_setup"), To("two_factor_setup"),
+              To("two_factor_setup"), To("two_factor_setup")),
+    ),
+    # Outcome questionnaires and safety. An empty questionnaire post answers 400 (nothing
+    # answered); an empty schedule post switches Carla's questionnaires off; an empty safety
+    # post restores the defaults.
+    "questionnaire": Rule(
+        url={"episode_id": "episode", "instrument_id": "phq9", "occasion": "intake"},
+        get=(LOGIN,       200,    404,    404,         404,      404,      404),
+        post=(LOGIN,      400,    404,    404,         404,      404,      404),
+    ),
+    "questionnaire_done": Rule(
+        url={"response_id": "response"},
+        get=(LOGIN,       200,    404,    404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "crisis_help": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "outcome_schedule": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=(LOGIN,      404,    404,    CLIENT_PAGE, 404,      404,      404),
+    ),
+    "response_detail": Rule(
+        url={"response_id": "response"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "clinic_safety": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      To("clinic_safety")),
+    ),
+    # Diary card. The client's pages address a day by ?day= (today without it), so they name
+    # no record; an empty post has no form token and answers 400; the "done" page of a day with
+    # no card sent goes back to the card.
+    "diary": Rule(
+        get=(LOGIN,       200,    200,    404,         404,      404,      404),
+        post=(LOGIN,      400,    400,    404,         404,      404,      404),
+    ),
+    "diary_draft": Rule(
+        get=NOT_ALLOWED,
+        post=(LOGIN,      400,    400,    404,         404,      404,      404),
+    ),
+    "diary_done": Rule(
+        get=(LOGIN,       DIARY,  DIARY,  404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "diary_week": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "diary_targets": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
 }
 # fmt: on
 
@@ -199,6 +340,19 @@ def records(
         form_token=uuid.uuid4(),
     )
     open_session = attend(episode, 2)
+    for instrument_id in ("phq9", "gad7"):
+        schedule_set(
+            episode=episode,
+            instrument_id=instrument_id,
+            spec=ScheduleSpec(at_intake=True),
+            actor=None,
+        )
+    answered_gad7 = response_submit(
+        questionnaire=questionnaire_for(episode, "gad7", "intake", now=timezone.now()),  # type: ignore[arg-type]
+        client=client_user,
+        answers=dict.fromkeys((f"gad7_{n}" for n in range(1, 8)), "1"),
+        form_token=uuid.uuid4(),
+    ).response
     invited = client_add(
         therapist=therapist,
         full_name="Ivy Invited",
@@ -211,7 +365,12 @@ def records(
         "open_session": str(open_session.id),
         "alert": str(Alert.objects.get(session=answered).id),
         "invited": str(invited.user.id),
+        "teresa": str(therapist.id),
         "invite_token": invited.invite_token,
+        "episode": str(episode.id),
+        "phq9": "phq9",
+        "intake": "intake",
+        "response": str(answered_gad7.id),
     }
 
 

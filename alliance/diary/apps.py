@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DiaryConfig(AppConfig):
+    name = "alliance.diary"
+    label = "diary"
+    verbose_name = "DBT diary card"

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliance import access
+from alliance.core import diary as card_def
+from alliance.diary import selectors
+from alliance.diary.forms import card_questions, error_list, posted_answers
+from alliance.diary.services import (
+    DiaryError,
+    diary_card_submit,
+    diary_draft_save,
+    diary_target_add,
+    diary_target_set_active,
+)
+from alliance.outcomes.safety import crisis_resources_for
+from alliance.people.models import CareEpisode, Role, User
+
+BAD_DAY = "That date doesn't look right. Here is today's card instead."
+
+
+def _day_url(day: date, today: date, name: str = "diary") -> str:
+    url = reverse(name)
+    return url if day == today else f"{url}?day={day.isoformat()}"
+
+
+def _saved_time(card: Any) -> str:
+    return timezone.localtime(card.draft_saved_at or card.updated_at).strftime("%H:%M")
+
+
+def _card_page(
+    request: HttpRequest,
+    *,
+    day: date,
+    today: date,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    closed: bool = False,
+    values: dict[str, Any] | None = None,
+    form_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    episode = access.active_episode_of(user)
+    context: dict[str, Any] = {"day": day, "today": today, "message": message, "episode": episode}
+    if episode is not None and not closed:
+        card = access.get_diary_card(user, day)
+        context.update(selectors.client_card_page(user, episode, day, today, card))
+        if values is not None:
+            context["values"] = values
+        errors = errors or {}
+        questions = card_questions(context["values"], errors, context["targets"])
+        context.update(
+            questions=questions,
+            errors=error_list(errors, questions),
+            form_token=form_token or str(uuid.uuid4()),
+            saved_time=_saved_time(card) if card is not None else "",
+            version=card.updated_at.isoformat() if card is not None else "",
+        )
+    return render(request, "diary/card.html", context, status=status)
+
+
+def _asked_day(request: HttpRequest, today: date) -> date | None:
+    """The day in the query (or the form), today when none is given; None when unreadable."""
+    raw = (request.POST if request.method == "POST" else request.GET).get("day")
+    return card_def.parse_day(raw) if raw else today
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLIENT)
+def diary_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    today = card_def.local_day(timezone.now(), user.zone)
+    day = _asked_day(request, today)
+    if day is None:
+        return _card_page(request, day=today, today=today, message=BAD_DAY, status=400)
+    problem = card_def.day_problem(day, today)
+    episode = access.active_episode_of(user)
+    if request.method == "GET" or problem or episode is None:
+        return _card_page(
+            request,
+            day=day,
+            today=today,
+            message=problem or "",
+            closed=bool(problem),
+            status=200 if request.method == "GET" else 400,
+        )
+    return _save(request, user, episode, day, today)
+
+
+def _save(
+    request: HttpRequest, user: User, episode: CareEpisode, day: date, today: date
+) -> HttpResponse:
+    """ "Save draft" keeps the answers as typed; "Done for today" sends the card."""
+    answers = posted_answers(request.POST)
+    form_token = request.POST.get("form_token", "")
+    try:
+        if request.POST.get("action") == "draft":
+            card = diary_draft_save(
+                client=user,
+                episode=episode,
+                day=day,
+                answers=answers,
+                form_token=form_token or None,
+            )
+            messages.success(
+                request,
+                f"Draft saved at {_saved_time(card)}. It stays with you until you press "
+                "\u201cDone for today\u201d.",
+            )
+            return redirect(_day_url(day, today))
+        diary_card_submit(
+            client=user, episode=episode, day=day, answers=answers, form_token=form_token
+        )
+    except DiaryError as error:
+        # Whatever went wrong, what they wrote is kept, even if they close the page now.
+        diary_draft_save(client=user, episode=episode, day=day, answers=answers)
+        return _card_page(
+            request,
+            day=day,
+            today=today,
+            errors=error.errors,
+            message=error.message,
+            values=answers,
+            form_token=form_token if _is_uuid(form_token) else "",
+            status=400,
+        )
+    return redirect(_day_url(day, today, "diary_done"))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@require_POST
+@access.role_required(Role.CLIENT)
+def diary_draft_view(request: HttpRequest) -> JsonResponse:
+    """Autosave from diary.js: the same save as the "Save draft" button, answered in JSON."""
+    user: User = request.user  # type: ignore[assignment]
+    today = card_def.local_day(timezone.now(), user.zone)
+    raw_day = request.POST.get("day")
+    day = card_def.parse_day(raw_day) if raw_day else today
+    episode = access.active_episode_of(user)
+    if day is None or episode is None:
+        return JsonResponse({"saved": False, "message": BAD_DAY}, status=400)
+    try:
+        card = diary_draft_save(
+            client=user,
+            episode=episode,
+            day=day,
+            answers=posted_answers(request.POST),
+            # Required here: the script always sends the form's, and it tells a late autosave.
+            form_token=request.POST.get("form_token", ""),
+        )
+    except DiaryError as error:
+        return JsonResponse({"saved": False, "message": error.message}, status=400)
+    return JsonResponse(
+        {"saved": True, "saved_at": _saved_time(card), "version": card.updated_at.isoformat()}
+    )
+
+
+@require_GET
+@access.role_required(Role.CLIENT)
+def diary_done_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    today = card_def.local_day(timezone.now(), user.zone)
+    day = card_def.parse_day(request.GET.get("day", "")) or today
+    card = access.get_diary_card(user, day)
+    if card is None or not card.is_submitted:
+        return redirect(_day_url(day, today))
+    context = selectors.client_done_page(user, card, today)
+    context.update(
+        day=day,
+        today=today,
+        edit_url=_day_url(day, today),
+        editable_until=card_def.last_editable_day(day),
+        crisis_resources=crisis_resources_for(card.episode.clinic) if context["findings"] else (),
+    )
+    return render(request, "diary/done.html", context)
+
+
+# --- therapist -------------------------------------------------------------------------------
+
+
+@require_GET
+@access.role_required(Role.THERAPIST)
+def diary_week_view(request: HttpRequest, client_id: str) -> HttpResponse:
+    therapist: User = request.user  # type: ignore[assignment]
+    episode = access.get_client_episode(therapist, client_id)
+    today = card_def.local_day(timezone.now(), episode.client.zone)
+    asked = request.GET.get("week")
+    week = card_def.parse_day(asked) if asked else today
+    context: dict[str, Any] = {
+        "episode": episode,
+        "client": episode.client,
+        "bad_week": week is None,
+        "targets_count": access.diary_targets_for(therapist)
+        .filter(episode=episode, active=True)
+        .count(),
+    }
+    context.update(
+        selectors.week_grid(therapist, episode, card_def.week_start(week or today), today)
+    )
+    context.update(selectors.trends(therapist, episode, today))
+    return render(request, "diary/week.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.THERAPIST)
+def diary_targets_view(request: HttpRequest, client_id: str) -> HttpResponse:
+    therapist: User = request.user  # type: ignore[assignment]
+    episode = access.get_client_episode(therapist, client_id)
+    error, name = "", ""
+    if request.method == "POST":
+        action, name = request.POST.get("action"), request.POST.get("name", "")
+        try:
+            if action == "add":
+                target, new = diary_target_add(therapist=therapist, episode=episode, name=name)
+                done = "added to" if new else "back on"
+                messages.success(request, f"\u201c{target.name}\u201d is {done} the card.")
+            elif action in {"start", "stop"}:
+                target = access.get_diary_target(therapist, request.POST.get("target", ""))
+                if target.episode_id != episode.id:
+                    raise Http404
+                diary_target_set_active(
+                    therapist=therapist, target=target, active=action == "start"
+                )
+                done = "back on" if action == "start" else "no longer on"
+                messages.success(request, f"\u201c{target.name}\u201d is {done} the card.")
+            else:
+                raise DiaryError("Please choose what to do: add a target, or stop or start one.")
+        except DiaryError as failure:
+            error = failure.message
+        else:
+            return redirect("diary_targets", client_id=episode.client_id)
+    targets = list(access.diary_targets_for(therapist).filter(episode=episode))
+    context = {
+        "episode": episode,
+        "client": episode.client,
+        "active": [t for t in targets if t.active],
+        "stopped": [t for t in targets if not t.active],
+        "error": error,
+        "name": name,
+        "name_max": card_def.TARGET_NAME_MAX,
+    }
+    return render(request, "diary/targets.html", context, status=400 if error else 200)

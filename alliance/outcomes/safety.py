@@ -1,0 +1,176 @@
+"""A clinic's safety rules and crisis resources, for every page that collects risk answers.
+
+The questionnaires here and the diary card both ask :func:`rules_for` which answers are risk
+answers and :func:`crisis_resources_for` what to show the client at once. A clinic without its
+own settings gets the defaults of :mod:`alliance.core.safety` (PHQ-9 item 9 above 0; diary
+suicide or self-harm urge of 4 or more, or a self-harm action; 9-8-8 and 911). Its own settings
+replace the defaults as a whole, and are validated with the core loaders before they are saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from alliance.audit.models import AuditAction
+from alliance.audit.recorder import Entry, audit_record
+from alliance.core.safety import (
+    DEFAULT_CRISIS_RESOURCES,
+    DEFAULT_RULES,
+    CrisisResource,
+    RiskFinding,
+    SafetyRule,
+    evaluate,
+    load_crisis_resources,
+    load_rules,
+)
+from alliance.outcomes.models import ClinicSafety
+from alliance.people.models import Clinic, Role, User
+
+__all__ = [
+    "DEFAULT_CRISIS_RESOURCES",
+    "DEFAULT_RULES",
+    "CrisisResource",
+    "RiskFinding",
+    "SafetyError",
+    "SafetyRule",
+    "crisis_resources_for",
+    "default_resources_data",
+    "default_rules_data",
+    "evaluate",
+    "rules_for",
+    "safety_set",
+]
+
+logger = logging.getLogger(__name__)
+
+# The audit log's record type for these settings (alliance.audit.models.RecordType has no
+# member for it yet; the column takes any short code).
+RECORD_TYPE = "clinic_safety"
+
+
+class SafetyError(ValueError):
+    """Settings that do not validate; the message names the field and what is wrong."""
+
+
+def _stored(clinic: Clinic) -> ClinicSafety | None:
+    return ClinicSafety.objects.filter(clinic_id=clinic.pk).first()
+
+
+def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:
+    """The clinic's safety rules, or the defaults when it has none of its own.
+
+    Stored rules were validated before they were saved. If they no longer load (edited in the
+    database by hand), the defaults are used and the error is logged: a risk answer must never
+    go unflagged, nor a client's save fail, because of a broken setting.
+    """
+    stored = _stored(clinic)
+    if stored is None or stored.rules is None:
+        return DEFAULT_RULES
+    try:
+        return load_rules(stored.rules)
+    except ValueError:
+        logger.exception("Safety rules of clinic %s do not load; using the defaults", clinic.pk)
+        return DEFAULT_RULES
+
+
+def crisis_resources_for(clinic: Clinic) -> tuple[CrisisResource, ...]:
+    """The crisis resources the clinic's clients see, or the defaults (9-8-8, 911)."""
+    stored = _stored(clinic)
+    if stored is None or stored.crisis_resources is None:
+        return DEFAULT_CRISIS_RESOURCES
+    try:
+        return load_crisis_resources(stored.crisis_resources)
+    except ValueError:
+        logger.exception("Crisis resources of clinic %s do not load; using the defaults", clinic.pk)
+        return DEFAULT_CRISIS_RESOURCES
+
+
+def default_rules_data() -> list[dict[str, object]]:
+    """The default rules as JSON-ready data, a starting point for a clinic's own."""
+    return [
+        {
+            "source": rule.source,
+            "field": rule.field,
+            "comparison": rule.comparison,
+            "threshold": int(rule.threshold)
+            if float(rule.threshold).is_integer()
+            else rule.threshold,
+            "label": rule.label,
+        }
+        for rule in DEFAULT_RULES
+    ]
+
+
+def default_resources_data() -> list[dict[str, str]]:
+    """The default crisis resources as JSON-ready data."""
+    return [
+        {"name": r.name, "contact": r.contact, "description": r.description}
+        for r in DEFAULT_CRISIS_RESOURCES
+    ]
+
+
+def _parse(text: str | None, what: str) -> object:
+    if text is None or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SafetyError(
+            f"{what}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+
+
+def safety_set(
+    *,
+    clinic: Clinic,
+    actor: User | None,
+    rules_json: str | None,
+    resources_json: str | None,
+    now: datetime | None = None,
+) -> ClinicSafety:
+    """Validate and save a clinic's rules and crisis resources (JSON text; blank = defaults).
+
+    Raises
+    ------
+    SafetyError
+        With the path of the first defect, e.g. ``rules[1].comparison: expected one of >,
+        >=, ==, got '<'``. Nothing is saved then.
+    """
+    if actor is not None and (actor.role != Role.CLINIC_ADMIN or actor.clinic_id != clinic.pk):
+        raise SafetyError("Only a clinic admin of this clinic can change its safety settings.")
+    rules = _parse(rules_json, "rules")
+    resources = _parse(resources_json, "crisis resources")
+    try:
+        if rules is not None:
+            load_rules(rules)
+        if resources is not None:
+            load_crisis_resources(resources)
+    except ValueError as error:
+        raise SafetyError(str(error)) from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        safety, _ = ClinicSafety.objects.update_or_create(
+            clinic=clinic,
+            defaults={
+                "rules": rules,
+                "crisis_resources": resources,
+                "updated_at": now,
+                "updated_by": actor,
+            },
+        )
+        audit_record(
+            actor=actor,
+            entry=Entry(
+                action=AuditAction.UPDATE,
+                record_type=RECORD_TYPE,
+                record_id=clinic.pk,
+                subject_id=None,
+                clinic_id=clinic.pk,
+            ),
+        )
+    return safety

@@ -1,0 +1,135 @@
+// Diary card autosave. The page works without this file: "Save draft" and "Done for today"
+// are ordinary form buttons. With it, the answers are saved as a draft a moment after each
+// change, and kept in this browser until the server has them, so a lost connection or an
+// expired login loses nothing: they come back the next time the page opens, and are saved then.
+(function () {
+  "use strict";
+
+  var DELAY_MS = 1500;
+  var KEEP_DAYS = 9; // the card can be changed for 8 days; a little longer, then tidy up
+  var SKIP = { csrfmiddlewaretoken: true, form_token: true, day: true, action: true };
+
+  var form = document.querySelector("form.diary-card");
+  if (!form || !window.fetch || !window.FormData || !window.JSON) { return; }
+  var status = document.getElementById("diary-status");
+  var prefix = "alliance-diary:" + form.getAttribute("data-owner") + ":";
+  var key = prefix + form.getAttribute("data-day");
+  var timer = null;
+  var inFlight = false;
+  var again = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function store(method, name, value) {
+    // Private browsing or a full disk can refuse localStorage; the form still works without it.
+    try { return window.localStorage[method](name, value); } catch (e) { return null; }
+  }
+
+  function answers() {
+    var out = {};
+    new FormData(form).forEach(function (value, name) {
+      if (SKIP[name]) { return; }
+      (out[name] = out[name] || []).push(String(value));
+    });
+    return out;
+  }
+
+  function keep() {
+    var entry = { base: form.getAttribute("data-version"), at: Date.now(), answers: answers() };
+    store("setItem", key, JSON.stringify(entry));
+    return JSON.stringify(entry.answers);
+  }
+
+  function kept() {
+    var raw = store("getItem", key);
+    if (!raw) { return null; }
+    try { return JSON.parse(raw); } catch (e) { return null; }
+  }
+
+  function restore(saved) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || SKIP[field.name] || field.type === "submit") { return; }
+      var values = saved[field.name] || [];
+      if (field.type === "radio" || field.type === "checkbox") {
+        field.checked = values.indexOf(field.value) !== -1;
+      } else {
+        field.value = values.length ? values[0] : "";
+      }
+    });
+  }
+
+  function tidy() {
+    var cutoff = Date.now() - KEEP_DAYS * 24 * 3600 * 1000;
+    var names = [];
+    for (var i = 0; i < window.localStorage.length; i++) {
+      var name = window.localStorage.key(i);
+      if (name && name.indexOf(prefix) === 0) { names.push(name); }
+    }
+    names.forEach(function (name) {
+      try {
+        if (JSON.parse(store("getItem", name)).at < cutoff) { store("removeItem", name); }
+      } catch (e) { store("removeItem", name); }
+    });
+  }
+
+  function save() {
+    if (inFlight) { again = true; return; }
+    var snapshot = keep();
+    inFlight = true;
+    fetch(form.getAttribute("data-draft-url"), {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      redirect: "manual", // a login page instead of JSON means the login has expired
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || type.indexOf("application/json") !== 0) {
+        throw new Error(response.type === "opaqueredirect" ? "login" : String(response.status));
+      }
+      return response.json();
+    }).then(function (body) {
+      form.setAttribute("data-version", body.version);
+      if (JSON.stringify(answers()) === snapshot) {
+        store("removeItem", key);
+      } else {
+        keep(); // changed while saving: keep the newer answers against the new version
+      }
+      var sent = form.getAttribute("data-sent") === "1";
+      say("Draft saved " + body.saved_at + (sent ? ". Press \u201cDone for today\u201d to send the changes." : ""));
+    }).catch(function (error) {
+      say(error.message === "login" || error.message === "403"
+        ? "Not saved yet: you may need to log in again. Your answers are kept on this device and will be back when you open this page again."
+        : "Not saved yet. Your answers are kept on this device and will be saved when you're back online.");
+    }).then(function () {
+      inFlight = false;
+      if (again) { again = false; schedule(); }
+    });
+  }
+
+  function schedule() {
+    keep();
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, DELAY_MS);
+  }
+
+  form.addEventListener("change", schedule);
+  form.addEventListener("input", schedule);
+  form.addEventListener("submit", function () {
+    window.clearTimeout(timer);
+    keep(); // if the send fails (offline), the answers come back next time
+  });
+
+  try { tidy(); } catch (e) { /* no localStorage here: nothing to tidy */ }
+  var saved = kept();
+  if (saved && saved.answers) {
+    if (saved.base === form.getAttribute("data-version")) {
+      restore(saved.answers);
+      say("Your answers from earlier on this device are back. Saving them now\u2026");
+      save();
+    } else {
+      // The card changed on the server since (another device, or it was sent): that wins.
+      store("removeItem", key);
+    }
+  }
+})();

@@ -164,6 +164,10 @@ def _database() -> dict[str, object]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "alliance.sqlite3",
         "OPTIONS": _sqlite_options(),
+        # Keeping connections open saves re-reading the schema and a WAL checkpoint on every
+        # request (measured +25 % submissions/s, docs/security-backup.md).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from alliance.audit.models import AuditAction, RecordType
@@ -107,12 +108,14 @@ def checkin_submit(
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
         raise CheckinError("This check-in belongs to someone else.")
 
-    replay = CheckIn.objects.filter(form_token=token).first()
+    # One query answers both "is this a replay?" and "is this session already answered?".
+    earlier = list(CheckIn.objects.filter(Q(form_token=token) | Q(session=session))[:2])
+    replay = next((c for c in earlier if c.form_token == token), None)
     if replay is not None:
         if replay.session_id != session.id:
             raise CheckinError("This form was already used for another session.")
         return CheckinResult(checkin=replay, created=False)
-    if CheckIn.objects.filter(session=session).exists():
+    if earlier:
         raise CheckinError(
             "You've already answered the check-in for this session. Thank you — "
             "your answers are saved."
@@ -136,7 +139,7 @@ def checkin_submit(
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 session=session,
-                episode_id=session.episode_id,
+                episode=session.episode,  # already loaded with its clinic: no extra queries
                 client=client,
                 bond=numbers["bond"],
                 tasks=numbers["tasks"],

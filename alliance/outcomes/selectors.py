@@ -85,8 +85,8 @@ def attended_before(episode_id: uuid.UUID, at: datetime) -> int:
 def due_for_client(client: User, *, now: datetime) -> list[Questionnaire]:
     """Every questionnaire the client can answer now, in the order they opened.
 
-    A fixed number of queries: episodes, schedules, sessions, answered occasions, and the
-    clinic's imported definitions.
+    A handful of queries (episodes, schedules, sessions, answered occasions, the clinic's
+    imported definitions), plus one per questionnaire due.
     """
     episodes = {
         e.id: e

@@ -133,6 +133,16 @@ def test_risk_alert_comes_first_on_the_caseload(
     assert rows[0].reasons[0] == "Risk answer to follow up (1)"
 
 
+def test_therapist_opens_the_risk_alert(
+    login: Callable[[User], Client], phq9_due: CareEpisode, therapist: User
+):
+    submit(phq9_due, answers_for(PHQ9, 6, item9=1))
+    [alert] = _risk_alerts()
+    page = login(therapist).get(reverse("alert_detail", args=[alert.id]))
+    assert page.status_code == 200
+    assert "PHQ-9 item 9: thoughts of death or of self-harm (answer: 1)" in page.content.decode()
+
+
 def test_caseload_row_shows_the_risk_badge(
     login: Callable[[User], Client], phq9_due: CareEpisode, therapist: User
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from alliance import access
 from alliance.core import diary as card_def
-from alliance.core.safety import evaluate
+from alliance.core.safety import SafetyRule, evaluate
 from alliance.diary.charts import (
     MARKERS,
     SYMBOLS,
@@ -20,7 +22,7 @@ from alliance.diary.charts import (
     short_day,
     weekly,
 )
-from alliance.diary.models import DiaryCard, DiaryStatus, DiaryTarget
+from alliance.diary.models import DiaryCard, DiaryStatus, DiaryTarget, DiaryTargetEntry
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, User
 
@@ -223,21 +225,26 @@ def _acted(acted: bool | None, count: int | None, risk: bool = False) -> Cell:
     return Cell(f"Yes, {count}×" if count else "Yes", risk=risk)
 
 
+# How a row reads its cell from a card, the fields the safety rules fired on, and its targets.
+CellOf = Callable[[DiaryCard, set[str], dict[uuid.UUID, DiaryTargetEntry]], Cell]
+
+
 def _grid(
     days: list[date],
     cards: dict[date, DiaryCard],
     targets: list[DiaryTarget],
     today: date,
-    rules: Any,
+    rules: Sequence[SafetyRule],
 ) -> list[Group]:
+    """Rows of the classic card, in its order; each cell says why it is empty when it is."""
     fired: dict[date, set[str]] = {}
-    entries: dict[date, dict[Any, Any]] = {}
+    entries: dict[date, dict[uuid.UUID, DiaryTargetEntry]] = {}
     for day, card in cards.items():
         found = evaluate("diary", card.answers().safety_answers(), rules)
         fired[day] = {f.rule.field for f in found}
         entries[day] = {e.target_id: e for e in card.target_entries.all()}
 
-    def row(label: str, make: Any) -> Row:
+    def row(label: str, make: CellOf) -> Row:
         cells = []
         for day in days:
             card = cards.get(day)
@@ -250,45 +257,40 @@ def _grid(
     def number_row(key: str, label: str) -> Row:
         return row(label, lambda c, f, e: _number(getattr(c, key), key in f))
 
+    def urge_acted(urge: card_def.Urge) -> CellOf:
+        # Acting on the suicide or self-harm urge is what the self-harm action rule reads.
+        reads_rule = urge.key in {"urge_suicide", "urge_self_harm"}
+        return lambda c, f, e: _acted(
+            getattr(c, urge.acted_key),
+            getattr(c, urge.count_key) if urge.count_key else None,
+            reads_rule and "action_self_harm" in f,
+        )
+
+    def target_urge(target: DiaryTarget) -> CellOf:
+        return lambda c, f, e: _number(e[target.id].urge if target.id in e else None)
+
+    def target_acted(target: DiaryTarget) -> CellOf:
+        return lambda c, f, e: (
+            _acted(e[target.id].acted, e[target.id].count)
+            if target.id in e
+            else Cell(state="blank")
+        )
+
+    def skills_in(module: card_def.Module) -> CellOf:
+        names = {s.key: s.name for s in module.skills}
+        return lambda c, f, e: (
+            Cell(", ".join(names[k] for k in c.skills if k in names))
+            if any(k in names for k in c.skills)
+            else Cell(state="blank")
+        )
+
     urges = [number_row(u.key, u.short) for u in card_def.URGES]
-    urges += [
-        row(t.name, lambda c, f, e, t=t: _number(e[t.id].urge if t.id in e else None))
-        for t in targets
-    ]
-    actions = [
-        row(
-            u.short,
-            lambda c, f, e, u=u: _acted(
-                getattr(c, u.acted_key),
-                getattr(c, u.count_key) if u.count_key else None,
-                "action_self_harm" in f and u.key in {"urge_suicide", "urge_self_harm"},
-            ),
-        )
-        for u in card_def.URGES
-    ]
-    actions += [
-        row(
-            t.name,
-            lambda c, f, e, t=t: (
-                _acted(e[t.id].acted, e[t.id].count) if t.id in e else Cell(state="blank")
-            ),
-        )
-        for t in targets
-    ]
+    urges += [row(t.name, target_urge(t)) for t in targets]
+    actions = [row(u.short, urge_acted(u)) for u in card_def.URGES]
+    actions += [row(t.name, target_acted(t)) for t in targets]
     emotions = [number_row(e.key, e.short) for e in card_def.EMOTIONS]
     skills = [number_row("skills_code", "Skills code (0 to 7)")]
-    for module in card_def.MODULES:
-        names = {s.key: s.name for s in module.skills}
-        skills.append(
-            row(
-                module.name,
-                lambda c, f, e, names=names: (
-                    Cell(", ".join(names[k] for k in c.skills if k in names))
-                    if any(k in names for k in c.skills)
-                    else Cell(state="blank")
-                ),
-            )
-        )
+    skills += [row(m.name, skills_in(m)) for m in card_def.MODULES]
     medication = {"yes": "Yes", "no": "No", "na": "None prescribed"}
     return [
         Group("Urges (0 to 5)", urges),

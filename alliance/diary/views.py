@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -40,6 +41,7 @@ def _saved_time(card: Any) -> str:
 def _card_page(
     request: HttpRequest,
     *,
+    episode: CareEpisode | None,
     day: date,
     today: date,
     errors: dict[str, str] | None = None,
@@ -50,7 +52,6 @@ def _card_page(
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    episode = access.active_episode_of(user)
     context: dict[str, Any] = {"day": day, "today": today, "message": message, "episode": episode}
     if episode is not None and not closed:
         card = access.get_diary_card(user, day)
@@ -80,14 +81,17 @@ def _asked_day(request: HttpRequest, today: date) -> date | None:
 def diary_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     today = card_def.local_day(timezone.now(), user.zone)
+    episode = access.active_episode_of(user)
     day = _asked_day(request, today)
     if day is None:
-        return _card_page(request, day=today, today=today, message=BAD_DAY, status=400)
+        return _card_page(
+            request, episode=episode, day=today, today=today, message=BAD_DAY, status=400
+        )
     problem = card_def.day_problem(day, today)
-    episode = access.active_episode_of(user)
     if request.method == "GET" or problem or episode is None:
         return _card_page(
             request,
+            episode=episode,
             day=day,
             today=today,
             message=problem or "",
@@ -100,7 +104,7 @@ def diary_view(request: HttpRequest) -> HttpResponse:
 def _save(
     request: HttpRequest, user: User, episode: CareEpisode, day: date, today: date
 ) -> HttpResponse:
-    """ "Save draft" keeps the answers as typed; "Done for today" sends the card."""
+    """The "Save draft" button keeps the answers as typed; "Done for today" sends the card."""
     answers = posted_answers(request.POST)
     form_token = request.POST.get("form_token", "")
     try:
@@ -122,10 +126,13 @@ def _save(
             client=user, episode=episode, day=day, answers=answers, form_token=form_token
         )
     except DiaryError as error:
-        # Whatever went wrong, what they wrote is kept, even if they close the page now.
-        diary_draft_save(client=user, episode=episode, day=day, answers=answers)
+        # Whatever went wrong, what they wrote is kept, even if they close the page now (unless
+        # the day slipped out of reach between the two saves: the page still shows it all).
+        with suppress(DiaryError):
+            diary_draft_save(client=user, episode=episode, day=day, answers=answers)
         return _card_page(
             request,
+            episode=episode,
             day=day,
             today=today,
             errors=error.errors,

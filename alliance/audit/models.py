@@ -46,6 +46,12 @@ class RecordType(models.TextChoices):
     REPAIR_RECORD = "repair_record", "Repair record"
     INVITE = "invite", "Invitation"
     AUDIT_LOG = "audit_log", "Audit log"
+    DIARY_CARD = "diary_card", "Diary card"
+    DIARY_TARGET = "diary_target", "Diary card target"
+    OUTCOME_RESPONSE = "outcome_response", "Questionnaire answers"
+    OUTCOME_SCHEDULE = "outcome_schedule", "Questionnaire schedule"
+    INSTRUMENT = "instrument", "Questionnaire definition"
+    CLINIC_SAFETY = "clinic_safety", "Safety settings"
 
 
 class ActorRole(models.TextChoices):

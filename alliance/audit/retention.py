@@ -22,6 +22,7 @@ from django.utils import timezone
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
 from alliance.checkins.models import CheckIn
+from alliance.diary.models import DiaryCard, DiaryTarget
 from alliance.people.models import Clinic, EpisodeStatus, Invite, Role, Session, SessionStatus, User
 from alliance.ruptures.models import Alert, RepairRecord
 
@@ -102,7 +103,8 @@ def client_anonymise(*, client: User, now: datetime | None = None) -> User:
     """Remove who the client was and what anyone wrote in words; keep the numbers.
 
     Name, email and password go; the account is deactivated; check-in comments, repair notes
-    and plans, and closing notes are blanked. The time zone stays (diary days depend on it).
+    and plans, closing notes, diary notes, drafts and target names are blanked. The time zone
+    stays (diary days depend on it).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -131,6 +133,8 @@ def client_anonymise(*, client: User, now: datetime | None = None) -> User:
             notes="", next_session_plan=""
         )
         Alert.objects.filter(episode__client=client).update(close_note="")
+        DiaryCard.objects.filter(client=client).update(note="", draft="")
+        DiaryTarget.objects.filter(episode__client=client).update(name="Target")
         audit_record(actor=None, entry=about_person(client, AuditAction.ANONYMISE))
     return client
 

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 def production_env(tmp_path, **overrides: str) -> dict[str, str]:
     env = {
         "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
         "ALLIANCE_SECRET_KEY": secrets.token_urlsafe(50),
         "ALLIANCE_ALLOWED_HOSTS": "alliance.clinic.example",
         "ALLIANCE_HSTS_SECONDS": "31536000",

@@ -337,3 +337,25 @@ def test_each_clinic_keeps_records_for_its_own_period(elsewhere_client, client_u
     done = retention_apply(now=_noon(DUE_ON))
     assert [c.id for c in done] == [client_user.id]
     assert User.objects.get(id=elsewhere_client.id).anonymised_at is None
+
+
+def test_anonymising_blanks_diary_notes_drafts_and_target_names(
+    history, episode, therapist, client_user
+):
+    from alliance.diary.models import DiaryCard, DiaryTarget
+    from alliance.diary.services import diary_draft_save, diary_target_add
+
+    day_before = ENDED_AT - timedelta(days=3)
+    diary_target_add(therapist=therapist, episode=episode, name="Bingeing", now=day_before)
+    diary_draft_save(
+        client=client_user,
+        episode=episode,
+        day=date(2026, 3, 7),
+        answers={"note": "A private line"},
+        now=day_before,
+    )
+    episode_end(episode=episode, actor=therapist, now=ENDED_AT)
+    retention_apply(now=_noon(DUE_ON))
+    card = DiaryCard.objects.get()
+    assert (card.note, card.draft) == ("", "")
+    assert list(DiaryTarget.objects.values_list("name", flat=True)) == ["Target"]

@@ -151,9 +151,11 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Open a risk or not-on-track alert for one source (a questionnaire, a diary card).
 
-    Idempotent per ``(episode, source_key)``: raising again for the same source returns the
+    Idempotent per ``(episode, source_key)``: raising again with the same findings returns the
     alert already there (``created`` False), so a replayed or edited submission never opens a
-    second one. It then goes through the same workflow as a rupture alert.
+    second one. An edit that adds findings joins the open alert (and says so in its history);
+    if that alert was already resolved or closed, the new findings open a fresh alert, because
+    a new risk answer must never go unseen. Either way it follows the rupture workflow.
     """
     if category not in (AlertCategory.RISK, AlertCategory.NOT_ON_TRACK):
         raise AlertError("Rupture alerts come from check-in signals, not from alert_raise.")
@@ -162,20 +164,39 @@ def alert_raise(
     if severity not in (1, 2, 3):
         raise AlertError(f"Severity must be 1, 2 or 3, got {severity}.")
     now = now or timezone.now()
+    found = list(signals) or [
+        {"kind": category, "severity": severity, "summary": summary, "detail": {}}
+    ]
     with transaction.atomic():
-        alert, created = Alert.objects.get_or_create(
-            episode=episode,
-            source_key=source_key,
-            defaults={
-                "category": category,
-                "severity": severity,
-                "summary": summary,
-                "signals": list(signals)
-                or [{"kind": category, "severity": severity, "summary": summary, "detail": {}}],
-                "created_at": now,
-            },
+        existing = list(
+            Alert.objects.select_for_update()
+            .filter(episode=episode, source_key__startswith=source_key)
+            .order_by("created_at")
         )
-    return alert, created
+        mine = [a for a in existing if a.source_key.split("#")[0] == source_key]
+        known = {s.get("summary") for a in mine for s in a.signals}
+        new = [s for s in found if s.get("summary") not in known]
+        latest = mine[-1] if mine else None
+        if latest is not None and not new:
+            return latest, False
+        if latest is not None and latest.is_active:
+            latest.signals = [*latest.signals, *new]
+            latest.severity = max(latest.severity, severity)
+            latest.summary = summary
+            latest.save(update_fields=["signals", "severity", "summary"])
+            AlertEvent.objects.create(alert=latest, action=AlertEvent.Action.SIGNAL_ADDED, at=now)
+            return latest, False
+        key = source_key if latest is None else f"{source_key}#{len(mine) + 1}"
+        alert = Alert.objects.create(
+            episode=episode,
+            source_key=key,
+            category=category,
+            severity=severity,
+            summary=summary,
+            signals=found,
+            created_at=now,
+        )
+    return alert, True
 
 
 def signals_on_checkin(*, checkin: CheckIn, now: datetime | None = None) -> list[Alert]:

@@ -52,3 +52,62 @@ def test_alert_page_of_a_risk_alert_renders(episode, therapist, login):
     html = login(therapist).get(f"/alerts/{alert.id}/").content.decode()
     assert "Risk answer alert" in html
     assert "Strong urge" in html
+
+
+def _finding(text: str) -> dict:
+    return {"kind": "risk", "severity": 3, "summary": text, "detail": {}}
+
+
+def test_an_edit_with_a_new_finding_joins_the_open_alert(episode):
+    first, _ = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="urge 5",
+        source_key="diary:9",
+        signals=[_finding("urge 5")],
+    )
+    again, created = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="urge 5; self-harm",
+        source_key="diary:9",
+        signals=[_finding("urge 5"), _finding("self-harm")],
+    )
+    assert (created, again.id) == (False, first.id)
+    assert [s["summary"] for s in again.signals] == ["urge 5", "self-harm"]
+    assert again.summary == "urge 5; self-harm"
+    assert list(again.events.values_list("action", flat=True)) == ["signal_added"]
+
+
+def test_a_new_finding_after_the_alert_was_closed_opens_a_fresh_alert(episode, therapist):
+    first, _ = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="urge 5",
+        source_key="diary:9",
+        signals=[_finding("urge 5")],
+    )
+    alert_close(alert=first, actor=therapist, reason="other", note="Spoke; safe.")
+    same, created_same = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="urge 5",
+        source_key="diary:9",
+        signals=[_finding("urge 5")],
+    )
+    assert (created_same, same.id) == (False, first.id)
+    fresh, created = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="self-harm",
+        source_key="diary:9",
+        signals=[_finding("urge 5"), _finding("self-harm")],
+    )
+    assert created is True
+    assert fresh.source_key == "diary:9#2"
+    assert fresh.state == AlertState.OPEN

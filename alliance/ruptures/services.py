@@ -10,6 +10,7 @@ State machine (every transition checks the current state and records who and whe
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from alliance.audit.models import AuditAction, RecordType
@@ -447,6 +449,29 @@ def signals_recompute(
     )
 
 
+def _raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset as the database driver returns them.
+
+    Skips Django's per-value converters (a million UUID conversions were a quarter of a full
+    recomputation); ids stay in the driver's form and serve only as opaque keys until an alert
+    is actually created.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _kinds(signals: Any) -> set[str]:
+    data = json.loads(signals) if isinstance(signals, str | bytes) else signals
+    return {s["kind"] for s in data or ()}
+
+
 def _recompute_chunk(
     chunk: list[tuple[Any, Any]],
     clinic_settings: dict[Any, SignalSettings],
@@ -454,9 +479,10 @@ def _recompute_chunk(
     totals: dict[str, int],
 ) -> None:
     ids = [eid for eid, _ in chunk]
+    clinic_of = dict(chunk)
     series: dict[Any, list[CheckinPoint]] = defaultdict(list)
     checkin_of: dict[Any, Any] = {}
-    rows = (
+    rows = _raw_rows(
         CheckIn.objects.filter(episode_id__in=ids)
         .order_by("episode_id", "session__number")
         .values_list(
@@ -469,44 +495,58 @@ def _recompute_chunk(
             "talked",
             "id",
         )
-        .iterator(chunk_size=20000)
     )
     for eid, sid, n, a, t, r, tk, cid in rows:
         series[eid].append(
             CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
         )
         checkin_of[sid] = cid
-        totals["checkins"] += 1
+    totals["checkins"] += len(rows)
+    del rows
 
-    existing: dict[tuple[Any, Any], Alert] = {
-        (a.episode_id, a.session_id): a for a in Alert.objects.filter(episode_id__in=ids)
+    # Only the kinds each session's alert already holds are needed to decide what is new.
+    known: dict[tuple[Any, Any], set[str]] = {
+        (eid, sid): _kinds(signals)
+        for eid, sid, signals in _raw_rows(
+            Alert.objects.filter(episode_id__in=ids, session__isnull=False).values_list(
+                "episode_id", "session_id", "signals"
+            )
+        )
     }
     to_create: list[Alert] = []
-    to_update: list[Alert] = []
-    events: list[AlertEvent] = []
-    for eid, clinic_id in chunk:
-        points = series.get(eid)
-        if not points:
-            continue
-        found = detect(points, clinic_settings[clinic_id])
+    gaining: dict[tuple[uuid.UUID, uuid.UUID], list[Signal]] = {}
+    for raw_eid, points in series.items():
+        eid = _as_uuid(raw_eid)
+        found = detect(points, clinic_settings[clinic_of[eid]])
         totals["signals"] += len(found)
         grouped: dict[Any, list[Signal]] = defaultdict(list)
         for signal in found:
             grouped[signal.key].append(signal)
-        for sid, signals in grouped.items():
-            alert = existing.get((eid, sid))
-            if alert is None:
+        for raw_sid, signals in grouped.items():
+            held = known.get((raw_eid, raw_sid))
+            if held is None:
                 alert = Alert(
                     episode_id=eid,
-                    session_id=sid,
-                    checkin_id=checkin_of.get(sid),
+                    session_id=_as_uuid(raw_sid),
+                    checkin_id=_as_uuid(checkin_of[raw_sid]) if raw_sid in checkin_of else None,
                     signals=[],
                     severity=1,
                     created_at=now,
                 )
                 _merge(alert, signals)
                 to_create.append(alert)
-            elif _merge(alert, signals):
+            elif any(str(s.kind) not in held for s in signals):
+                gaining[(eid, _as_uuid(raw_sid))] = signals
+
+    # The few alerts that gain a kind are loaded as objects, merged and saved with an event.
+    to_update: list[Alert] = []
+    events: list[AlertEvent] = []
+    if gaining:
+        wanted = Q()
+        for eid, sid in gaining:
+            wanted |= Q(episode_id=eid, session_id=sid)
+        for alert in Alert.objects.filter(wanted):
+            if _merge(alert, gaining[(alert.episode_id, _as_uuid(alert.session_id))]):
                 to_update.append(alert)
                 events.append(
                     AlertEvent(alert=alert, action=AlertEvent.Action.SIGNAL_ADDED, at=now)

@@ -239,3 +239,25 @@ def test_recompute_opens_missing_alerts_for_the_whole_clinic(
     report = signals_recompute(clinic=clinic)
     assert (report.episodes, report.checkins, report.alerts_created) == (2, 2, 2)
     assert Alert.objects.filter(client_reported=True).count() == 2
+
+
+def test_recompute_adds_a_missing_kind_to_the_existing_alert(episode, client_user, attend):
+    from alliance.ruptures.services import signals_recompute
+
+    calm = {**GOOD_ANSWERS, "bond": "6", "tasks": "6", "goals": "6"}
+    for n in range(1, 6):
+        submit(attend(episode, n), client_user, calm)
+    submit(attend(episode, 6), client_user, {**TENSION, "bond": "2", "tasks": "2", "goals": "2"})
+    alert = Alert.objects.get()
+    full_kinds = alert.kinds
+    assert "reliable_drop" in full_kinds
+    # As if an earlier version of the rules had not raised the reliable drop.
+    Alert.objects.filter(id=alert.id).update(
+        signals=[s for s in alert.signals if s["kind"] != "reliable_drop"]
+    )
+    report = signals_recompute()
+    alert.refresh_from_db()
+    assert (report.alerts_created, report.alerts_updated) == (0, 1)
+    assert sorted(alert.kinds) == sorted(full_kinds)
+    assert list(alert.events.values_list("action", flat=True)) == ["signal_added"]
+    assert signals_recompute().alerts_updated == 0

@@ -112,6 +112,13 @@ def seed_outcomes(clinic: Clinic, now: datetime, rng: random.Random) -> None:
     seed(clinic=clinic, now=now, rng=rng)
 
 
+def seed_diary(clinic: Clinic, now: datetime, rng: random.Random) -> None:
+    """Three weeks of diary cards with gaps, a target, and one diary risk answer."""
+    from alliance.diary.demo import seed
+
+    seed(clinic=clinic, now=now, rng=rng)
+
+
 def seed_demo(
     *,
     seed: int = 2026,
@@ -139,6 +146,7 @@ def seed_demo(
         for c in synth.clients:
             _seed_client(c, therapists[c.therapist_key], clinic, password, now, rng)
         seed_outcomes(clinic, now, rng)
+        seed_diary(clinic, now, rng)
         # Therapists read check-ins before the next session; the last few days' are unread.
         for checkin in CheckIn.objects.filter(
             episode__clinic=clinic,

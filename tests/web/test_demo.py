@@ -116,3 +116,19 @@ def test_alliance_demo_command_creates_a_wal_database(tmp_path):
     )
     assert "Using the existing demo data" in again.stdout
     assert db.execute("SELECT count(*) FROM checkins_checkin").fetchone()[0] == count
+
+
+@pytest.mark.django_db
+def test_demo_has_diary_cards_with_gaps_and_a_diary_risk_answer():
+    from alliance.diary.models import DiaryCard, DiaryTarget
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    days = set(
+        DiaryCard.objects.filter(client__email="client@demo.example").values_list("day", flat=True)
+    )
+    assert 10 <= len(days) < 21  # three weeks, with missed days
+    assert DiaryTarget.objects.filter(episode__client__email="client@demo.example").exists()
+    risk = Alert.objects.get(
+        episode__client__email="client2@demo.example", source_key__startswith="diary:"
+    )
+    assert (risk.category, risk.state) == ("risk", AlertState.OPEN)

@@ -58,7 +58,7 @@ def test_client_has_a_recent_risk_answer_with_an_open_alert_first_on_the_caseloa
     assert response.episode.client.email == "client@demo.example"
     assert (response.instrument_id, response.answers["phq9_9"]) == ("phq9", 1)
     assert NOW - timedelta(days=7) <= response.submitted_at <= NOW
-    alert = Alert.objects.get(category=AlertCategory.RISK)
+    alert = Alert.objects.get(category=AlertCategory.RISK, source_key__startswith="response:")
     assert (alert.source_key, alert.state, alert.severity) == (
         f"response:{response.id}",
         AlertState.OPEN,

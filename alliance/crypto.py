@@ -141,6 +141,8 @@ def decrypt(stored: str, *, where: str = "an encrypted value") -> str:
         If ``stored`` is not encrypted or no configured key decrypts it; ``where`` names the
         column in the message. The stored value itself never appears in the message.
     """
+    if stored == "":
+        return ""  # nothing was written; see EncryptedTextField for why "" stays ""
     if not stored.startswith(PREFIX):
         raise DecryptionError(
             f"{where} is stored as plain text, not encrypted: something wrote it around the "
@@ -168,6 +170,8 @@ class TokenState(enum.Enum):
 
 def token_state(stored: str) -> TokenState:
     """Which key a stored value is under (Fernet tokens carry no key id, so try the first)."""
+    if stored == "":
+        return TokenState.CURRENT  # an empty value holds nothing to rotate
     if not stored.startswith(PREFIX):
         return TokenState.PLAIN
     multi, first = _configured()
@@ -192,6 +196,8 @@ def rotate(stored: str) -> str:
     DecryptionError
         If no configured key decrypts ``stored``.
     """
+    if stored == "":
+        return ""
     if not stored.startswith(PREFIX):
         return encrypt(stored)
     multi, _ = _configured()
@@ -207,9 +213,11 @@ def rotate(stored: str) -> str:
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """Text stored as ``enc1:`` and a Fernet token; read back as the plain text.
 
-    Every value is encrypted, the empty string too, so the column does not tell who wrote
-    something and who did not. The database cannot compare ciphertext, so every lookup but
-    ``isnull`` is refused rather than silently matching nothing.
+    The empty string is stored as itself: a Fernet token's length already shows that nothing
+    was written (an empty text's token is 105 characters), so encrypting it would hide nothing,
+    while it cost a quarter of a full signal recomputation (every new alert has an empty close
+    note). The database cannot compare ciphertext, so every lookup but ``isnull`` is refused
+    rather than silently matching nothing.
     """
 
     description = "Text encrypted at rest"
@@ -221,14 +229,14 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return f"{model._meta.label}.{self.name}"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
-        if value is None:
-            return None
+        if value is None or value == "":
+            return value
         return decrypt(value, where=self._where())
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
-        if value is None:
-            return None
+        if value is None or value == "":
+            return value
         return encrypt(value)
 
     def _refuse(self, name: str) -> FieldError:
@@ -292,7 +300,7 @@ def encrypt_plain_rows(
             touched = False
             for name in field_names:
                 value = getattr(row, name)
-                if value is not None and not value.startswith(PREFIX):
+                if value and not value.startswith(PREFIX):
                     setattr(row, name, encrypt(value))
                     touched = True
                     changed += 1

@@ -112,7 +112,17 @@ def report(label: str, times: list[float], queries: int, size: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     data_dir = build.configure(args.data_dir)
+    try:
+        return _run(args)
+    finally:
+        if not args.data_dir:
+            from django.db import connections
 
+            connections.close_all()
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -205,8 +215,6 @@ def main(argv: list[str] | None = None) -> int:
         print("--- cProfile of 20 GET /caseload/ (cumulative, top 30) ---")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
     connection.close()
-    if not args.data_dir:
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

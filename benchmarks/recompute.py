@@ -121,6 +121,14 @@ def weeks_for(checkins: int, *, seed: int, n_therapists: int, now: datetime) -> 
 
 def build_main(args: argparse.Namespace) -> int:
     data_dir = build.configure(args.data_dir, empty=not args.reuse)
+    try:
+        return _build_then_measure(args, data_dir)
+    finally:
+        if not args.data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)  # the temporary database is ~1.2 GB
+
+
+def _build_then_measure(args: argparse.Namespace, data_dir: Path) -> int:
     from django.db import connection
     from django.utils import timezone
 
@@ -197,10 +205,7 @@ def build_main(args: argparse.Namespace) -> int:
     if args.tracemalloc:
         command.append("--tracemalloc")
     sys.stdout.flush()
-    code = subprocess.run(command, check=False).returncode
-    if not args.data_dir:
-        shutil.rmtree(data_dir, ignore_errors=True)  # the temporary database is ~1 GB
-    return code
+    return subprocess.run(command, check=False).returncode
 
 
 def measure_main(args: argparse.Namespace) -> int:

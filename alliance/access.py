@@ -144,19 +144,23 @@ def sessions_for(user: User) -> QuerySet[Session]:
     return Session.objects.filter(episode__in=episodes_for(user))
 
 
-def get_session(user: User, session_id: object) -> Session:
+Record = TypeVar("Record", Session, OutcomeResponse)
+
+
+def _get_in_episode(user: User, records: QuerySet[Record], record_id: object, kind: str) -> Record:
+    """One record of a care episode the user may see, noted as read; else 404."""
     try:
-        session = (
-            sessions_for(user)
-            .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
-            .get(id=_uuid(session_id))
-        )
-    except Session.DoesNotExist:
+        record = records.select_related(
+            "episode", "episode__client", "episode__therapist", "episode__clinic"
+        ).get(id=_uuid(record_id))
+    except records.model.DoesNotExist:
         raise Http404 from None
-    note_read(
-        user, about_episode(session.episode, AuditAction.VIEW, RecordType.SESSION, session.id)
-    )
-    return session
+    note_read(user, about_episode(record.episode, AuditAction.VIEW, kind, record.id))
+    return record
+
+
+def get_session(user: User, session_id: object) -> Session:
+    return _get_in_episode(user, sessions_for(user), session_id, RecordType.SESSION)
 
 
 def get_session_for_checkin(user: User, session_id: object) -> Session:
@@ -277,18 +281,7 @@ def outcome_responses_for(user: User) -> QuerySet[OutcomeResponse]:
 
 
 def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
-    try:
-        response = (
-            outcome_responses_for(user)
-            .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
-            .get(id=_uuid(response_id))
-        )
-    except OutcomeResponse.DoesNotExist:
-        raise Http404 from None
-    note_read(
-        user, about_episode(response.episode, AuditAction.VIEW, OUTCOME_RESPONSE, response.id)
-    )
-    return response
+    return _get_in_episode(user, outcome_responses_for(user), response_id, OUTCOME_RESPONSE)
 
 
 # --- diary cards ---------------------------------------------------------------------------

@@ -47,7 +47,6 @@ LIST_ROUTES = {
     "access_log": ("client", "client_user"),
     "client_home": ("client", "client_user"),
 }
-NOT_YET: dict[str, str] = {}
 NOT_A_RECORD = {"invite_accept"}  # the token is not a record id; the invitee is anonymous
 
 
@@ -70,12 +69,7 @@ def _walk() -> list[Any]:
             else:
                 role = next(r for r in RIGHTFUL if expected[r] not in (404, 405, LOGIN))
                 owner = OWNER.get(records_in_url[0], f"unknown record {records_in_url[0]!r}")
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=NOT_YET[route])] if route in NOT_YET else []
-            )
-            cases.append(
-                pytest.param(route, method, role, owner, marks=marks, id=f"{route}-{method}")
-            )
+            cases.append(pytest.param(route, method, role, owner, id=f"{route}-{method}"))
     return cases
 
 

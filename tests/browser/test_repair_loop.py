@@ -82,7 +82,7 @@ def test_the_whole_repair_loop_through_the_pages(
     phone.get_by_role("button", name="Set my password").click()
     expect(phone).to_have_url(re.compile(r"/me/$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello, Zara")
-    expect(phone.get_by_text("Nothing to fill in right now")).to_be_visible()
+    expect(phone.get_by_text("No check-in is waiting right now")).to_be_visible()
 
     # --- the therapist records session 1 as attended ------------------------------------
     desk.get_by_role("link", name=f"Go to {CLIENT_NAME}'s page").click()

@@ -270,7 +270,7 @@ def test_due_questionnaire_appears_on_the_client_home(
 ):
     page = login(client_user).get(reverse("client_home")).content.decode()
     assert questionnaire_url(phq9_due) in page
-    assert "Nothing to fill in right now" not in page
+    assert "No check-in is waiting right now" not in page
 
 
 def test_answered_questionnaire_leaves_the_client_home(

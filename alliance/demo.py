@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -148,13 +149,11 @@ def seed_demo(
         seed_outcomes(clinic, now, rng)
         seed_diary(clinic, now, rng)
         # Therapists read check-ins before the next session; the last few days' are unread.
-        for checkin in CheckIn.objects.filter(
+        CheckIn.objects.filter(
             episode__clinic=clinic,
             therapist_read_at__isnull=True,
             submitted_at__lt=now - timedelta(days=3),
-        ):
-            checkin.therapist_read_at = checkin.submitted_at + timedelta(hours=20)
-            checkin.save(update_fields=["therapist_read_at"])
+        ).update(therapist_read_at=F("submitted_at") + timedelta(hours=20))
         demo_enrol_two_factor(secret=totp_secret)
     return _report(clinic)
 
@@ -304,12 +303,7 @@ def _report(clinic: Clinic) -> str:
     for signals in Alert.objects.filter(episode__clinic=clinic).values_list("signals", flat=True):
         kinds.update(s["kind"] for s in signals)
     n_clients = User.objects.filter(clinic=clinic, role=Role.CLIENT).count()
-    checkins = sum(
-        1
-        for _ in Session.objects.filter(episode__clinic=clinic, checkin__isnull=False).values_list(
-            "id"
-        )
-    )
+    checkins = CheckIn.objects.filter(episode__clinic=clinic).count()
     return (
         f"{clinic.name}: {n_clients} clients, {sum(sessions.values())} sessions "
         f"({sessions.get(SessionStatus.ATTENDED, 0)} attended, "

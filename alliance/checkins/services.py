@@ -19,6 +19,14 @@ from alliance.core.instruments import score, validate_answers
 from alliance.people.models import Role, Session, SessionStatus, User
 from alliance.ruptures.models import ACTIVE_STATES, Alert
 
+ALREADY_ANSWERED = (
+    "You've already answered the check-in for this session. Thank you — your answers are saved."
+)
+CHECKIN_CLOSED = (
+    "This check-in is closed now. Check-ins stay open for a few days after each session. "
+    "If something is on your mind, you can bring it to your next session."
+)
+
 
 class CheckinError(Exception):
     """The check-in could not be saved; ``errors`` maps item keys to messages for the client."""
@@ -116,15 +124,9 @@ def checkin_submit(
             raise CheckinError("This form was already used for another session.")
         return CheckinResult(checkin=replay, created=False)
     if earlier:
-        raise CheckinError(
-            "You've already answered the check-in for this session. Thank you — "
-            "your answers are saved."
-        )
+        raise CheckinError(ALREADY_ANSWERED)
     if session.status != SessionStatus.ATTENDED or not session.checkin_is_open(now):
-        raise CheckinError(
-            "This check-in is closed now. Check-ins stay open for a few days after each "
-            "session. If something is on your mind, you can bring it to your next session."
-        )
+        raise CheckinError(CHECKIN_CLOSED)
 
     context = checkin_context(session)
     cleaned, errors = validate_answers(CHECKIN, answers, context=context)
@@ -165,8 +167,5 @@ def checkin_submit(
         existing = CheckIn.objects.filter(form_token=token).first()
         if existing is not None:
             return CheckinResult(checkin=existing, created=False)
-        raise CheckinError(
-            "You've already answered the check-in for this session. Thank you — "
-            "your answers are saved."
-        ) from None
+        raise CheckinError(ALREADY_ANSWERED) from None
     return CheckinResult(checkin=checkin, created=True, alerts=alerts)

@@ -10,7 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access
 from alliance.checkins.selectors import client_home
-from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
+from alliance.checkins.services import (
+    CHECKIN_CLOSED,
+    CheckinError,
+    checkin_context,
+    checkin_submit,
+)
 from alliance.core.checkin import CHECKIN, WHO_READS
 from alliance.core.instruments import AnswerCondition, ContextCondition
 from alliance.people.models import Role, Session
@@ -87,10 +92,7 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
     elif hasattr(session, "checkin"):
         return redirect("checkin_thanks", session_id=session.id)
     elif not session.checkin_is_open():
-        message = (
-            "This check-in is closed now. Check-ins stay open for a few days after each "
-            "session. If something is on your mind, you can bring it to your next session."
-        )
+        message = CHECKIN_CLOSED
     status = 400 if request.method == "POST" and message else 200
     return render(
         request,

@@ -167,7 +167,9 @@ def get_session_for_checkin(user: User, session_id: object) -> Session:
     """Only the client of the session may answer its check-in."""
     if user.role != Role.CLIENT:
         raise Http404
-    return get_session(user, session_id)
+    # The check-in pages ask whether it is answered yet: fetch it in the same query.
+    records = sessions_for(user).select_related("checkin")
+    return _get_in_episode(user, records, session_id, RecordType.SESSION)
 
 
 def get_session_for_therapist(user: User, session_id: object) -> Session:

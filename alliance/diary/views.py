@@ -27,6 +27,10 @@ from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import CareEpisode, Role, User
 
 BAD_DAY = "That date doesn't look right. Here is today's card instead."
+NO_CARE_EPISODE = (
+    "Your diary card opens while you're in therapy here. If that's a surprise, please tell "
+    "your clinic."
+)
 
 
 def _day_url(day: date, today: date, name: str = "diary") -> str:
@@ -161,7 +165,9 @@ def diary_draft_view(request: HttpRequest) -> JsonResponse:
     raw_day = request.POST.get("day")
     day = card_def.parse_day(raw_day) if raw_day else today
     episode = access.active_episode_of(user)
-    if day is None or episode is None:
+    if episode is None:
+        return JsonResponse({"saved": False, "message": NO_CARE_EPISODE}, status=400)
+    if day is None:
         return JsonResponse({"saved": False, "message": BAD_DAY}, status=400)
     try:
         card = diary_draft_save(

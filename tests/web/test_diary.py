@@ -447,3 +447,15 @@ def test_the_home_page_offers_todays_card(carla, frozen):
     assert "Fill in today's card" in page
     post_card(carla, CALM)
     assert "Today's card is sent. Thank you." in text(carla.get(reverse("client_home")))
+
+
+def test_autosave_without_a_care_episode_says_why(client_user, login):
+    from django.urls import reverse
+
+    response = login(client_user).post(reverse("diary_draft"), {"urge_suicide": "1"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "saved": False,
+        "message": "Your diary card opens while you're in therapy here. If that's a surprise, "
+        "please tell your clinic.",
+    }

@@ -1,7 +1,7 @@
 """The `alliance` console command.
 
 alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
-alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads 4]
 alliance worker [--once]   (scheduled jobs: nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
@@ -139,16 +139,10 @@ def _demo(argv: list[str]) -> int:
     if args.no_serve:
         return 0
     print(f"\nAlliance demo running at {url}  (Ctrl+C to stop)")
-    return _serve_wsgi("127.0.0.1", args.port, threads=4)
+    from alliance.server import serve
 
-
-def _serve_wsgi(host: str, port: int, *, threads: int) -> int:
-    from waitress import serve
-
-    from alliance.wsgi import application
-
-    serve(application, host=host, port=port, threads=threads, ident="alliance")
-    return 0
+    # One process is plenty for one person trying the demo.
+    return serve("127.0.0.1", args.port, workers=1, threads=4)
 
 
 def _worker(argv: list[str]) -> int:
@@ -165,11 +159,18 @@ def _worker(argv: list[str]) -> int:
 
 def _serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="alliance serve", description="Serve Alliance with the waitress WSGI server."
+        prog="alliance serve",
+        description="Serve Alliance: gunicorn worker processes (waitress on Windows).",
     )
     parser.add_argument("--host", default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ALLIANCE_PORT", "8000")))
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: one per CPU core, at least 2; 1 serves with waitress)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args(argv)
     Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -178,8 +179,17 @@ def _serve(argv: list[str]) -> int:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=1)
-    print(f"Alliance serving on http://{args.host}:{args.port}/")
-    return _serve_wsgi(args.host, args.port, threads=args.threads)
+    from alliance.server import default_workers, serve
+
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1 or args.threads < 1:
+        parser.error("--workers and --threads must be at least 1")
+    print(
+        f"Alliance serving on http://{args.host}:{args.port}/ "
+        f"({workers} worker process{'es' if workers > 1 else ''} x {args.threads} threads)",
+        flush=True,
+    )
+    return serve(args.host, args.port, workers=workers, threads=args.threads)
 
 
 # Spellings with hyphens that map to Django command modules (which cannot contain hyphens).

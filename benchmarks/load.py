@@ -3,14 +3,16 @@
 Builds a fresh SQLite data folder (``benchmarks/build.py``): a synthetic clinic of ``--clients``
 clients with ``--weeks`` of history, alerts from ``signals_recompute()``, and ``--open`` sessions
 per active client whose check-ins are open and unanswered. Starts ``alliance serve`` on
-127.0.0.1 (a free port, ``--threads 8``, production settings: Argon2, no test shortcuts) and
-logs in ``--logins`` clients through the login form before any timing.
+127.0.0.1 (a free port; ``--server-workers`` processes of ``--threads`` threads, by default
+``alliance serve``'s own: one process per core; production settings: Argon2, no test shortcuts)
+and logs in ``--logins`` clients through the login form before any timing.
 
 Then ``--workers`` threads submit check-ins as browsers would, each client one at a time: GET
 the form (CSRF token and the hidden ``form_token``), POST the answers, and count a 302 to the
 thanks page as acknowledged. Some posts are replayed on purpose with the same ``form_token``
 (``--replay``: sent again after the 302; ``--double``: sent twice at once, a double click).
-At ``--kill-after`` seconds the server gets SIGKILL and is started again; every request that
+At ``--kill-after`` seconds the server's master process gets SIGKILL (its workers die with
+it) and the server is started again; every request that
 got no answer is retried with the same ``form_token``, as a browser resubmits. The run stops
 after ``--duration`` seconds or ``--submissions`` submissions, whichever comes first.
 
@@ -19,9 +21,7 @@ by ``form_token`` and by session, with the answers that were sent. Prints submis
 (steady part: from one second after the start until the kill), acknowledged, stored, lost,
 duplicates and errors, and exits 1 on any loss, duplicate or error. Target: zero losses and at
 least 200 submissions/s on SQLite. ``--profile`` then profiles the server side of 100
-submissions in-process (Django test client, no HTTP) to show what dominates;
-``--persistent-connections`` serves with SQLite connections kept open between requests, to
-measure what the default one-connection-per-request setup costs.
+submissions in-process (Django test client, no HTTP) to show what dominates.
 
 Each client also sends ``--diary-days`` diary cards (today and the days before, one after every
 five check-ins): GET ``/diary/?day=``, POST "Done for today", a 302 to the done page counts as
@@ -82,19 +82,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of submissions")
     parser.add_argument("--submissions", type=int, default=3000, help="at most this many")
     parser.add_argument("--workers", type=int, default=16, help="concurrent browser threads")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        help="alliance serve --workers (default: alliance serve's own, one per core)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
     parser.add_argument("--kill-after", type=float, help="seconds (default: half the duration)")
     parser.add_argument("--replay", type=float, default=0.05, help="share posted again after 302")
     parser.add_argument("--double", type=float, default=0.02, help="share posted twice at once")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--data-dir", help="keep the data folder here (default: temp, removed)")
     parser.add_argument("--profile", action="store_true", help="profile 100 submissions after")
-    parser.add_argument(
-        "--persistent-connections",
-        action="store_true",
-        help="serve with DATABASE_URL=sqlite:///<the same file>, which alliance/settings.py gives "
-        "CONN_MAX_AGE=60; the default SQLite setup opens a new connection for every request",
-    )
     args = parser.parse_args(argv)
     if args.logins > args.clients:
         parser.error("--logins cannot exceed --clients")
@@ -427,15 +426,14 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, threads: int, log: TextIO, *, persistent: bool = False
+    port: int, threads: int, log: TextIO, *, workers: int | None
 ) -> subprocess.Popen[bytes]:
     exe = shutil.which("alliance")
     command = [exe] if exe else [sys.executable, "-m", "alliance.cli"]
     command += ["serve", "--host", HOST, "--port", str(port), "--threads", str(threads)]
-    env = os.environ.copy()
-    if persistent:
-        env["DATABASE_URL"] = f"sqlite:///{Path(env['ALLIANCE_DATA_DIR']) / 'alliance.sqlite3'}"
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -799,7 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     log_path = data_dir / "server.log"
     with log_path.open("a") as log:
-        server = start_server(port, args.threads, log, persistent=args.persistent_connections)
+        server = start_server(port, args.threads, log, workers=args.server_workers)
         try:
             started = time.perf_counter()
             for_login = list(prepared.browsers)
@@ -844,6 +842,33 @@ class Run:
     cpu: tuple[float, float] | None = None  # (server, load generator) CPU ms per submission
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """Linux /proc/<pid>/stat after the command name: field 3 (state) comes first."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (fields 14 and 15), 0 once it has gone."""
+    try:
+        fields = _stat_fields(pid)
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server's master ``pid`` and its worker processes (children, by parent pid)."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat_fields(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
 @dataclass(frozen=True)
 class CpuSample:
     """CPU seconds used so far by the server and by this process, and submissions acknowledged."""
@@ -855,11 +880,11 @@ class CpuSample:
     @classmethod
     def take(cls, pid: int, tally: Tally) -> CpuSample:
         times = os.times()
-        try:  # Linux: utime and stime are fields 14 and 15 of /proc/<pid>/stat
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            server = float("nan")
+        server = (
+            sum(_cpu_seconds(p) for p in server_processes(pid))
+            if Path("/proc").is_dir()
+            else float("nan")
+        )
         with tally.lock:
             acked = len(tally.acked)
         return cls(server=server, generator=times.user + times.system, acked=acked)
@@ -910,7 +935,7 @@ def drive(
         server.send_signal(signal.SIGKILL)
         server.wait()
         restarted = time.perf_counter()
-        server = start_server(port, args.threads, log, persistent=args.persistent_connections)
+        server = start_server(port, args.threads, log, workers=args.server_workers)
         run.restart_seconds = time.perf_counter() - restarted
         ctl.server_up.set()
     for t in threads:

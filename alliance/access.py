@@ -42,6 +42,7 @@ from alliance.diary.models import (
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, questionnaire_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, User
+from alliance.prepared import Prepared
 from alliance.ruptures.models import Alert
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -163,13 +164,32 @@ def get_session(user: User, session_id: object) -> Session:
     return _get_in_episode(user, sessions_for(user), session_id, RecordType.SESSION)
 
 
+# The same rule as ``sessions_for`` for a client (their own episodes, in their own clinic), with
+# the check-in fetched in the same query: the check-in pages ask whether it is answered yet.
+# Compiled once (alliance/prepared.py): these pages are what every client opens after a session.
+_CLIENT_SESSION = Prepared(
+    lambda client_id, clinic_id, session_id: Session.objects.filter(
+        id=session_id, episode__client_id=client_id, episode__clinic_id=clinic_id
+    ).select_related(
+        "checkin", "episode", "episode__client", "episode__therapist", "episode__clinic"
+    ),
+    uuid.UUID,
+    uuid.UUID,
+    uuid.UUID,
+)
+
+
 def get_session_for_checkin(user: User, session_id: object) -> Session:
     """Only the client of the session may answer its check-in."""
-    if user.role != Role.CLIENT:
+    if user.role != Role.CLIENT or user.clinic_id is None:
         raise Http404
-    # The check-in pages ask whether it is answered yet: fetch it in the same query.
-    records = sessions_for(user).select_related("checkin")
-    return _get_in_episode(user, records, session_id, RecordType.SESSION)
+    session = _CLIENT_SESSION.first(user.id, user.clinic_id, _uuid(session_id))
+    if session is None:
+        raise Http404
+    note_read(
+        user, about_episode(session.episode, AuditAction.VIEW, RecordType.SESSION, session.id)
+    )
+    return session
 
 
 def get_session_for_therapist(user: User, session_id: object) -> Session:
@@ -289,16 +309,26 @@ def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
 # --- diary cards ---------------------------------------------------------------------------
 
 
+# ``episodes_for`` of a client, in progress; compiled once (alliance/prepared.py): every diary
+# card page and save asks it.
+_ACTIVE_EPISODE = Prepared(
+    lambda client_id, clinic_id: (
+        CareEpisode.objects.filter(
+            client_id=client_id, clinic_id=clinic_id, status=EpisodeStatus.ACTIVE
+        )
+        .select_related("client", "therapist", "clinic")
+        .order_by("pk")[:1]
+    ),
+    uuid.UUID,
+    uuid.UUID,
+)
+
+
 def active_episode_of(client: User) -> CareEpisode | None:
     """The client's own care episode in progress, which new diary cards belong to."""
-    if client.role != Role.CLIENT:
+    if client.role != Role.CLIENT or client.clinic_id is None:
         return None
-    return (
-        episodes_for(client)
-        .filter(status=EpisodeStatus.ACTIVE)
-        .select_related("client", "therapist", "clinic")
-        .first()
-    )
+    return _ACTIVE_EPISODE.first(client.id, client.clinic_id)
 
 
 def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
@@ -316,6 +346,24 @@ def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
     return DiaryCard.objects.none()
 
 
+# ``diary_cards_for`` of a client, one day; compiled once (alliance/prepared.py).
+_CLIENT_CARD = Prepared(
+    lambda client_id, clinic_id, day: (
+        DiaryCard.objects.filter(
+            client_id=client_id,
+            episode__client_id=client_id,
+            episode__clinic_id=clinic_id,
+            day=day,
+        )
+        .select_related("episode", "episode__therapist", "episode__clinic")
+        .order_by("pk")[:1]
+    ),
+    uuid.UUID,
+    uuid.UUID,
+    date,
+)
+
+
 def get_diary_card(user: User, day: date) -> DiaryCard | None:
     """The client's own card for ``day``, or None when they have not started it yet.
 
@@ -323,12 +371,7 @@ def get_diary_card(user: User, day: date) -> DiaryCard | None:
     """
     if user.role != Role.CLIENT:
         raise Http404
-    card = (
-        diary_cards_for(user)
-        .select_related("episode", "episode__therapist", "episode__clinic")
-        .filter(day=day)
-        .first()
-    )
+    card = _CLIENT_CARD.first(user.id, user.clinic_id, day) if user.clinic_id else None
     if card is not None:
         note_read(user, about_episode(card.episode, AuditAction.VIEW, CARD_RECORD, card.id))
     return card

@@ -17,6 +17,7 @@ from alliance.checkins.models import CheckIn
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import Role, Session, SessionStatus, User
+from alliance.prepared import Prepared
 from alliance.ruptures.models import ACTIVE_STATES, Alert
 
 ALREADY_ANSWERED = (
@@ -44,17 +45,32 @@ class CheckinResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
+_OPEN_RUPTURES = Prepared(
+    lambda episode_id, number: Alert.objects.filter(
+        episode_id=episode_id,
+        client_reported=True,
+        category="rupture",
+        state__in=ACTIVE_STATES,
+        session__number__lt=number,
+    ).order_by("session__number"),
+    uuid.UUID,
+    int,
+)
+
+
 def open_rupture_alerts(session: Session) -> list[Alert]:
     """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
-    return list(
-        Alert.objects.filter(
-            episode_id=session.episode_id,
-            client_reported=True,
-            category="rupture",
-            state__in=ACTIVE_STATES,
-            session__number__lt=session.number,
-        ).order_by("session__number")
-    )
+    return _OPEN_RUPTURES.fetch(session.episode_id, session.number)
+
+
+# "Is this a replay?" and "is this session already answered?" in one query.
+_EARLIER = Prepared(
+    lambda token, session_id: CheckIn.objects.filter(
+        Q(form_token=token) | Q(session_id=session_id)
+    )[:2],
+    uuid.UUID,
+    uuid.UUID,
+)
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
@@ -116,8 +132,7 @@ def checkin_submit(
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
         raise CheckinError("This check-in belongs to someone else.")
 
-    # One query answers both "is this a replay?" and "is this session already answered?".
-    earlier = list(CheckIn.objects.filter(Q(form_token=token) | Q(session=session))[:2])
+    earlier = _EARLIER.fetch(token, session.id)
     replay = next((c for c in earlier if c.form_token == token), None)
     if replay is not None:
         if replay.session_id != session.id:

@@ -25,6 +25,7 @@ from alliance.diary.charts import (
 from alliance.diary.models import DiaryCard, DiaryStatus, DiaryTarget, DiaryTargetEntry
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, User
+from alliance.prepared import Prepared
 
 TREND_WEEKS = 8
 URGE_SERIES = (*((u.key, u.short) for u in card_def.URGES), (card_def.QUIT.key, "Quit therapy"))
@@ -78,14 +79,29 @@ def _form_values(card: DiaryCard | None) -> dict[str, Any]:
     return values
 
 
+# ``access.diary_cards_for`` of a client between two days (day and status only); compiled once.
+_WINDOW = Prepared(
+    lambda client_id, clinic_id, first, last: DiaryCard.objects.filter(
+        client_id=client_id,
+        episode__client_id=client_id,
+        episode__clinic_id=clinic_id,
+        day__gte=first,
+        day__lte=last,
+    ).only("id", "day", "status"),
+    uuid.UUID,
+    uuid.UUID,
+    date,
+    date,
+)
+
+
 def _days(client: User, today: date) -> list[DayLink]:
     """The days that can be filled in, oldest first, each with how far it got."""
     window = list(card_def.fill_window(today))
-    statuses = dict(
-        access.diary_cards_for(client)
-        .filter(day__range=(window[-1], today))
-        .values_list("day", "status")
-    )
+    statuses = {
+        card.day: card.status
+        for card in _WINDOW.fetch(client.id, client.clinic_id, window[-1], today)
+    }
     links = []
     for day in reversed(window):
         status = statuses.get(day)
@@ -128,10 +144,14 @@ def _greeting(client: User, episode: CareEpisode, days: list[DayLink], today: da
     )
 
 
+# Compiled once (alliance/prepared.py): every diary card page asks for them.
+_TARGETS = Prepared(lambda episode_id: DiaryTarget.objects.filter(episode_id=episode_id), uuid.UUID)
+
+
 def _targets_for_card(episode: CareEpisode, card: DiaryCard | None) -> list[DiaryTarget]:
     """The targets being tracked, and any stopped one this card already has an answer for."""
     answered = set(card.target_entries.values_list("target_id", flat=True)) if card else set()
-    return [t for t in DiaryTarget.objects.filter(episode=episode) if t.active or t.id in answered]
+    return [t for t in _TARGETS.fetch(episode.id) if t.active or t.id in answered]
 
 
 def client_card_page(

@@ -25,6 +25,7 @@ from alliance.diary.models import (
 )
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
+from alliance.prepared import Prepared
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.services import alert_raise
 
@@ -66,11 +67,22 @@ def _check_day(client: User, day: date, now: datetime) -> None:
         raise DiaryError(problem)
 
 
+_CARD_FOR_UPDATE = Prepared(
+    lambda client_id, day: (
+        DiaryCard.objects.select_for_update()
+        .filter(client_id=client_id, day=day)
+        .order_by("pk")[:1]
+    ),
+    uuid.UUID,
+    date,
+)
+
+
 def _card_for_update(
     *, client: User, episode: CareEpisode, day: date, now: datetime
 ) -> tuple[DiaryCard, bool]:
     """The day's card, locked, made now if there is none. Call inside a transaction."""
-    card = DiaryCard.objects.select_for_update().filter(client=client, day=day).first()
+    card = _CARD_FOR_UPDATE.first(client.id, day)
     if card is not None:
         return card, False
     try:
@@ -84,11 +96,14 @@ def _card_for_update(
     return card, True
 
 
+_TARGET_IDS = Prepared(
+    lambda episode_id: DiaryTarget.objects.filter(episode_id=episode_id).only("id"), uuid.UUID
+)
+
+
 def target_ids(episode: CareEpisode) -> list[str]:
     """Every target of the episode, stopped ones too, so a form from before a change saves."""
-    return [
-        str(pk) for pk in DiaryTarget.objects.filter(episode=episode).values_list("id", flat=True)
-    ]
+    return [str(target.pk) for target in _TARGET_IDS.fetch(episode.id)]
 
 
 def _draft_payload(answers: Mapping[str, object], allowed: set[str]) -> dict[str, object]:

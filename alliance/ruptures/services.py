@@ -35,6 +35,7 @@ from alliance.core.signals import (
     detect_for_latest,
 )
 from alliance.people.models import CareEpisode, Clinic, Role, User
+from alliance.prepared import Prepared
 from alliance.ruptures.models import (
     ACTIVE_STATES,
     Alert,
@@ -212,17 +213,25 @@ def signals_on_checkin(*, checkin: CheckIn, now: datetime | None = None) -> list
     return alerts
 
 
-def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> None:
-    earlier = list(
+# Rupture alerts of earlier sessions still open, locked: a check-in may close them.
+_EARLIER_RUPTURES = Prepared(
+    lambda episode_id, number: (
         Alert.objects.select_for_update()
         .filter(
-            episode_id=checkin.episode_id,
+            episode_id=episode_id,
             category=AlertCategory.RUPTURE,
             state__in=ACTIVE_STATES,
-            session__number__lt=checkin.session.number,
+            session__number__lt=number,
         )
         .order_by("session__number")
-    )
+    ),
+    uuid.UUID,
+    int,
+)
+
+
+def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> None:
+    earlier = _EARLIER_RUPTURES.fetch(checkin.episode_id, checkin.session.number)
     for alert in earlier:
         if alert.client_reported:
             if checkin.followup_resolved is None:

@@ -1,7 +1,7 @@
 """The `alliance` console command.
 
 alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
-alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads 4]
+alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads 1]
 alliance worker [--once]   (scheduled jobs: nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
@@ -168,9 +168,9 @@ def _serve(argv: list[str]) -> int:
         "--workers",
         type=int,
         default=None,
-        help="worker processes (default: one per CPU core, at least 2; 1 serves with waitress)",
+        help="worker processes (default: CPU cores + 1; 1 serves with waitress)",
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args(argv)
     Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ How it stays correct:
   and Django's related-object populators, exactly as ``QuerySet.__iter__`` does.
 - The compiled state is kept per thread (each thread has its own database connection) and is
   compiled again if the connection object changes.
-- Only what the SQL shape does not depend on may vary: single UUID, integer or date values, not
-  lists (an ``IN`` list's length changes the SQL), not ``None``.
+- Only what the SQL shape does not depend on may vary: single UUID, string, integer or date
+  values, not lists (an ``IN`` list's length changes the SQL), not ``None``.
 """
 
 from __future__ import annotations
@@ -66,11 +66,13 @@ def _sentinel(kind: type) -> Any:
     if kind is date:
         # A random day in the 29th century: no real record is dated then.
         return date(2800, 1, 1) + timedelta(days=random.SystemRandom().randrange(36_000))
+    if kind is str:
+        return f"prepared-sentinel-{uuid.uuid4().hex}"
     if kind is int:
         # Large and random, but inside a 32-bit integer column's range (PostgreSQL's integer
         # lookups turn an out-of-range value into "matches nothing" without a parameter).
         return random.SystemRandom().randrange(1_000_000_007, 2_000_000_000)
-    raise TypeError(f"Prepared queries take UUID, int or date values, not {kind.__name__}")
+    raise TypeError(f"Prepared queries take UUID, str, int or date values, not {kind.__name__}")
 
 
 class Prepared(Generic[M]):
@@ -122,6 +124,10 @@ class Prepared(Generic[M]):
     def _coerce(kind: type, value: Any) -> Any:
         if kind is uuid.UUID:
             return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        if kind is str:
+            if not isinstance(value, str):
+                raise TypeError(f"expected a string, got {value!r}")
+            return value
         if kind is date:
             if isinstance(value, datetime) or not isinstance(value, date):
                 raise TypeError(f"expected a date, got {value!r}")

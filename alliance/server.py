@@ -31,8 +31,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
-    """One worker process per CPU core, at least two where processes can fork."""
-    return max(2, os.cpu_count() or 1) if _can_fork() else 1
+    """One worker process per CPU core, plus one to run while another waits on the database."""
+    return (os.cpu_count() or 1) + 1 if _can_fork() else 1
 
 
 def _can_fork() -> bool:

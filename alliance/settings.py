@@ -190,7 +190,8 @@ AUTH_USER_MODEL = "people.User"
 # django-axes first: it refuses a locked-out username and IP before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the signed-in user loaded by a compiled query.
+    "alliance.accounts.backends.UserBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -214,6 +215,8 @@ LOGOUT_REDIRECT_URL = "login"
 ALLIANCE_SESSION_HOURS = env_int("ALLIANCE_SESSION_HOURS", 12, minimum=1)
 ALLIANCE_IDLE_MINUTES = env_int("ALLIANCE_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = ALLIANCE_SESSION_HOURS * 3600
+# Django's database sessions, the session row read by a compiled query.
+SESSION_ENGINE = "alliance.accounts.backends"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -87,7 +87,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         help="alliance serve --workers (default: alliance serve's own, one per core)",
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
+    parser.add_argument(
+        "--threads", type=int, help="threads per server process (default: alliance serve's own)"
+    )
     parser.add_argument("--kill-after", type=float, help="seconds (default: half the duration)")
     parser.add_argument("--replay", type=float, default=0.05, help="share posted again after 302")
     parser.add_argument("--double", type=float, default=0.02, help="share posted twice at once")
@@ -430,7 +432,9 @@ def start_server(
 ) -> subprocess.Popen[bytes]:
     exe = shutil.which("alliance")
     command = [exe] if exe else [sys.executable, "-m", "alliance.cli"]
-    command += ["serve", "--host", HOST, "--port", str(port), "--threads", str(threads)]
+    command += ["serve", "--host", HOST, "--port", str(port)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
     if workers is not None:
         command += ["--workers", str(workers)]
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -840,6 +844,7 @@ class Run:
     restart_seconds: float = 0.0
     ended_at: float = 0.0
     cpu: tuple[float, float] | None = None  # (server, load generator) CPU ms per submission
+    server_processes: int = 0
 
 
 def _stat_fields(pid: int) -> list[str]:
@@ -923,6 +928,7 @@ def drive(
     while ctl.now() < WARMUP_SECONDS and any(t.is_alive() for t in threads):
         time.sleep(0.01)
     first = CpuSample.take(server.pid, tally)
+    run.server_processes = len(server_processes(server.pid))
     # The crash: SIGKILL at --kill-after, then the server starts again on the same port.
     while ctl.now() < args.kill_after and any(t.is_alive() for t in threads):
         time.sleep(0.01)
@@ -954,7 +960,8 @@ def report(args: argparse.Namespace, run: Run, verdict: Verdict) -> bool:
     errors = sum(tally.errors.values()) + len(tally.gave_up)
     acknowledged, stored = verdict.acknowledged.total(), verdict.stored.total()
     print(
-        f"run: {args.workers} browser threads, {args.threads} server threads, "
+        f"run: {args.workers} browser threads; server: {run.server_processes} processes "
+        f"(master and workers), {args.threads or 'default'} threads each; "
         f"{tally.started} submissions started in {run.ended_at:.1f} s"
     )
     if run.kill_at is None:

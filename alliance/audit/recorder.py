@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -164,8 +165,28 @@ def note_read(actor: User, entry: Entry) -> None:
 
 
 def audit_record(*, actor: User | None, entry: Entry) -> None:
-    """Log one write now (call it inside the service's transaction)."""
-    _event(actor, entry, _current.get(), timezone.now()).save()
+    """Log one write now (call it inside the service's transaction).
+
+    The reads the request has noted so far are written in the same insert: they are saved with
+    the change, and the response needs no second transaction for them. Should the change roll
+    back, they stay noted and ``AuditMiddleware`` writes them as usual.
+    """
+    context, now = _current.get(), timezone.now()
+    event = _event(actor, entry, context, now)
+    if context is None or not context.reads or not connection.in_atomic_block:
+        event.save()
+        return
+    pending = list(context.reads.items())
+    AuditEvent.objects.bulk_create(
+        [*(_event(reader, read, context, now) for _, (reader, read) in pending), event]
+    )
+    written = [key for key, _ in pending]
+
+    def forget() -> None:
+        for key in written:
+            context.reads.pop(key, None)
+
+    transaction.on_commit(forget)
 
 
 def audit_record_bulk(*, actor: User | None, entries: Iterable[Entry]) -> int:

@@ -94,12 +94,18 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
     elif not session.checkin_is_open():
         message = CHECKIN_CLOSED
     status = 400 if request.method == "POST" and message else 200
+    questions = _questions(session, values, errors)
     return render(
         request,
         "checkins/checkin_form.html",
         {
             "session": session,
-            "questions": _questions(session, values, errors),
+            "questions": questions,
+            # Nothing typed and nothing to correct: the questions' markup depends only on which
+            # questions are asked, so it is rendered once per set and kept (a template cache).
+            "fresh": not values and not errors,
+            "question_set": f"{CHECKIN.id}:{CHECKIN.version}:"
+            + ",".join(q["item"].key for q in questions),
             "message": message,
             "closed": request.method == "GET" and bool(message),
             "form_token": form_token,

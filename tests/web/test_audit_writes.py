@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -151,3 +152,56 @@ def test_recompute_logs_every_alert_it_opens(
         (ActorRole.SYSTEM, AuditAction.CREATE, str(a.id), a.episode.client_id)
         for a in Alert.objects.select_related("episode")
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkin_post_writes_its_read_with_the_change_once(episode, client_user, attend, login):
+    """The session read while sending goes in with the check-in's own insert, not twice."""
+    session = attend(episode, 1)
+    before = AuditEvent.objects.count()
+    response = _post_checkin(login, client_user, session, GOOD_ANSWERS)
+    assert response.status_code == 302
+    new = list(
+        AuditEvent.objects.order_by("id").values_list("action", "record_type", "record_id")[before:]
+    )
+    assert new.count((AuditAction.VIEW, RecordType.SESSION, str(session.id))) == 1
+    checkin = CheckIn.objects.get()
+    assert new.count((AuditAction.CREATE, RecordType.CHECKIN, str(checkin.id))) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_noted_before_a_write_that_rolls_back_are_still_logged(episode, client_user, attend):
+    """A change that fails takes its audit row with it, but what was shown is still logged."""
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    from alliance.audit import recorder
+
+    session = attend(episode, 1)
+    request = RequestFactory().get("/")
+    request.user = client_user
+    context, token = recorder.begin_request(request)
+    try:
+        recorder.note_read(
+            client_user,
+            recorder.about_episode(episode, AuditAction.VIEW, RecordType.SESSION, session.id),
+        )
+        with pytest.raises(RuntimeError), transaction.atomic():
+            recorder.audit_record(
+                actor=client_user,
+                entry=recorder.about_episode(episode, AuditAction.CREATE, RecordType.CHECKIN),
+            )
+            raise RuntimeError("the change failed")
+        assert not AuditEvent.objects.filter(
+            action=AuditAction.VIEW, record_id=str(session.id)
+        ).exists()
+        context.flush()
+    finally:
+        recorder.end_request(token)
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.VIEW, record_type=RecordType.SESSION, record_id=str(session.id)
+        ).count()
+        == 1
+    )
+    assert not AuditEvent.objects.filter(action=AuditAction.CREATE).exists()

@@ -146,11 +146,30 @@ def test_only_model_querysets_without_prefetching(db):
 
 
 def test_wrong_kinds_and_counts_are_refused(db):
-    with pytest.raises(TypeError, match="UUID, int or date"):
-        Prepared(lambda name: Session.objects.filter(status=name), str)
+    with pytest.raises(TypeError, match="UUID, str, int or date"):
+        Prepared(lambda day: Session.objects.filter(scheduled_at=day), float)
     with pytest.raises(TypeError, match="expected 2 values"):
         SESSION_WITH_EPISODE.fetch(uuid.uuid4())
     with pytest.raises(TypeError, match="expected an int"):
         SESSION_WITH_EPISODE.fetch(uuid.uuid4(), "2")
     with pytest.raises(TypeError, match="expected an int"):
         SESSION_WITH_EPISODE.fetch(uuid.uuid4(), True)
+
+
+def test_the_signed_in_person_is_loaded_by_compiled_queries(client_user, login):
+    """Session and user rows come through alliance/accounts/backends.py, as Django's would."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session as StoredSession
+
+    browser = login(client_user)
+    assert browser.get("/me/").status_code == 200
+    stored = StoredSession.objects.get()
+    assert stored.get_decoded()[SESSION_KEY] == str(client_user.pk)
+    # An expired session row is no session, as with Django's own store.
+    StoredSession.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert browser.get("/me/").status_code == 302
+    # A deactivated person is not loaded, either.
+    fresh = login(client_user)
+    client_user.is_active = False
+    client_user.save(update_fields=["is_active"])
+    assert fresh.get("/me/").status_code == 302

@@ -28,7 +28,7 @@ _SESSION = Prepared(
 class UserBackend(ModelBackend):
     """Django's ModelBackend (passwords, permissions), with a compiled ``get_user``."""
 
-    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+    def get_user(self, user_id: Any) -> User | None:
         try:
             user = _USER.first(user_id)
         except (ValueError, TypeError):

@@ -364,6 +364,30 @@ _CLIENT_CARD = Prepared(
 )
 
 
+# The same rule between two days, with only each card's day and status; compiled once.
+_CLIENT_CARD_DAYS = Prepared(
+    lambda client_id, clinic_id, first, last: DiaryCard.objects.filter(
+        client_id=client_id,
+        episode__client_id=client_id,
+        episode__clinic_id=clinic_id,
+        day__gte=first,
+        day__lte=last,
+    ).only("id", "day", "status"),
+    uuid.UUID,
+    uuid.UUID,
+    date,
+    date,
+)
+
+
+def diary_card_days(client: User, first: date, last: date) -> list[DiaryCard]:
+    """The client's own cards from ``first`` to ``last`` (day and status only; not audited:
+    the page shows which days are filled in, not what is in them)."""
+    if client.role != Role.CLIENT or client.clinic_id is None:
+        return []
+    return _CLIENT_CARD_DAYS.fetch(client.id, client.clinic_id, first, last)
+
+
 def get_diary_card(user: User, day: date) -> DiaryCard | None:
     """The client's own card for ``day``, or None when they have not started it yet.
 

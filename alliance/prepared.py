@@ -36,6 +36,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
@@ -49,6 +50,7 @@ _SAME, _HEX, _ISO = "same", "hex", "iso"
 class _Compiled:
     alias: str
     connection: Any
+    for_update: bool
     compiler: Any
     sql: str
     params: list[Any]
@@ -90,6 +92,11 @@ class Prepared(Generic[M]):
             raise TypeError(f"expected {len(self.kinds)} values, got {len(values)}")
         bound = [self._coerce(kind, value) for kind, value in zip(self.kinds, values, strict=True)]
         compiled = self._compiled()
+        if compiled.for_update and compiled.connection.get_autocommit():
+            # Django's own check (which it makes only where FOR UPDATE exists; here always).
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(compiled.params)
         for position, index, encoding in compiled.bindings:
             value = bound[index]
@@ -190,6 +197,7 @@ class Prepared(Generic[M]):
         return _Compiled(
             alias=alias,
             connection=connection,
+            for_update=bool(queryset.query.select_for_update),
             compiler=compiler,
             sql=sql,
             params=params,

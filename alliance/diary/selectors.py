@@ -79,29 +79,10 @@ def _form_values(card: DiaryCard | None) -> dict[str, Any]:
     return values
 
 
-# ``access.diary_cards_for`` of a client between two days (day and status only); compiled once.
-_WINDOW = Prepared(
-    lambda client_id, clinic_id, first, last: DiaryCard.objects.filter(
-        client_id=client_id,
-        episode__client_id=client_id,
-        episode__clinic_id=clinic_id,
-        day__gte=first,
-        day__lte=last,
-    ).only("id", "day", "status"),
-    uuid.UUID,
-    uuid.UUID,
-    date,
-    date,
-)
-
-
 def _days(client: User, today: date) -> list[DayLink]:
     """The days that can be filled in, oldest first, each with how far it got."""
     window = list(card_def.fill_window(today))
-    statuses = {
-        card.day: card.status
-        for card in _WINDOW.fetch(client.id, client.clinic_id, window[-1], today)
-    }
+    statuses = {card.day: card.status for card in access.diary_card_days(client, window[-1], today)}
     links = []
     for day in reversed(window):
         status = statuses.get(day)

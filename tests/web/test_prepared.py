@@ -109,6 +109,19 @@ def test_select_for_update_inside_a_transaction(episode, attend):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_select_for_update_outside_a_transaction_is_refused_as_django_does(episode, attend):
+    attend(episode, 1)
+    locked = Prepared(
+        lambda episode_id: Session.objects.select_for_update().filter(episode_id=episode_id),
+        uuid.UUID,
+    )
+    with transaction.atomic():
+        locked.fetch(episode.id)  # compiled inside
+    with pytest.raises(transaction.TransactionManagementError):
+        locked.fetch(episode.id)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_each_thread_uses_its_own_connection(episode, attend):
     attend(episode, 1)
     SESSION_WITH_EPISODE.fetch(episode.id, 1)  # compiled on this thread

@@ -34,11 +34,12 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
-M = TypeVar("M", bound=Model)
+# What a call returns a list of: the model, or a values_list() row.
+R = TypeVar("R")
 
 # Django 5.2's (klass_info, select, db); typed loosely because django-stubs follow a later one.
 _related_populators: Callable[..., list[Any]] = get_related_populators
@@ -51,6 +52,7 @@ class _Compiled:
     alias: str
     connection: Any
     for_update: bool
+    models: bool  # model instances, or (``values_list``) tuples
     compiler: Any
     sql: str
     params: list[Any]
@@ -77,17 +79,20 @@ def _sentinel(kind: type) -> Any:
     raise TypeError(f"Prepared queries take UUID, str, int or date values, not {kind.__name__}")
 
 
-class Prepared(Generic[M]):
-    """``build(*values)`` returns a queryset; ``fetch(*values)`` runs its SQL compiled once."""
+class Prepared(Generic[R]):
+    """``build(*values)`` returns a queryset; ``fetch(*values)`` runs its SQL compiled once.
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *kinds: type) -> None:
+    ``fetch`` returns model instances, or tuples when the queryset is a ``values_list()``.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any, R]], *kinds: type) -> None:
         self.build = build
         self.kinds = kinds
         for kind in kinds:
             _sentinel(kind)  # refuse an unsupported kind at import time
         self._local = threading.local()
 
-    def fetch(self, *values: Any) -> list[M]:
+    def fetch(self, *values: Any) -> list[R]:
         if len(values) != len(self.kinds):
             raise TypeError(f"expected {len(self.kinds)} values, got {len(values)}")
         bound = [self._coerce(kind, value) for kind, value in zip(self.kinds, values, strict=True)]
@@ -112,6 +117,9 @@ class Prepared(Generic[M]):
         compiler = compiled.compiler
         if compiled.converters:
             rows = list(compiler.apply_converters(rows, compiled.converters))
+        if not compiled.models:
+            width = compiler.col_count
+            return [tuple(row[:width]) for row in rows]  # type: ignore[misc]
         db = compiled.connection.alias
         objects = []
         for row in rows:
@@ -123,7 +131,7 @@ class Prepared(Generic[M]):
             objects.append(obj)
         return objects
 
-    def first(self, *values: Any) -> M | None:
+    def first(self, *values: Any) -> R | None:
         found = self.fetch(*values)
         return found[0] if found else None
 
@@ -154,8 +162,14 @@ class Prepared(Generic[M]):
     def _compile(self) -> _Compiled:
         sentinels = [_sentinel(kind) for kind in self.kinds]
         queryset = self.build(*sentinels)
-        if queryset._iterable_class is not ModelIterable:
-            raise ImproperlyConfigured("Prepared queries return model instances (no values()).")
+        models = queryset._iterable_class is ModelIterable
+        if not models and queryset._iterable_class is not ValuesListIterable:
+            raise ImproperlyConfigured(
+                "Prepared queries return model instances or values_list() tuples "
+                "(not values(), flat or named lists)."
+            )
+        if not models and (queryset.query.annotation_select or queryset.query.extra_select):
+            raise ImproperlyConfigured("A prepared values_list() query takes fields only.")
         private: Any = queryset  # QuerySet internals the stubs do not describe
         if private._prefetch_related_lookups or private._known_related_objects:
             raise ImproperlyConfigured("Prepared queries cannot prefetch or use related managers.")
@@ -190,21 +204,25 @@ class Prepared(Generic[M]):
         ]
         if leaked:
             raise ImproperlyConfigured("a prepared query put a value into its SQL text")
-        klass_info = compiler.klass_info
         select = compiler.select
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[0 : compiler.col_count]]
+        klass_info = compiler.klass_info if models else None
+        if klass_info is not None:
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        else:
+            start = end = 0
         return _Compiled(
             alias=alias,
             connection=connection,
             for_update=bool(queryset.query.select_for_update),
+            models=models,
             compiler=compiler,
             sql=sql,
             params=params,
             bindings=bindings,
             init_list=[f[0].target.attname for f in select[start:end]],
             model_slice=slice(start, end),
-            populators=_related_populators(klass_info, select, alias),
+            populators=_related_populators(klass_info, select, alias) if klass_info else [],
             annotations=dict(compiler.annotation_col_map),
             converters=compiler.get_converters(fields),
         )

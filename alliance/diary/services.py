@@ -180,6 +180,12 @@ def _alert_summary(day: date, answers: card_def.DiaryAnswers, findings: list[Ris
     return f"Diary card for {day:%a} {day.day} {day:%b}: " + "; ".join(parts) + "."
 
 
+# The cards that carry a form token (at most one: the column is unique).
+_TOKEN_USED = Prepared(
+    lambda token: DiaryCard.objects.filter(form_token=token).values_list("pk")[:2], uuid.UUID
+)
+
+
 def diary_card_submit(
     *,
     client: User,
@@ -215,7 +221,7 @@ def diary_card_submit(
         if card.form_token == token and card.is_submitted:
             findings = evaluate("diary", card.answers().safety_answers(), rules)
             return SubmitResult(card=card, created=False, findings=findings)
-        if DiaryCard.objects.filter(form_token=token).exclude(pk=card.pk).exists():
+        if any(other != card.pk for (other,) in _TOKEN_USED.fetch(token)):
             raise DiaryError("This form was already used for another day. Please reload the page.")
         first_send = not card.is_submitted
         for name, value in cleaned.columns().items():
@@ -262,9 +268,14 @@ def diary_card_submit(
     return SubmitResult(card=card, created=created, findings=findings, alert=alert)
 
 
+_TARGET_ENTRIES = Prepared(
+    lambda card_id: DiaryTargetEntry.objects.filter(card_id=card_id), uuid.UUID
+)
+
+
 def _save_target_entries(card: DiaryCard, targets: Mapping[str, card_def.TargetAnswer]) -> None:
     """Make the card's target rows match ``targets`` (an answer cleared is a row removed)."""
-    existing = {str(e.target_id): e for e in card.target_entries.all()}
+    existing = {str(e.target_id): e for e in _TARGET_ENTRIES.fetch(card.pk)}
     for target_id, entry in existing.items():
         if target_id not in targets:
             entry.delete()

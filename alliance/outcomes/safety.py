@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime
 
 from django.db import transaction
@@ -30,6 +31,7 @@ from alliance.core.safety import (
 )
 from alliance.outcomes.models import ClinicSafety
 from alliance.people.models import Clinic, Role, User
+from alliance.prepared import Prepared
 
 __all__ = [
     "DEFAULT_CRISIS_RESOURCES",
@@ -57,8 +59,15 @@ class SafetyError(ValueError):
     """Settings that do not validate; the message names the field and what is wrong."""
 
 
+# Read on every diary card and questionnaire sent; compiled once (alliance/prepared.py).
+_STORED = Prepared(
+    lambda clinic_id: ClinicSafety.objects.filter(clinic_id=clinic_id).order_by("pk")[:1],
+    uuid.UUID,
+)
+
+
 def _stored(clinic: Clinic) -> ClinicSafety | None:
-    return ClinicSafety.objects.filter(clinic_id=clinic.pk).first()
+    return _STORED.first(clinic.pk)
 
 
 def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:

@@ -64,12 +64,19 @@ def _signal_json(signal: Signal) -> dict[str, Any]:
     }
 
 
-def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
-    rows = (
+# Every check-in's numbers, which each new check-in's signals are worked out from.
+_POINTS = Prepared(
+    lambda episode_id: (
         CheckIn.objects.filter(episode_id=episode_id)
         .order_by("session__number")
         .values_list("session_id", "session__number", "alliance", "tension", "resolved", "talked")
-    )
+    ),
+    uuid.UUID,
+)
+
+
+def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
+    rows = _POINTS.fetch(episode_id)
     return [
         CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
         for sid, n, a, t, r, tk in rows

@@ -147,10 +147,29 @@ def test_a_value_that_is_not_a_parameter_is_refused_at_first_use(db):
         ignores_its_value.fetch(uuid.uuid4())
 
 
-def test_only_model_querysets_without_prefetching(db):
+def test_values_list_gives_the_same_tuples(episode, attend):
+    for number in (2, 1):
+        attend(episode, number)
+
+    def build(episode_id):
+        return (
+            Session.objects.filter(episode_id=episode_id)
+            .order_by("number")
+            .values_list("id", "number", "scheduled_at", "episode__clinic__name")
+        )
+
+    assert Prepared(build, uuid.UUID).fetch(episode.id) == list(build(episode.id))
+
+
+def test_only_model_or_values_list_querysets_without_prefetching(db):
     values = Prepared(lambda i: Session.objects.filter(episode_id=i).values("id"), uuid.UUID)
-    with pytest.raises(ImproperlyConfigured, match="model instances"):
+    with pytest.raises(ImproperlyConfigured, match="model instances or values_list"):
         values.fetch(uuid.uuid4())
+    flat = Prepared(
+        lambda i: Session.objects.filter(episode_id=i).values_list("id", flat=True), uuid.UUID
+    )
+    with pytest.raises(ImproperlyConfigured, match="model instances or values_list"):
+        flat.fetch(uuid.uuid4())
     prefetching = Prepared(
         lambda i: CareEpisode.objects.filter(id=i).prefetch_related("sessions"), uuid.UUID
     )

@@ -168,7 +168,7 @@ def _serve(argv: list[str]) -> int:
         "--workers",
         type=int,
         default=None,
-        help="worker processes (default: CPU cores + 1; 1 serves with waitress)",
+        help="worker processes (default: 2 x CPU cores + 1; 1 serves with waitress)",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")

@@ -31,8 +31,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
-    """One worker process per CPU core, plus one to run while another waits on the database."""
-    return (os.cpu_count() or 1) + 1 if _can_fork() else 1
+    """Two worker processes per CPU core, plus one (gunicorn's own rule of thumb).
+
+    A worker waiting for SQLite's write lock, or for PostgreSQL, leaves its core to another.
+    """
+    return 2 * (os.cpu_count() or 1) + 1 if _can_fork() else 1
 
 
 def _can_fork() -> bool:

@@ -112,11 +112,11 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
     return process.returncode
 
 
-def test_default_is_one_worker_per_core_plus_one():
+def test_default_is_two_workers_per_core_plus_one():
     if sys.platform == "win32":
         assert server.default_workers() == 1
     else:
-        assert server.default_workers() == (os.cpu_count() or 1) + 1
+        assert server.default_workers() == 2 * (os.cpu_count() or 1) + 1
 
 
 @linux_only

@@ -186,7 +186,8 @@ def _serve(argv: list[str]) -> int:
         parser.error("--workers and --threads must be at least 1")
     print(
         f"Alliance serving on http://{args.host}:{args.port}/ "
-        f"({workers} worker process{'es' if workers > 1 else ''} x {args.threads} threads)",
+        f"({workers} worker process{'es' if workers > 1 else ''} x {args.threads} "
+        f"thread{'s' if args.threads > 1 else ''})",
         flush=True,
     )
     return serve(args.host, args.port, workers=workers, threads=args.threads)

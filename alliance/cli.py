@@ -1,7 +1,7 @@
 """The `alliance` console command.
 
 alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
-alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads 1]
+alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads N]
 alliance worker [--once]   (scheduled jobs: nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
@@ -170,7 +170,12 @@ def _serve(argv: list[str]) -> int:
         default=None,
         help="worker processes (default: 2 x CPU cores + 1; 1 serves with waitress)",
     )
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker process")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per worker process (default: 1 under gunicorn, 8 under waitress)",
+    )
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args(argv)
     Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -179,18 +184,24 @@ def _serve(argv: list[str]) -> int:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=1)
-    from alliance.server import default_workers, serve
+    from alliance import server
 
-    workers = default_workers() if args.workers is None else args.workers
-    if workers < 1 or args.threads < 1:
+    workers = server.default_workers() if args.workers is None else args.workers
+    if workers < 1 or (args.threads is not None and args.threads < 1):
         parser.error("--workers and --threads must be at least 1")
+    waitress = server.uses_waitress(workers)
+    threads = args.threads or (server.WAITRESS_THREADS if waitress else server.GUNICORN_THREADS)
     print(
-        f"Alliance serving on http://{args.host}:{args.port}/ "
-        f"({workers} worker process{'es' if workers > 1 else ''} x {args.threads} "
-        f"thread{'s' if args.threads > 1 else ''})",
+        f"Alliance serving on http://{args.host}:{args.port}/ with "
+        + (
+            f"waitress ({threads} thread{'s' if threads > 1 else ''})"
+            if waitress
+            else f"gunicorn ({workers} worker processes x {threads} "
+            f"thread{'s' if threads > 1 else ''})"
+        ),
         flush=True,
     )
-    return serve(args.host, args.port, workers=workers, threads=args.threads)
+    return server.serve(args.host, args.port, workers=workers, threads=threads)
 
 
 # Spellings with hyphens that map to Django command modules (which cannot contain hyphens).

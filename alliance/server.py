@@ -42,8 +42,14 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def die_with_parent() -> bool:
-    """Ask Linux to SIGKILL this process when its parent dies; False where that is unsupported."""
+def die_with_parent(parent_pid: int) -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is unsupported.
+
+    ``parent_pid`` is the parent this process was forked from: if it is no longer the parent
+    (it died between the fork and this call), the process exits at once. Comparing with the
+    known pid, not with 1, keeps this right when the master itself is PID 1 (a container's
+    entrypoint) or orphans go to a subreaper.
+    """
     if not sys.platform.startswith("linux"):
         return False
     libc_name = ctypes.util.find_library("c")
@@ -52,17 +58,27 @@ def die_with_parent() -> bool:
     libc = ctypes.CDLL(libc_name, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         return False
-    # The parent may have died between the fork and the prctl call.
-    if os.getppid() == 1:
+    if os.getppid() != parent_pid:
         os._exit(1)
     return True
 
 
-def serve(host: str, port: int, *, workers: int, threads: int) -> int:
+# Threads per process when none are asked for. A gunicorn worker gets one: its threads would
+# only queue for the interpreter lock, and other workers use the other cores. Waitress is one
+# process, so its threads are what let one slow request not hold up everyone else.
+GUNICORN_THREADS = 1
+WAITRESS_THREADS = 8
+
+
+def uses_waitress(workers: int) -> bool:
+    return workers <= 1 or not _can_fork()
+
+
+def serve(host: str, port: int, *, workers: int, threads: int | None = None) -> int:
     """Serve the Django application until stopped; returns the exit status."""
-    if workers <= 1 or not _can_fork():
-        return _serve_waitress(host, port, threads=threads)
-    return _serve_gunicorn(host, port, workers=workers, threads=threads)
+    if uses_waitress(workers):
+        return _serve_waitress(host, port, threads=threads or WAITRESS_THREADS)
+    return _serve_gunicorn(host, port, workers=workers, threads=threads or GUNICORN_THREADS)
 
 
 def _serve_waitress(host: str, port: int, *, threads: int) -> int:
@@ -84,7 +100,7 @@ def _serve_gunicorn(host: str, port: int, *, workers: int, threads: int) -> int:
     connections.close_all()
 
     def post_fork(server: Any, worker: Any) -> None:
-        die_with_parent()
+        die_with_parent(worker.ppid)  # gunicorn records the master's pid on each worker
         connections.close_all()
 
     options: dict[str, Any] = {

@@ -100,6 +100,9 @@ class RequestAudit:
     request: HttpRequest
     ip: str | None
     reads: dict[tuple[str, str, str], tuple[User, Entry]] = field(default_factory=dict)
+    # Reads already inserted by ``audit_record`` in a transaction not yet committed: a second
+    # write in the same transaction must not insert them again.
+    in_flight: set[tuple[str, str, str]] = field(default_factory=set)
 
     @property
     def route(self) -> str:
@@ -168,23 +171,32 @@ def audit_record(*, actor: User | None, entry: Entry) -> None:
     """Log one write now (call it inside the service's transaction).
 
     The reads the request has noted so far are written in the same insert: they are saved with
-    the change, and the response needs no second transaction for them. Should the change roll
-    back, they stay noted and ``AuditMiddleware`` writes them as usual.
+    the change, and the response needs no second transaction for them. They leave the request's
+    buffer when the transaction commits; until then a second write in it does not insert them
+    again. Should the change roll back, they stay noted and ``AuditMiddleware`` writes them as
+    usual.
     """
     context, now = _current.get(), timezone.now()
     event = _event(actor, entry, context, now)
-    if context is None or not context.reads or not connection.in_atomic_block:
+    pending = (
+        [(key, noted) for key, noted in context.reads.items() if key not in context.in_flight]
+        if context is not None and connection.in_atomic_block
+        else []
+    )
+    if not pending:
         event.save()
         return
-    pending = list(context.reads.items())
+    assert context is not None  # for mypy: pending is empty without a request
     AuditEvent.objects.bulk_create(
         [*(_event(reader, read, context, now) for _, (reader, read) in pending), event]
     )
     written = [key for key, _ in pending]
+    context.in_flight.update(written)
 
     def forget() -> None:
         for key in written:
             context.reads.pop(key, None)
+            context.in_flight.discard(key)
 
     transaction.on_commit(forget)
 

@@ -170,6 +170,38 @@ def test_a_checkin_post_writes_its_read_with_the_change_once(episode, client_use
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_checkin_that_raises_an_alert_writes_its_read_once(episode, client_user, attend, login):
+    """The check-in and its alert are two audited writes in one transaction: one read row."""
+    session = attend(episode, 1)
+    response = _post_checkin(login, client_user, session, TENSION)
+    assert response.status_code == 302
+    alert = Alert.objects.get()
+    views = AuditEvent.objects.filter(
+        action=AuditAction.VIEW, record_type=RecordType.SESSION, record_id=str(session.id)
+    )
+    assert views.count() == 1
+    assert AuditEvent.objects.filter(record_type=RecordType.ALERT, record_id=str(alert.id)).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_acknowledging_an_alert_writes_each_read_once(
+    episode, client_user, therapist, attend, login
+):
+    session = attend(episode, 1)
+    _post_checkin(login, client_user, session, TENSION)
+    alert = Alert.objects.get()
+    before = AuditEvent.objects.count()
+    response = login(therapist).post(f"/alerts/{alert.id}/acknowledge/")
+    assert response.status_code in {200, 302}
+    new = list(
+        AuditEvent.objects.order_by("id").values_list("action", "record_type", "record_id")[before:]
+    )
+    reads = [row for row in new if row[0] == AuditAction.VIEW]
+    assert reads, new
+    assert len(reads) == len(set(reads)), new
+
+
+@pytest.mark.django_db(transaction=True)
 def test_reads_noted_before_a_write_that_rolls_back_are_still_logged(episode, client_user, attend):
     """A change that fails takes its audit row with it, but what was shown is still logged."""
     from django.db import transaction

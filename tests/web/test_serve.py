@@ -126,9 +126,10 @@ def test_a_process_that_asked_to_die_with_its_parent_does(tmp_path):
         f"""
         import os, time
         from alliance.server import die_with_parent
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            ok = die_with_parent()
+            ok = die_with_parent(parent)
             open({str(tmp_path / "child")!r}, "w").write(f"{{os.getpid()}} {{ok}}")
             time.sleep(60)
             os._exit(0)
@@ -172,13 +173,29 @@ def test_serve_with_workers_survives_a_killed_master_and_restarts_on_the_same_po
     assert _wait_until(lambda: _health(port) is None, 10)
 
 
-def test_serve_with_one_worker_uses_a_single_process(serve_env):
+@linux_only
+def test_a_child_whose_parent_is_already_gone_exits(tmp_path):
+    """Forked, then the parent dies before the child asks: the child must not run on."""
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from alliance.server import die_with_parent
+        die_with_parent(os.getppid() + 100000)  # not our parent: as if it had died
+        sys.exit(0)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert result.returncode == 1
+
+
+def test_serve_with_one_worker_uses_a_single_process_of_eight_threads(serve_env):
     port = _free_port()
     process = _start(serve_env, port, "--workers", "1")
     try:
         assert _health(port) == 200
         if sys.platform.startswith("linux"):
             assert _children(process.pid) == []
+            assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) >= 8
     finally:
         _stop(process)
 

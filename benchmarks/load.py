@@ -4,8 +4,8 @@ Builds a fresh SQLite data folder (``benchmarks/build.py``): a synthetic clinic 
 clients with ``--weeks`` of history, alerts from ``signals_recompute()``, and ``--open`` sessions
 per active client whose check-ins are open and unanswered. Starts ``alliance serve`` on
 127.0.0.1 (a free port; ``--server-workers`` processes of ``--threads`` threads, by default
-``alliance serve``'s own: one process per core; production settings: Argon2, no test shortcuts)
-and logs in ``--logins`` clients through the login form before any timing.
+``alliance serve``'s own: 2 x cores + 1 processes of one thread; production settings: Argon2,
+no test shortcuts) and logs in ``--logins`` clients through the login form before any timing.
 
 Then ``--workers`` threads submit check-ins as browsers would, each client one at a time: GET
 the form (CSRF token and the hidden ``form_token``), POST the answers, and count a 302 to the
@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--server-workers",
         type=int,
-        help="alliance serve --workers (default: alliance serve's own, one per core)",
+        help="alliance serve --workers (default: alliance serve's own, 2 x cores + 1)",
     )
     parser.add_argument(
         "--threads", type=int, help="threads per server process (default: alliance serve's own)"
@@ -428,7 +428,7 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, threads: int, log: TextIO, *, workers: int | None
+    port: int, threads: int | None, log: TextIO, *, workers: int | None
 ) -> subprocess.Popen[bytes]:
     exe = shutil.which("alliance")
     command = [exe] if exe else [sys.executable, "-m", "alliance.cli"]

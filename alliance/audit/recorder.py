@@ -178,15 +178,13 @@ def audit_record(*, actor: User | None, entry: Entry) -> None:
     """
     context, now = _current.get(), timezone.now()
     event = _event(actor, entry, context, now)
-    pending = (
-        [(key, noted) for key, noted in context.reads.items() if key not in context.in_flight]
-        if context is not None and connection.in_atomic_block
-        else []
-    )
+    if context is None or not connection.in_atomic_block:
+        event.save()
+        return
+    pending = [(key, noted) for key, noted in context.reads.items() if key not in context.in_flight]
     if not pending:
         event.save()
         return
-    assert context is not None  # for mypy: pending is empty without a request
     AuditEvent.objects.bulk_create(
         [*(_event(reader, read, context, now) for _, (reader, read) in pending), event]
     )

@@ -125,14 +125,19 @@ def _greeting(client: User, episode: CareEpisode, days: list[DayLink], today: da
     )
 
 
-# Compiled once (alliance/prepared.py): every diary card page asks for them.
+# Compiled once (alliance/prepared.py): every diary card page and save asks for them.
 _TARGETS = Prepared(lambda episode_id: DiaryTarget.objects.filter(episode_id=episode_id), uuid.UUID)
+
+
+def episode_targets(episode: CareEpisode) -> list[DiaryTarget]:
+    """Every target of the episode's card, stopped ones too, oldest first."""
+    return _TARGETS.fetch(episode.id)
 
 
 def _targets_for_card(episode: CareEpisode, card: DiaryCard | None) -> list[DiaryTarget]:
     """The targets being tracked, and any stopped one this card already has an answer for."""
     answered = set(card.target_entries.values_list("target_id", flat=True)) if card else set()
-    return [t for t in _TARGETS.fetch(episode.id) if t.active or t.id in answered]
+    return [t for t in episode_targets(episode) if t.active or t.id in answered]
 
 
 def client_card_page(

@@ -23,6 +23,7 @@ from alliance.diary.models import (
     DiaryTarget,
     DiaryTargetEntry,
 )
+from alliance.diary.selectors import episode_targets
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
 from alliance.prepared import Prepared
@@ -96,14 +97,9 @@ def _card_for_update(
     return card, True
 
 
-_TARGET_IDS = Prepared(
-    lambda episode_id: DiaryTarget.objects.filter(episode_id=episode_id).only("id"), uuid.UUID
-)
-
-
 def target_ids(episode: CareEpisode) -> list[str]:
     """Every target of the episode, stopped ones too, so a form from before a change saves."""
-    return [str(target.pk) for target in _TARGET_IDS.fetch(episode.id)]
+    return [str(target.pk) for target in episode_targets(episode)]
 
 
 def _draft_payload(answers: Mapping[str, object], allowed: set[str]) -> dict[str, object]:

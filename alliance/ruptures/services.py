@@ -195,6 +195,9 @@ def alert_raise(
             latest.summary = summary
             latest.save(update_fields=["signals", "severity", "summary"])
             AlertEvent.objects.create(alert=latest, action=AlertEvent.Action.SIGNAL_ADDED, at=now)
+            audit_record(
+                actor=None, entry=_alert_entry(latest, episode, AuditAction.UPDATE, "signal_added")
+            )
             return latest, False
         key = source_key if latest is None else f"{source_key}#{len(mine) + 1}"
         alert = Alert.objects.create(
@@ -206,6 +209,7 @@ def alert_raise(
             signals=found,
             created_at=now,
         )
+        audit_record(actor=None, entry=_alert_entry(alert, episode, AuditAction.CREATE))
     return alert, True
 
 

@@ -111,3 +111,34 @@ def test_a_new_finding_after_the_alert_was_closed_opens_a_fresh_alert(episode, t
     assert created is True
     assert fresh.source_key == "diary:9#2"
     assert fresh.state == AlertState.OPEN
+
+
+def test_raising_and_adding_to_a_risk_alert_are_audited_once_each(episode):
+    from alliance.audit.models import AuditAction, AuditEvent, RecordType
+
+    alert, _ = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="urge 5",
+        source_key="diary:7",
+        signals=[_finding("urge 5")],
+    )
+    for _ in range(2):  # the same finding again changes nothing and logs nothing
+        alert_raise(
+            episode=episode,
+            category="risk",
+            severity=3,
+            summary="urge 5; self-harm",
+            source_key="diary:7",
+            signals=[_finding("urge 5"), _finding("self-harm")],
+        )
+    rows = list(
+        AuditEvent.objects.filter(record_type=RecordType.ALERT, record_id=str(alert.id))
+        .order_by("id")
+        .values_list("action", "detail", "subject_id", "actor_role")
+    )
+    assert rows == [
+        (AuditAction.CREATE, "", episode.client_id, "system"),
+        (AuditAction.UPDATE, "signal_added", episode.client_id, "system"),
+    ]

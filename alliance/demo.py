@@ -18,9 +18,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.checkins.models import CheckIn
-from alliance.checkins.services import CheckinError, checkin_context, checkin_submit
+from alliance.checkins.services import CheckinError, checkin_submit, open_rupture_alerts
 from alliance.core import synthetic
 from alliance.people.models import CareEpisode, Clinic, Role, Session, SessionStatus, User
+from alliance.people.services import episode_end
 from alliance.ruptures.models import Alert, AlertState, CloseReason
 from alliance.ruptures.services import (
     RepairInput,
@@ -175,7 +176,6 @@ def _seed_client(
         client=client,
         therapist=therapist,
         started_on=first.astimezone(client.zone).date(),
-        status="ended" if c.dropped_out else "active",
     )
     repaired_by_session: dict[int, bool] = {}
     for s in c.sessions:
@@ -207,6 +207,11 @@ def _seed_client(
         except CheckinError as error:  # a generator/product mismatch must not pass silently
             raise RuntimeError(f"demo check-in refused for {c.email}: {error.errors}") from error
         _therapist_work(result.alerts, therapist, s, submitted, now, rng)
+    if c.dropped_out:
+        # Care ends as it does in the product: two weeks after the last session, its open
+        # alerts closed as "care ended" and its check-ins closed.
+        last = max((s.scheduled_at for s in c.sessions), default=now)
+        episode_end(episode=episode, actor=therapist, now=min(now, last + timedelta(days=14)))
 
 
 def _answers(
@@ -222,25 +227,14 @@ def _answers(
     if checkin.tension:
         answers["talked"] = checkin.talked
         answers["resolved"] = checkin.resolved
-    if checkin_context(session)["has_open_rupture"]:
+    open_ruptures = open_rupture_alerts(session)
+    if open_ruptures:
         # The product asks about every earlier rupture still open; the generator only scripts
         # the follow-up for ruptures it left unresolved, so fill in the rest from its repair flag.
         followup = checkin.followup_resolved
         if followup is None:
-            earlier = (
-                Alert.objects.filter(
-                    episode_id=session.episode_id,
-                    client_reported=True,
-                    state__in=["open", "acknowledged", "repair_recorded"],
-                )
-                .select_related("session")
-                .first()
-            )
-            was_repaired = (
-                earlier is not None
-                and earlier.session is not None
-                and repaired.get(earlier.session.number, False)
-            )
+            earlier = open_ruptures[0]
+            was_repaired = earlier.session is not None and repaired.get(earlier.session.number)
             followup = 2 if was_repaired else 0
         answers["followup_resolved"] = followup
     return answers

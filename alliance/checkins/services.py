@@ -16,7 +16,7 @@ from alliance.audit.recorder import Entry, about_episode, audit_record, audit_re
 from alliance.checkins.models import CheckIn
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
-from alliance.people.models import Role, Session, SessionStatus, User
+from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
 from alliance.prepared import Prepared
 from alliance.ruptures.models import ACTIVE_STATES, Alert
 
@@ -26,6 +26,12 @@ ALREADY_ANSWERED = (
 CHECKIN_CLOSED = (
     "This check-in is closed now. Check-ins stay open for a few days after each session. "
     "If something is on your mind, you can bring it to your next session."
+)
+
+
+CARE_ENDED = (
+    "This check-in closed when your time in care here ended, so nobody would read it now. "
+    "If something is on your mind, please contact your clinic."
 )
 
 
@@ -140,6 +146,8 @@ def checkin_submit(
         return CheckinResult(checkin=replay, created=False)
     if earlier:
         raise CheckinError(ALREADY_ANSWERED)
+    if session.episode.status != EpisodeStatus.ACTIVE:
+        raise CheckinError(CARE_ENDED)
     if session.status != SessionStatus.ATTENDED or not session.checkin_is_open(now):
         raise CheckinError(CHECKIN_CLOSED)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliance import access
 from alliance.checkins.selectors import client_home
 from alliance.checkins.services import (
+    CARE_ENDED,
     CHECKIN_CLOSED,
     CheckinError,
     checkin_context,
@@ -18,7 +19,7 @@ from alliance.checkins.services import (
 )
 from alliance.core.checkin import CHECKIN, WHO_READS
 from alliance.core.instruments import AnswerCondition, ContextCondition
-from alliance.people.models import Role, Session
+from alliance.people.models import EpisodeStatus, Role, Session
 
 
 def _is_uuid(value: str) -> bool:
@@ -91,6 +92,8 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
             return redirect("checkin_thanks", session_id=session.id)
     elif hasattr(session, "checkin"):
         return redirect("checkin_thanks", session_id=session.id)
+    elif session.episode.status != EpisodeStatus.ACTIVE:
+        message = CARE_ENDED
     elif not session.checkin_is_open():
         message = CHECKIN_CLOSED
     status = 400 if request.method == "POST" and message else 200
@@ -107,7 +110,10 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
             "question_set": f"{CHECKIN.id}:{CHECKIN.version}:"
             + ",".join(q["item"].key for q in questions),
             "message": message,
-            "closed": request.method == "GET" and bool(message),
+            # A closed check-in shows no form to send again, after a GET or a refused POST;
+            # what the client wrote in the comment is shown back so it is not lost.
+            "closed": message in (CHECKIN_CLOSED, CARE_ENDED),
+            "kept_comment": str(values.get("comment") or "").strip(),
             "form_token": form_token,
             "general_errors": general_errors,
             "who_reads": WHO_READS,

@@ -44,7 +44,8 @@ def seed(*, clinic: Clinic, now: datetime, rng: random.Random) -> int:
         level = rng.uniform(0.5, 2.0)
         for back in range(DEMO_DAYS, 0, -1):
             day = today - timedelta(days=back)
-            if rng.random() < 0.2:
+            risk_day = client.email == "client2@demo.example" and back == 2
+            if rng.random() < 0.2 and not risk_day:
                 continue  # a missed day: the card greets, never scolds
             level = min(3.0, max(0.0, level + rng.uniform(-0.6, 0.6)))
             answers: dict[str, object] = {
@@ -67,7 +68,7 @@ def seed(*, clinic: Clinic, now: datetime, rng: random.Random) -> int:
             if target_id is not None:
                 answers[target_field(target_id, "urge")] = _clamp(level)
                 answers[target_field(target_id, "acted")] = "no"
-            if client.email == "client2@demo.example" and back == 2:
+            if risk_day:
                 answers.update(urge_self_harm=4, note="A really hard evening. I didn't act.")
             evening = datetime.combine(day, time(21, 0), tzinfo=client.zone)
             diary_card_submit(

@@ -26,7 +26,8 @@ from alliance.people.models import (
     User,
     validate_timezone,
 )
-from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertEvent, AlertState, CloseReason
+from alliance.ruptures.models import ACTIVE_STATES, Alert, CloseReason
+from alliance.ruptures.services import close_locked
 
 
 class PeopleError(Exception):
@@ -328,20 +329,10 @@ def episode_end(*, episode: CareEpisode, actor: User, now: datetime | None = Non
         for alert in Alert.objects.select_for_update().filter(
             episode=episode, state__in=ACTIVE_STATES
         ):
-            alert.state = AlertState.CLOSED
-            alert.closed_at = now
-            alert.closed_by = actor
-            alert.close_reason = CloseReason.EPISODE_ENDED
-            alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
-            AlertEvent.objects.create(
-                alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now
-            )
-            audit_record(
-                actor=actor,
-                entry=about_episode(
-                    episode, AuditAction.TRANSITION, RecordType.ALERT, alert.id, "closed"
-                ),
-            )
+            alert.episode = episode
+            close_locked(alert, actor=actor, reason=CloseReason.EPISODE_ENDED, note="", now=now)
+        # Check-ins still open close now: nobody would read what comes in after care ends.
+        episode.sessions.filter(checkin_closes_at__gt=now).update(checkin_closes_at=now)
     return episode
 
 

@@ -34,7 +34,7 @@ from alliance.core.signals import (
     detect,
     detect_for_latest,
 )
-from alliance.people.models import CareEpisode, Clinic, Role, User
+from alliance.people.models import CareEpisode, Clinic, EpisodeStatus, Role, User
 from alliance.prepared import Prepared
 from alliance.ruptures.models import (
     ACTIVE_STATES,
@@ -411,22 +411,33 @@ def alert_close(
         raise AlertError("Please choose why you are closing this alert.")
     if reason == CloseReason.OTHER and not note.strip():
         raise AlertError("Please add a short note saying why you are closing this alert.")
+    if reason == CloseReason.EPISODE_ENDED:
+        raise AlertError("Alerts close as \u201ccare ended\u201d when the care episode is ended.")
     with transaction.atomic():
         alert = _lock(alert)
         _require_therapist(alert, actor)
         if alert.state not in ACTIVE_STATES:
             raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
-        alert.state = AlertState.CLOSED
-        alert.closed_at = now
-        alert.closed_by = actor
-        alert.close_reason = reason
-        alert.close_note = note.strip()
-        alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason", "close_note"])
-        AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now)
-        audit_record(
-            actor=actor, entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "closed")
-        )
+        close_locked(alert, actor=actor, reason=reason, note=note, now=now)
     return alert
+
+
+def close_locked(alert: Alert, *, actor: User, reason: str, note: str, now: datetime) -> None:
+    """Close an alert already locked and checked, with its event and audit row.
+
+    Shared by ``alert_close`` and ``alliance.people.services.episode_end``; call it inside the
+    transaction that locked the alert.
+    """
+    alert.state = AlertState.CLOSED
+    alert.closed_at = now
+    alert.closed_by = actor
+    alert.close_reason = reason
+    alert.close_note = note.strip()
+    alert.save(update_fields=["state", "closed_at", "closed_by", "close_reason", "close_note"])
+    AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CLOSED, actor=actor, at=now)
+    audit_record(
+        actor=actor, entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "closed")
+    )
 
 
 @dataclass(frozen=True)
@@ -447,7 +458,8 @@ def signals_recompute(
     alerts or join the session's alert. Works in batches of episodes so memory stays flat.
     """
     now = now or timezone.now()
-    episodes = CareEpisode.objects.all()
+    # Ended care is left alone: its alerts were closed with it, and nobody is watching for new.
+    episodes = CareEpisode.objects.filter(status=EpisodeStatus.ACTIVE)
     if clinic is not None:
         episodes = episodes.filter(clinic=clinic)
     clinic_settings: dict[Any, SignalSettings] = {}

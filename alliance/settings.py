@@ -147,7 +147,11 @@ def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         try:
-            config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+            # Health checks: a connection kept open across a database restart is replaced
+            # instead of failing the next request.
+            config: dict[str, object] = dict(
+                dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+            )
         except ValueError as error:
             raise ImproperlyConfigured(
                 f"DATABASE_URL is not a valid database URL: {error}"

@@ -22,6 +22,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.audit.models import AuditAction
+from alliance.audit.recorder import about_person, audit_record
 from alliance.people.models import Role, User
 
 STAFF_ROLES = frozenset({Role.THERAPIST, Role.CLINIC_ADMIN})
@@ -203,15 +205,19 @@ def reauth_confirm(*, request: HttpRequest, user: User, password: str, code: str
 # --- resetting -----------------------------------------------------------------------------
 
 
-def two_factor_reset(*, user: User, keep_session_key: str | None = None) -> None:
+def two_factor_reset(
+    *, user: User, actor: User | None, keep_session_key: str | None = None
+) -> None:
     """Remove the authenticator and recovery codes; the next sign-in sets up a new one.
 
     The person's other sessions end: once the old authenticator is gone, any of them could
-    otherwise set up a new one.
+    otherwise set up a new one. ``actor`` is who asked (the person, a clinic admin, or None for
+    the ``reset_two_factor`` command); the audit log keeps it.
     """
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        audit_record(actor=actor, entry=about_person(user, AuditAction.UPDATE, "two_factor_reset"))
     sessions_end(user=user, keep_session_key=keep_session_key)
 
 
@@ -223,7 +229,7 @@ def two_factor_reset_by_admin(*, admin: User, person: User) -> None:
         raise AccountError("To reset your own authenticator app, use your Account page.")
     if not two_factor_required(person):
         raise AccountError("Only staff accounts use two-factor authentication.")
-    two_factor_reset(user=person)
+    two_factor_reset(user=person, actor=admin)
 
 
 def sessions_end(

@@ -219,6 +219,7 @@ def two_factor_reset_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.two_factor_reset(
             user=request.user,  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]
             keep_session_key=request.session.session_key,
         )
         messages.info(request, "Your old authenticator app no longer works. Set up the new one.")

@@ -22,38 +22,21 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from alliance.accounts import lockout
 from alliance.audit.models import ActorRole, AuditAction, AuditEvent, RecordType
 from alliance.people.models import Role, User
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address of the person's browser, by the same rule as the sign-in lockout.
-
-    Behind ``ALLIANCE_PROXY_COUNT`` trusted reverse proxies, each proxy appends the address it
-    received from to X-Forwarded-For, so the client is the entry that many places from the right;
-    entries further left were written by the client and are not trusted. With fewer entries than
-    proxies (the request did not come through them), the connection's own address is used.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "ALLIANCE_PROXY_COUNT", 0)
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
-    if proxies and len(forwarded) >= proxies:
-        address = _valid_ip(forwarded[-proxies]) or address
-    return _valid_ip(address)
-
-
-def _valid_ip(value: str) -> str | None:
+    """The browser's address by the sign-in lockout's rule, or None when it is not an address
+    (the log's column holds IP addresses only)."""
+    address = lockout.client_ip(request)
     try:
-        return str(ipaddress.ip_address(value))
+        return str(ipaddress.ip_address(address)) if address else None
     except ValueError:
         return None
 

@@ -23,6 +23,7 @@ from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
 from alliance.checkins.models import CheckIn
 from alliance.diary.models import DiaryCard, DiaryTarget
+from alliance.outcomes.models import OutcomeResponse
 from alliance.people.models import Clinic, EpisodeStatus, Invite, Role, Session, SessionStatus, User
 from alliance.ruptures.models import Alert, RepairRecord
 
@@ -134,6 +135,7 @@ def client_anonymise(*, client: User, now: datetime | None = None) -> User:
         )
         Alert.objects.filter(episode__client=client).update(close_note="")
         DiaryCard.objects.filter(client=client).update(note="", draft="")
+        OutcomeResponse.objects.filter(episode__client=client).update(text_answers="")
         DiaryTarget.objects.filter(episode__client=client).update(name="Target")
         audit_record(actor=None, entry=about_person(client, AuditAction.ANONYMISE))
     return client

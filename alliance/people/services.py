@@ -161,6 +161,14 @@ def person_deactivate(*, admin: User, person: User) -> User:
     _check_admin_of(admin, person)
     if person.pk == admin.pk:
         raise PeopleError("You can't deactivate your own account. Ask another clinic admin.")
+    in_care = CareEpisode.objects.filter(therapist=person, status=EpisodeStatus.ACTIVE).count()
+    if in_care:
+        # Their clients would go on checking in, and their alerts would reach nobody.
+        raise PeopleError(
+            f"{person.full_name or person.email} still has {in_care} client"
+            f"{'s' if in_care != 1 else ''} in care. Their care needs to end before this "
+            "account is deactivated, so that no check-in or alert goes unseen."
+        )
     with transaction.atomic():
         person.is_active = False
         person.save(update_fields=["is_active"])

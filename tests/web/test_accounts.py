@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.accounts import services
+from alliance.audit.models import AuditEvent
 from alliance.demo import DEMO_TOTP_SECRET, seed_demo, totp_key_hex
 from alliance.people.models import User
 from alliance.people.services import therapist_add
@@ -395,6 +396,9 @@ def test_admin_resets_a_therapists_two_factor(login, admin, therapist):
     response = login(admin).post(url, follow=True)
     assert "Two-factor is reset for Teresa Tran" in html(response)
     assert not TOTPDevice.objects.filter(user=therapist).exists()
+    assert AuditEvent.objects.filter(
+        actor=admin, subject=therapist, action="update", detail="two_factor_reset"
+    ).exists()
     assert logged_in.get("/caseload/")["Location"].startswith(reverse("login"))
     assert password_step(therapist).get("/caseload/")["Location"].startswith(SETUP)
 

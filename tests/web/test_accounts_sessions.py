@@ -189,3 +189,12 @@ def test_people_page_offers_deactivate_for_others_only(login, admin, therapist):
     assert reverse("person_deactivate", args=[therapist.id]) in page
     assert reverse("person_deactivate", args=[admin.id]) not in page
     assert reverse("person_two_factor_reset", args=[therapist.id]) in page
+
+
+def test_a_therapist_with_clients_in_care_cannot_be_deactivated(admin, therapist, episode):
+    from alliance.people.services import PeopleError, person_deactivate
+
+    with pytest.raises(PeopleError, match="still has 1 client in care"):
+        person_deactivate(admin=admin, person=therapist)
+    therapist.refresh_from_db()
+    assert therapist.is_active

@@ -359,3 +359,22 @@ def test_anonymising_blanks_diary_notes_drafts_and_target_names(
     card = DiaryCard.objects.get()
     assert (card.note, card.draft) == ("", "")
     assert list(DiaryTarget.objects.values_list("name", flat=True)) == ["Target"]
+
+
+def test_anonymising_wipes_free_text_questionnaire_answers(ended, episode, client_user):
+    from alliance.outcomes.models import OutcomeResponse
+
+    OutcomeResponse.objects.create(
+        episode=episode,
+        client=client_user,
+        instrument_id="local-form",
+        instrument_version=1,
+        occasion="intake",
+        session_index=0,
+        answers={"q1": 2},
+        text_answers='{"q2": "My sister and the river"}',
+        form_token=uuid.uuid4(),
+    )
+    retention_apply(now=_noon(DUE_ON))
+    response = OutcomeResponse.objects.get()
+    assert (response.text_answers, response.answers) == ("", {"q1": 2})

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"No account has the email {email}.")
         if not two_factor_required(user):
             raise CommandError(f"{user.email} is a client; clients have no two-factor to reset.")
-        two_factor_reset(user=user)
+        two_factor_reset(user=user, actor=None)
         self.stdout.write(
             f"Two-factor is reset for {user.email}: they set up a new authenticator app at "
             "their next login."

@@ -216,6 +216,10 @@ def _sqlite_file() -> Path:
     return Path(name)
 
 
+# Django's session table: its rows are live sign-in keys, never put in a backup.
+SESSION_TABLE = "django_session"
+
+
 def _sqlite_backup(target: Path) -> _Snapshot:
     source = _sqlite_file()
     if not source.is_file():
@@ -226,6 +230,12 @@ def _sqlite_backup(target: Path) -> _Snapshot:
         # One step (pages=-1): the whole copy happens in a single read transaction, a
         # consistent snapshot; the server's writes continue into the WAL meanwhile.
         src.backup(dst)
+        # Sign-in sessions stay behind: a copy kept off-site must not hold working session
+        # keys (staff ones past two-factor included), and a restore must not revive sessions
+        # people have logged out of. secure_delete overwrites the rows, not just unlinks them.
+        dst.execute("PRAGMA secure_delete=ON")
+        dst.execute(f"DELETE FROM {SESSION_TABLE}")  # noqa: S608 - a constant
+        dst.commit()
         # The copy is a standalone file: no -wal beside it, nothing left to checkpoint.
         dst.execute("PRAGMA journal_mode=DELETE")
         integrity = _sqlite_integrity(dst)
@@ -258,9 +268,16 @@ def _pg_backup(target: Path) -> _Snapshot:
         cursor.execute("SELECT pg_export_snapshot()")
         (snapshot,) = cursor.fetchone()
         tables = _django_counts(cursor)
+        tables[SESSION_TABLE] = 0  # sign-in sessions stay behind, as on SQLite
         cursor.execute("SELECT app, name FROM django_migrations")
         migrations = _last_migrations(cursor.fetchall())
-        command = [pg_dump, "--format=custom", "--no-password", f"--snapshot={snapshot}"]
+        command = [
+            pg_dump,
+            "--format=custom",
+            "--no-password",
+            f"--snapshot={snapshot}",
+            f"--exclude-table-data={SESSION_TABLE}",
+        ]
         _run([*command, f"--file={target}"], env=pg_env(settings_dict), what="pg_dump")
     source = f"{settings_dict.get('HOST') or 'local socket'}:{settings_dict.get('PORT') or 5432}"
     return _Snapshot(

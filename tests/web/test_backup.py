@@ -297,3 +297,26 @@ def test_a_missing_pg_dump_is_named_with_how_to_install_it(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(ops_backup.BackupError, match=r"pg_dump was not found on PATH.*apt install"):
         ops_backup.find_tool("pg_dump")
+
+
+def test_sign_in_sessions_stay_out_of_a_backup(site: Site, tmp_path: Path):
+    """A copy kept off-site holds no working session key; a restore revives no sign-in."""
+    site.seed()
+    site.alliance(
+        "shell",
+        "-c",
+        "from django.contrib.sessions.backends.db import SessionStore as S; "
+        "s = S(); s['_auth_user_id'] = 'x'; s.create()",
+    )
+    assert int(site.query("SELECT COUNT(*) FROM django_session")[0][0]) == 1
+    before = site.rows()
+    manifest = site.backup(tmp_path / "nightly")
+    assert manifest["tables"]["django_session"] == 0
+    site.wipe()
+    restored = site.alliance("restore", str(tmp_path / "nightly"))
+    assert "every count matches" in restored.stdout
+    after = site.rows()
+    assert after["django_session"] == []
+    assert {t: r for t, r in after.items() if t != "django_session"} == {
+        t: r for t, r in before.items() if t != "django_session"
+    }

@@ -176,3 +176,23 @@ def test_an_expired_login_loses_nothing(
     # The refused autosave (403, no session) is the failure this test provoked.
     traffic.failed = [f for f in traffic.failed if not f[2].endswith("/diary/draft/")]
     assert_clean(traffic)
+
+
+def test_an_autosave_the_server_refuses_says_why_not_offline(
+    open_page: Any, traffic: Traffic, client_user: User, episode: CareEpisode, therapist: User
+) -> None:
+    from alliance.people.services import episode_end
+
+    phone = open_page(phone=True)
+    log_in(phone, client_user.email)
+    open_card(phone)
+    episode_end(episode=episode, actor=therapist)  # care ends while the page is open
+    rate(phone, "anger", "2")
+    expect(phone.locator(STATUS)).to_contain_text(
+        "Not saved: Your diary card opens while you're in therapy here", timeout=10_000
+    )
+    expect(phone.locator(STATUS)).to_contain_text("Your answers are kept on this device.")
+    assert not DiaryCard.objects.exists()
+    # The refused autosave (400, no care episode) is the failure this test provoked.
+    traffic.failed = [f for f in traffic.failed if not f[2].endswith("/diary/draft/")]
+    assert_clean(traffic)

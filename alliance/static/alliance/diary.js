@@ -84,6 +84,15 @@
       headers: { Accept: "application/json" }
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
+      if (response.status === 400 && type.indexOf("application/json") === 0) {
+        // The server read the answers and says why it can't keep them (a day out of reach,
+        // care that has ended): that is what the client needs to hear, not "offline".
+        return response.json().then(function (body) {
+          var refused = new Error("refused");
+          refused.said = body.message;
+          throw refused;
+        });
+      }
       if (!response.ok || type.indexOf("application/json") !== 0) {
         throw new Error(response.type === "opaqueredirect" ? "login" : String(response.status));
       }
@@ -98,6 +107,10 @@
       var sent = form.getAttribute("data-sent") === "1";
       say("Draft saved " + body.saved_at + (sent ? ". Press \u201cDone for today\u201d to send the changes." : ""));
     }).catch(function (error) {
+      if (error.message === "refused" && error.said) {
+        say("Not saved: " + error.said + " Your answers are kept on this device.");
+        return;
+      }
       say(error.message === "login" || error.message === "403"
         ? "Not saved yet: you may need to log in again. Your answers are kept on this device and will be back when you open this page again."
         : "Not saved yet. Your answers are kept on this device and will be saved when you're back online.");

@@ -81,7 +81,8 @@ def questionnaire_view(
             "questions": _questions(q, values, errors),
             "message": message,
             "general_errors": general,
-            "closed": request.method == "GET" and bool(message),
+            # Closed or already answered: no form to send again, after a GET or a refused POST.
+            "closed": message in (services.CLOSED, services.ALREADY_ANSWERED),
             "can_send_incomplete": can_send_incomplete,
             "form_token": form_token,
             "therapist": q.episode.therapist,

@@ -303,6 +303,24 @@ def test_replayed_post_saves_one_response_and_lands_on_the_same_page(
     assert OutcomeResponse.objects.count() == 1
 
 
+def test_a_second_form_for_an_answered_questionnaire_offers_no_send_button(
+    login: Callable[[User], Client], phq9_due: CareEpisode, client_user: User
+):
+    browser = login(client_user)
+    browser.post(
+        questionnaire_url(phq9_due), {"form_token": str(uuid.uuid4()), **answers_for(PHQ9, 12)}
+    )
+    # The same questionnaire, open in another tab, sent with other answers.
+    page = browser.post(
+        questionnaire_url(phq9_due), {"form_token": str(uuid.uuid4()), **answers_for(PHQ9, 3)}
+    )
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "already answered this questionnaire" in html
+    assert 'type="submit"' not in html.split("<main")[1]
+    assert OutcomeResponse.objects.count() == 1
+
+
 def test_second_different_submission_for_the_same_occasion_is_refused(phq9_due: CareEpisode):
     submit(phq9_due, answers_for(PHQ9, 12))
     with pytest.raises(ResponseError, match="already answered"):

@@ -57,6 +57,8 @@ def _card_page(
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     context: dict[str, Any] = {"day": day, "today": today, "message": message, "episode": episode}
+    if request.method == "POST":
+        context["kept_note"] = str(request.POST.get("note", "")).strip()
     if episode is not None and not closed:
         card = access.get_diary_card(user, day)
         context.update(selectors.client_card_page(user, episode, day, today, card))

@@ -169,6 +169,17 @@ def test_a_day_outside_the_week_is_refused_kindly(carla, frozen, day, message):
     assert 'name="form_token"' not in text(page)
 
 
+def test_a_card_sent_for_a_day_just_out_of_reach_shows_its_note_back(carla, frozen):
+    """Sent a moment after the oldest day slipped out of the week: what was written isn't lost."""
+    note = "A hard <evening>,\nbut I used TIPP."
+    response = post_card(carla, {**CALM, "note": note}, day=date(2026, 3, 2))
+    html = text(response)
+    assert response.status_code == 400
+    assert "Here is the note you wrote" in html
+    assert "A hard &lt;evening&gt;,<br>but I used TIPP." in html
+    assert not DiaryCard.objects.exists()
+
+
 def test_an_unreadable_day_shows_todays_card_with_a_note(carla, frozen):
     response = carla.get(reverse("diary"), {"day": "next tuesday"})
     assert response.status_code == 400

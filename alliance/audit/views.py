@@ -50,6 +50,12 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
 @require_recent_auth
 def audit_export_view(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
+    if form.is_bound and not form.is_valid():
+        # Not an empty file that looks like "nothing happened": the filter, with what to fix.
+        page = Paginator(events, PAGE_SIZE).get_page(1)
+        return render(
+            request, "audit/audit_log.html", {"form": form, "page": page, "query": ""}, status=400
+        )
     subject = form.cleaned_data.get("client") if form.is_bound and form.is_valid() else None
     audit_export_record(actor=request.user, subject=subject)  # type: ignore[arg-type]
     name = f"alliance-audit-{timezone.localdate():%Y-%m-%d}.csv"

@@ -133,6 +133,17 @@ def test_export_is_a_csv_of_the_filtered_events(admin, client_user, other_client
     ]
 
 
+def test_an_export_with_a_filter_that_does_not_make_sense_says_what_to_fix(admin, login):
+    before = AuditEvent.objects.filter(action="export").count()
+    response = login(admin).get(
+        reverse("audit_export"), {"since": "2026-03-09", "until": "2026-03-01"}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "The end date is before the start date." in response.content.decode()
+    assert AuditEvent.objects.filter(action="export").count() == before  # nothing exported
+
+
 def test_export_cells_cannot_run_as_spreadsheet_formulas(
     admin, episode, therapist, client_user, login
 ):

@@ -68,7 +68,7 @@ def _demo(argv: list[str]) -> int:
     if args.reset and data_dir.exists():
         for name in ("alliance.sqlite3", "alliance.sqlite3-wal", "alliance.sqlite3-shm"):
             (data_dir / name).unlink(missing_ok=True)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if "DATABASE_URL" in os.environ:
         print(
             "alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder."
@@ -79,8 +79,7 @@ def _demo(argv: list[str]) -> int:
     key_file = data_dir / "demo-secret-key"
     if "ALLIANCE_SECRET_KEY" not in os.environ:
         if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(50))
-            key_file.chmod(0o600)
+            key_file.write_text(secrets.token_urlsafe(50))  # 0600: main() set the umask
         os.environ["ALLIANCE_SECRET_KEY"] = key_file.read_text().strip()
     if not os.environ.get("ALLIANCE_ENCRYPTION_KEYS"):
         from alliance.crypto import demo_key
@@ -178,7 +177,7 @@ def _serve(argv: list[str]) -> int:
     )
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args(argv)
-    Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     _django_setup()
     if args.migrate:
         from django.core.management import call_command
@@ -212,6 +211,9 @@ COMMAND_ALIASES = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Every file Alliance makes (the database and its -wal/-shm, keys, backups, logs) holds
+    # therapy records or what protects them: readable by this account only.
+    os.umask(0o077)
     argv = _pop_data_dir(list(sys.argv[1:] if argv is None else argv))
     if argv and argv[0] in COMMAND_ALIASES:
         argv[0] = COMMAND_ALIASES[argv[0]]

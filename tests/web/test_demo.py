@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -101,6 +102,8 @@ def test_alliance_demo_command_creates_a_wal_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "therapist@demo.example" in result.stdout
     assert "ALLIANCE_DEMO_PASSWORD" in result.stdout
+    for name in ("alliance.sqlite3", "demo-secret-key", "demo-encryption-key"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
     db = sqlite3.connect(tmp_path / "alliance.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     count = db.execute("SELECT count(*) FROM checkins_checkin").fetchone()[0]

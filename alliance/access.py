@@ -33,8 +33,6 @@ from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, about_person, note_read
 from alliance.checkins.models import CheckIn
 from alliance.diary.models import (
-    CARD_RECORD,
-    TARGET_RECORD,
     DiaryCard,
     DiaryStatus,
     DiaryTarget,
@@ -269,8 +267,6 @@ def get_client_for_invite(user: User, client_id: object) -> User:
 
 # --- outcome questionnaires ----------------------------------------------------------------
 
-OUTCOME_RESPONSE = "outcome_response"  # audit record type (not yet a RecordType member)
-
 
 def get_questionnaire(
     user: User, episode_id: object, instrument_id: str, occasion: str
@@ -292,7 +288,9 @@ def get_questionnaire(
         raise Http404
     note_read(
         user,
-        about_episode(episode, AuditAction.VIEW, OUTCOME_RESPONSE, f"{instrument_id}:{occasion}"),
+        about_episode(
+            episode, AuditAction.VIEW, RecordType.OUTCOME_RESPONSE, f"{instrument_id}:{occasion}"
+        ),
     )
     return questionnaire
 
@@ -303,7 +301,9 @@ def outcome_responses_for(user: User) -> QuerySet[OutcomeResponse]:
 
 
 def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
-    return _get_in_episode(user, outcome_responses_for(user), response_id, OUTCOME_RESPONSE)
+    return _get_in_episode(
+        user, outcome_responses_for(user), response_id, RecordType.OUTCOME_RESPONSE
+    )
 
 
 # --- diary cards ---------------------------------------------------------------------------
@@ -397,7 +397,9 @@ def get_diary_card(user: User, day: date) -> DiaryCard | None:
         raise Http404
     card = _CLIENT_CARD.first(user.id, user.clinic_id, day) if user.clinic_id else None
     if card is not None:
-        note_read(user, about_episode(card.episode, AuditAction.VIEW, CARD_RECORD, card.id))
+        note_read(
+            user, about_episode(card.episode, AuditAction.VIEW, RecordType.DIARY_CARD, card.id)
+        )
     return card
 
 
@@ -407,7 +409,7 @@ def note_diary_cards_read(user: User, cards: list[DiaryCard], *, listed: bool = 
     for card in cards:
         note_read(
             user,
-            Entry(action, CARD_RECORD, card.id, card.client_id, card.episode.clinic_id),
+            Entry(action, RecordType.DIARY_CARD, card.id, card.client_id, card.episode.clinic_id),
         )
 
 
@@ -430,5 +432,7 @@ def get_diary_target(user: User, target_id: object) -> DiaryTarget:
         )
     except DiaryTarget.DoesNotExist:
         raise Http404 from None
-    note_read(user, about_episode(target.episode, AuditAction.VIEW, TARGET_RECORD, target.id))
+    note_read(
+        user, about_episode(target.episode, AuditAction.VIEW, RecordType.DIARY_TARGET, target.id)
+    )
     return target

@@ -19,11 +19,6 @@ from alliance.core import diary as card_def
 from alliance.crypto import EncryptedTextField
 from alliance.people.models import CareEpisode, User
 
-# The audit log's record types for these records (alliance.audit.models.RecordType has no
-# members for them yet; the column takes any short code).
-CARD_RECORD = "diary_card"
-TARGET_RECORD = "diary_target"
-
 
 class DiaryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

@@ -11,13 +11,11 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alliance.audit.models import AuditAction
+from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import about_episode, audit_record
 from alliance.core import diary as card_def
 from alliance.core.safety import RiskFinding, evaluate
 from alliance.diary.models import (
-    CARD_RECORD,
-    TARGET_RECORD,
     DiaryCard,
     DiaryStatus,
     DiaryTarget,
@@ -164,7 +162,9 @@ def diary_draft_save(
         if created:
             audit_record(
                 actor=client,
-                entry=about_episode(episode, AuditAction.CREATE, CARD_RECORD, card.id, "draft"),
+                entry=about_episode(
+                    episode, AuditAction.CREATE, RecordType.DIARY_CARD, card.id, "draft"
+                ),
             )
     return card
 
@@ -236,7 +236,7 @@ def diary_card_submit(
             entry=about_episode(
                 card.episode,
                 AuditAction.CREATE if created else AuditAction.UPDATE,
-                CARD_RECORD,
+                RecordType.DIARY_CARD,
                 card.id,
                 "submitted" if first_send else "edited",
             ),
@@ -326,7 +326,9 @@ def diary_target_add(
             same.save(update_fields=["active"])
             audit_record(
                 actor=therapist,
-                entry=about_episode(episode, AuditAction.UPDATE, TARGET_RECORD, same.id, "started"),
+                entry=about_episode(
+                    episode, AuditAction.UPDATE, RecordType.DIARY_TARGET, same.id, "started"
+                ),
             )
             return same, False
         target = DiaryTarget.objects.create(
@@ -334,7 +336,7 @@ def diary_target_add(
         )
         audit_record(
             actor=therapist,
-            entry=about_episode(episode, AuditAction.CREATE, TARGET_RECORD, target.id),
+            entry=about_episode(episode, AuditAction.CREATE, RecordType.DIARY_TARGET, target.id),
         )
     return target, True
 
@@ -359,7 +361,7 @@ def diary_target_set_active(*, therapist: User, target: DiaryTarget, active: boo
             entry=about_episode(
                 target.episode,
                 AuditAction.UPDATE,
-                TARGET_RECORD,
+                RecordType.DIARY_TARGET,
                 target.id,
                 "started" if active else "stopped",
             ),

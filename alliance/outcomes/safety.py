@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from alliance.audit.models import AuditAction
+from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, audit_record
 from alliance.core.safety import (
     DEFAULT_CRISIS_RESOURCES,
@@ -49,10 +49,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# The audit log's record type for these settings (alliance.audit.models.RecordType has no
-# member for it yet; the column takes any short code).
-RECORD_TYPE = "clinic_safety"
 
 
 class SafetyError(ValueError):
@@ -176,7 +172,7 @@ def safety_set(
             actor=actor,
             entry=Entry(
                 action=AuditAction.UPDATE,
-                record_type=RECORD_TYPE,
+                record_type=RecordType.CLINIC_SAFETY,
                 record_id=clinic.pk,
                 subject_id=None,
                 clinic_id=clinic.pk,

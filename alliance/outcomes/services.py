@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alliance.audit.models import AuditAction
+from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record
 from alliance.core.fhir import fhir_questionnaire_to_definition
 from alliance.core.instruments import DefinitionError, ItemKind, validate_answers
@@ -49,11 +49,6 @@ from alliance.people.models import CareEpisode, Clinic, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
 
 logger = logging.getLogger(__name__)
-
-# Audit record types (alliance.audit.models.RecordType has no members for these yet).
-RESPONSE_RECORD = "outcome_response"
-SCHEDULE_RECORD = "outcome_schedule"
-INSTRUMENT_RECORD = "instrument"
 
 ALREADY_ANSWERED = "You've already answered this questionnaire. Thank you — your answers are saved."
 CLOSED = (
@@ -162,7 +157,7 @@ def instrument_import(
         )
         audit_record(
             actor=None,
-            entry=Entry(AuditAction.CREATE, INSTRUMENT_RECORD, row.id, None, clinic.id),
+            entry=Entry(AuditAction.CREATE, RecordType.INSTRUMENT, row.id, None, clinic.id),
         )
     return ImportResult(
         instrument.id, instrument.version, instrument.title, True, f"Imported {label}."
@@ -223,7 +218,9 @@ def schedule_set(
             if deleted:
                 audit_record(
                     actor=actor,
-                    entry=about_episode(episode, AuditAction.UPDATE, SCHEDULE_RECORD, detail="off"),
+                    entry=about_episode(
+                        episode, AuditAction.UPDATE, RecordType.OUTCOME_SCHEDULE, detail="off"
+                    ),
                 )
             return None
         schedule, _ = OutcomeSchedule.objects.update_or_create(
@@ -239,7 +236,9 @@ def schedule_set(
         )
         audit_record(
             actor=actor,
-            entry=about_episode(episode, AuditAction.UPDATE, SCHEDULE_RECORD, schedule.id),
+            entry=about_episode(
+                episode, AuditAction.UPDATE, RecordType.OUTCOME_SCHEDULE, schedule.id
+            ),
         )
     return schedule
 
@@ -367,7 +366,9 @@ def response_submit(
             )
             audit_record(
                 actor=client,
-                entry=about_episode(episode, AuditAction.CREATE, RESPONSE_RECORD, response.id),
+                entry=about_episode(
+                    episode, AuditAction.CREATE, RecordType.OUTCOME_RESPONSE, response.id
+                ),
             )
     except IntegrityError:
         # A concurrent submission won the race: report what is stored, lose nothing.

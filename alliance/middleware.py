@@ -35,7 +35,6 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             # Pages about a person's therapy must not linger in shared caches or the back button.

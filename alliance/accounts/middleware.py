@@ -65,9 +65,8 @@ class TwoFactorRequiredMiddleware:
         if not getattr(request, "two_factor_pending", False):
             return None
         match = request.resolver_match
-        if (match is not None and match.url_name in TWO_FACTOR_OPEN) or request.path.startswith(
-            settings.STATIC_URL
-        ):
+        # Static files never get here: WhiteNoise answers them earlier in the chain.
+        if match is not None and match.url_name in TWO_FACTOR_OPEN:
             return None
         step = (
             "two_factor_verify"

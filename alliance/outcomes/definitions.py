@@ -102,7 +102,3 @@ def available_for(clinic_id: uuid.UUID) -> list[Available]:
     return sorted(
         latest.values(), key=lambda a: (order.get(a.instrument_id, len(order)), a.instrument_id)
     )
-
-
-def titles_for(clinic_id: uuid.UUID) -> dict[str, str]:
-    return {a.instrument_id: a.title for a in available_for(clinic_id)}

@@ -124,18 +124,6 @@ class User(AbstractBaseUser):
         return self.full_name or self.email
 
     @property
-    def is_client(self) -> bool:
-        return self.role == Role.CLIENT
-
-    @property
-    def is_therapist(self) -> bool:
-        return self.role == Role.THERAPIST
-
-    @property
-    def is_clinic_admin(self) -> bool:
-        return self.role == Role.CLINIC_ADMIN
-
-    @property
     def first_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else ""
 

@@ -35,6 +35,8 @@ def test_pages_send_a_strict_content_security_policy(db):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
+    # Set once, by Django's SecurityMiddleware (SECURE_CROSS_ORIGIN_OPENER_POLICY).
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_home_sends_each_role_to_their_page(therapist, client_user, admin, login):

@@ -40,7 +40,11 @@ class RepairForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label="Why close it?", choices=CloseReason.choices)
+    # "Care ended" is set by ending the care episode, never picked by hand.
+    reason = forms.ChoiceField(
+        label="Why close it?",
+        choices=[(v, label) for v, label in CloseReason.choices if v != CloseReason.EPISODE_ENDED],
+    )
     note = forms.CharField(
         label="Note", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )

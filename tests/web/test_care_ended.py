@@ -74,3 +74,12 @@ def test_a_therapist_cannot_close_an_alert_as_care_ended(episode, therapist, cli
         alert_close(alert=alert, actor=therapist, reason=CloseReason.EPISODE_ENDED)
     alert.refresh_from_db()
     assert alert.state == AlertState.OPEN
+
+
+def test_the_close_form_does_not_offer_care_ended(episode, therapist, client_user, attend, login):
+    session = attend(episode, 1)
+    checkin_submit(session=session, client=client_user, answers=TENSION, form_token=uuid.uuid4())
+    alert = Alert.objects.get()
+    page = login(therapist).get(f"/alerts/{alert.id}/").content.decode()
+    assert 'value="other"' in page
+    assert f'value="{CloseReason.EPISODE_ENDED}"' not in page

@@ -199,10 +199,12 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
             "This invitation link is not valid. Please check you copied the whole link, "
             "or ask your therapist for a new one."
         )
+    # A client's invitation comes from their therapist; a staff member's from a clinic admin.
+    ask = "your therapist" if invite.user.role == Role.CLIENT else "your clinic admin"
     if invite.used_at is not None:
         raise InviteError(
             "This invitation link has already been used. If you set your password, "
-            "you can log in; otherwise ask your therapist for a new link."
+            f"you can log in; otherwise ask {ask} for a new link."
         )
     if invite.revoked_at is not None:
         raise InviteError(
@@ -212,7 +214,7 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
     if now >= invite.expires_at:
         raise InviteError(
             "This invitation link has expired (links last 7 days). "
-            "Please ask your therapist for a new one."
+            f"Please ask {ask} for a new one."
         )
     if not invite.user.is_active:
         raise InviteError("This account is no longer active. Please contact your clinic.")

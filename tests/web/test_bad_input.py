@@ -839,3 +839,13 @@ def test_unknown_time_zone_is_a_form_error(teresa: Client) -> None:
 def test_unknown_time_zone_adds_nobody(teresa: Client) -> None:
     _add_client(teresa, "new@example.org", zone="Mars/Olympus")
     assert User.objects.filter(email="new@example.org").exists() is False
+
+
+def test_an_expired_staff_invitation_points_to_the_clinic_admin(admin):
+    from alliance.people.services import therapist_add
+
+    added = therapist_add(admin=admin, full_name="Sam Staff", email="sam@example.org", now=T0)
+    with time_machine.travel(T0 + timedelta(days=8), tick=False):
+        html = Client().get(_invite_url(added.invite_token)).content.decode()
+    assert "Please ask your clinic admin for a new one." in html
+    assert "your therapist" not in html

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.safestring import mark_safe
 
+from alliance import access
 from alliance.checkins.charts import ChartPoint, alliance_svg, describe
 from alliance.checkins.models import CheckIn
 from alliance.people.models import CareEpisode, Session, SessionStatus, User
@@ -71,7 +72,8 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
 def client_home(client: User, *, now: datetime) -> dict[str, Any]:
     """The client's open check-ins and their own history."""
     sessions = list(
-        Session.objects.filter(episode__client=client, status=SessionStatus.ATTENDED)
+        access.sessions_for(client)
+        .filter(status=SessionStatus.ATTENDED)
         .select_related("checkin", "episode__therapist")
         .order_by("-scheduled_at")
     )
@@ -80,9 +82,8 @@ def client_home(client: User, *, now: datetime) -> dict[str, Any]:
     ]
     history = [s.checkin for s in sessions if getattr(s, "checkin", None) is not None]
     upcoming = (
-        Session.objects.filter(
-            episode__client=client, status=SessionStatus.SCHEDULED, scheduled_at__gte=now
-        )
+        access.sessions_for(client)
+        .filter(status=SessionStatus.SCHEDULED, scheduled_at__gte=now)
         .order_by("scheduled_at")
         .first()
     )

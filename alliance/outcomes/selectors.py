@@ -88,11 +88,10 @@ def due_for_client(client: User, *, now: datetime) -> list[Questionnaire]:
     A handful of queries (episodes, schedules, sessions, answered occasions, the clinic's
     imported definitions), plus one per questionnaire due.
     """
+    from alliance.access import episodes_for  # access imports this module
+
     episodes = {
-        e.id: e
-        for e in CareEpisode.objects.filter(client=client, clinic_id=client.clinic_id)
-        .select_related("clinic")
-        .order_by("started_on")
+        e.id: e for e in episodes_for(client).select_related("clinic").order_by("started_on")
     }
     schedules = list(OutcomeSchedule.objects.filter(episode_id__in=list(episodes)))
     if not schedules:

@@ -213,8 +213,7 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
         )
     if now >= invite.expires_at:
         raise InviteError(
-            "This invitation link has expired (links last 7 days). "
-            f"Please ask {ask} for a new one."
+            f"This invitation link has expired (links last 7 days). Please ask {ask} for a new one."
         )
     if not invite.user.is_active:
         raise InviteError("This account is no longer active. Please contact your clinic.")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
@@ -129,12 +130,9 @@ def checkin_submit(
     from alliance.ruptures.services import signals_on_checkin
 
     now = now or timezone.now()
-    try:
-        token = uuid.UUID(str(form_token))
-    except ValueError:
-        raise CheckinError(
-            "This form is missing its safety code. Please reload the page and try again."
-        ) from None
+    token = formtoken.parse(form_token)
+    if token is None:
+        raise CheckinError(formtoken.MISSING)
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
         raise CheckinError("This check-in belongs to someone else.")
 

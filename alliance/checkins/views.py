@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alliance import access
+from alliance import access, formtoken
 from alliance.checkins.selectors import client_home
 from alliance.checkins.services import (
     CARE_ENDED,
@@ -20,14 +20,6 @@ from alliance.checkins.services import (
 from alliance.core.checkin import CHECKIN, WHO_READS
 from alliance.core.instruments import AnswerCondition, ContextCondition
 from alliance.people.models import EpisodeStatus, Role, Session
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @require_GET
@@ -85,9 +77,7 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
         except CheckinError as error:
             message, errors = error.message, error.errors
             general_errors = [errors.pop("__all__")] if "__all__" in errors else []
-            if not _is_uuid(form_token):
-                # The answers are kept; a fresh safety code lets the next send go through.
-                form_token = str(uuid.uuid4())
+            form_token = formtoken.or_fresh(form_token)
         else:
             return redirect("checkin_thanks", session_id=session.id)
     elif hasattr(session, "checkin"):

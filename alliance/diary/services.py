@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import about_episode, audit_record
 from alliance.core import diary as card_def
@@ -51,13 +52,13 @@ class SubmitResult:
 
 
 def _token(form_token: str | uuid.UUID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(form_token))
-    except ValueError:
+    token = formtoken.parse(form_token)
+    if token is None:
         raise DiaryError(
             "This form is missing its safety code. Please reload the page; your answers are "
             "kept as a draft."
-        ) from None
+        )
+    return token
 
 
 def _check_day(client: User, day: date, now: datetime) -> None:

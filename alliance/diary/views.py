@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliance import access
+from alliance import access, formtoken
 from alliance.core import diary as card_def
 from alliance.diary import selectors
 from alliance.diary.forms import card_questions, error_list, posted_answers
@@ -144,18 +144,10 @@ def _save(
             errors=error.errors,
             message=error.message,
             values=answers,
-            form_token=form_token if _is_uuid(form_token) else "",
+            form_token=form_token if formtoken.parse(form_token) else "",
             status=400,
         )
     return redirect(_day_url(day, today, "diary_done"))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @require_POST

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record
 from alliance.core.fhir import fhir_questionnaire_to_definition
@@ -297,12 +298,9 @@ def response_submit(
     """
     now = now or timezone.now()
     episode = questionnaire.episode
-    try:
-        token = uuid.UUID(str(form_token))
-    except ValueError:
-        raise ResponseError(
-            "This form is missing its safety code. Please reload the page and try again."
-        ) from None
+    token = formtoken.parse(form_token)
+    if token is None:
+        raise ResponseError(formtoken.MISSING)
     if client.role != Role.CLIENT or episode.client_id != client.id:
         raise ResponseError("This questionnaire belongs to someone else.")
 

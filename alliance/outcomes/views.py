@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alliance import access
+from alliance import access, formtoken
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.definitions import available_for, definition_for
@@ -21,14 +21,6 @@ from alliance.outcomes.selectors import Questionnaire, spec_of
 from alliance.people.models import Clinic, Role
 
 QUESTIONNAIRE_FIELDS = {"csrfmiddlewaretoken", "form_token", "send_incomplete"}
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _questions(q: Questionnaire, values: dict[str, Any], errors: dict[str, str]) -> list[Any]:
@@ -65,7 +57,7 @@ def questionnaire_view(
         except services.ResponseError as error:
             message, errors = error.message, error.errors
             can_send_incomplete = error.can_send_incomplete
-            form_token = form_token if _is_uuid(form_token) else str(uuid.uuid4())
+            form_token = formtoken.or_fresh(form_token)
         else:
             return redirect("questionnaire_done", response_id=result.response.id)
     elif q.response is not None:

@@ -53,7 +53,6 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
                 "checkin": getattr(s, "checkin", None),
                 "alert": alert_by_session.get(s.id),
                 "checkin_open": s.checkin_is_open(now),
-                "is_past": s.scheduled_at <= now,
             }
         )
     return {

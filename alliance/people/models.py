@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -18,8 +19,14 @@ from django.utils.timezone import localdate
 from django.utils.timezone import now as tz_now
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the whole tz database on every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _known_zones():
         raise ValidationError(f"{value!r} is not a known time zone (for example America/Toronto).")
 
 

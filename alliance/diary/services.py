@@ -348,6 +348,8 @@ def diary_target_set_active(*, therapist: User, target: DiaryTarget, active: boo
     if target.active == active:
         return target
     with transaction.atomic():
+        # The same lock as diary_target_add: two changes at once can't pass the limit together.
+        CareEpisode.objects.select_for_update().filter(pk=target.episode_id).first()
         if active:
             count = DiaryTarget.objects.filter(episode_id=target.episode_id, active=True).count()
             if count >= MAX_ACTIVE_TARGETS:

@@ -403,6 +403,16 @@ def get_diary_card(user: User, day: date) -> DiaryCard | None:
     return card
 
 
+def note_outcome_responses_listed(
+    user: User, episode: CareEpisode, responses: list[OutcomeResponse]
+) -> None:
+    """A page showed these answers of ``episode`` as chart points or risk notes: a row each."""
+    for response in responses:
+        note_read(
+            user, about_episode(episode, AuditAction.LIST, RecordType.OUTCOME_RESPONSE, response.id)
+        )
+
+
 def note_diary_cards_read(user: User, cards: list[DiaryCard], *, listed: bool = False) -> None:
     """A page showed these cards (``listed``: only as points of a chart): one audit row each."""
     action = AuditAction.LIST if listed else AuditAction.VIEW

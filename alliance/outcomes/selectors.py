@@ -298,4 +298,5 @@ def outcome_overview(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
         "outcome_schedules": schedule_rows,
         "outcome_charts": charts,
         "risk_responses": [r for r in reversed(responses) if r.risk],
+        "outcome_responses": responses,  # every one is a point on a chart: the page audits them
     }

@@ -76,6 +76,11 @@ def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
     # The page shows every check-in, so the therapist has read them: the client sees a receipt.
     checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)  # type: ignore[arg-type]
     context.update(outcome_overview(episode, now=now))
+    access.note_outcome_responses_listed(
+        request.user,  # type: ignore[arg-type]
+        episode,
+        context["outcome_responses"],
+    )
     context["schedule_form"] = SessionScheduleForm()
     context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)

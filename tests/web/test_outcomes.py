@@ -395,6 +395,20 @@ def test_therapist_sees_every_answer_with_the_risk_answer_marked(
     assert "11 (moderate)" in page
 
 
+def test_the_client_page_logs_each_questionnaire_it_charts(
+    login: Callable[[User], Client], phq9_due: CareEpisode, therapist: User
+):
+    from alliance.audit.models import AuditAction, AuditEvent, RecordType
+
+    saved = submit(phq9_due, answers_for(PHQ9, 11, item9=2)).response
+    page = login(therapist).get(reverse("client_detail", args=[phq9_due.client_id]))
+    assert page.status_code == 200
+    rows = AuditEvent.objects.filter(
+        actor=therapist, record_type=RecordType.OUTCOME_RESPONSE, record_id=str(saved.id)
+    ).values_list("action", "subject_id")
+    assert list(rows) == [(AuditAction.LIST, phq9_due.client_id)]
+
+
 # --- Schedules from the therapist's page -----------------------------------------------------
 
 

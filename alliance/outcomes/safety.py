@@ -67,7 +67,11 @@ def _stored(clinic: Clinic) -> ClinicSafety | None:
 
 
 def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:
-    """The clinic's safety rules, or the defaults when it has none of its own.
+    """The clinic's safety rules, then each default rule for an answer they don't mention.
+
+    A clinic decides the answers its rules name (a lower threshold, or a higher one, is its
+    call); an answer its rules leave out keeps the default rule. So a rule set written for one
+    questionnaire never silently switches off the diary card's suicide and self-harm answers.
 
     Stored rules were validated before they were saved. If they no longer load (edited in the
     database by hand), the defaults are used and the error is logged: a risk answer must never
@@ -77,10 +81,12 @@ def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:
     if stored is None or stored.rules is None:
         return DEFAULT_RULES
     try:
-        return load_rules(stored.rules)
+        own = load_rules(stored.rules)
     except ValueError:
         logger.exception("Safety rules of clinic %s do not load; using the defaults", clinic.pk)
         return DEFAULT_RULES
+    named = {(rule.source, rule.field) for rule in own}
+    return own + tuple(rule for rule in DEFAULT_RULES if (rule.source, rule.field) not in named)
 
 
 def crisis_resources_for(clinic: Clinic) -> tuple[CrisisResource, ...]:

@@ -276,3 +276,24 @@ def test_crisis_include_renders_for_other_pages(clinic: Clinic):
 def test_schedule_helper_is_shared(episode: CareEpisode):
     schedule(episode, "gad7", at_intake=True)
     assert episode.outcome_schedules.get().instrument_id == "gad7"
+
+
+def test_a_rule_set_without_diary_rules_keeps_the_diary_defaults(clinic: Clinic):
+    rules = [
+        {"source": "gad7", "field": "gad7_7", "comparison": ">=", "threshold": 3, "label": "x"}
+    ]
+    safety_set(clinic=clinic, actor=None, rules_json=json.dumps(rules), resources_json="")
+    fields = [(r.source, r.field) for r in rules_for(clinic)]
+    assert fields[0] == ("gad7", "gad7_7")
+    assert ("diary", "urge_suicide") in fields and ("diary", "action_self_harm") in fields
+    assert ("phq9", "phq9_9") in fields
+
+
+def test_a_diary_rule_the_clinic_wrote_replaces_the_default_for_that_answer(clinic: Clinic):
+    rules = [
+        {"source": "diary", "field": "urge_self_harm", "comparison": ">=", "threshold": 3,
+         "label": "Diary card: urge to self-harm"}
+    ]  # fmt: skip
+    safety_set(clinic=clinic, actor=None, rules_json=json.dumps(rules), resources_json="")
+    mine = [r for r in rules_for(clinic) if r.field == "urge_self_harm"]
+    assert [(r.comparison, r.threshold) for r in mine] == [(">=", 3)]

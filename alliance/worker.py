@@ -34,10 +34,23 @@ def _recompute_signals() -> str:
     )
 
 
+def _clear_sessions() -> str:
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from alliance.accounts.backends import SessionStore
+
+    expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
+    SessionStore.clear_expired()  # Django's own clean-up of the session table
+    return f"{expired} expired sign-in sessions deleted"
+
+
 JOBS: list[Job] = [
     # Signals are computed on every check-in; the nightly pass picks up changed clinic
     # thresholds and anything written outside the app (imports, restores).
     Job("recompute-signals", 24 * 3600, _recompute_signals),
+    # An expired session can't sign anyone in, but its row still says who was signed in when.
+    Job("clear-sessions", 3600, _clear_sessions),
 ]
 
 

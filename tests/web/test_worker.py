@@ -40,3 +40,19 @@ def test_signal_job_opens_missing_alerts(episode, client_user, attend):
     [job] = [j for j in JOBS if j.name == "recompute-signals"]
     assert job.run() == "1 check-ins, 1 alerts opened, 0 updated"
     assert Alert.objects.count() == 1
+
+
+def test_the_session_job_deletes_only_expired_sign_ins(client_user, login):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    login(client_user)
+    login(client_user)
+    stale = Session.objects.order_by("expire_date").first()
+    assert stale is not None
+    Session.objects.filter(pk=stale.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    [job] = [j for j in JOBS if j.name == "clear-sessions"]
+    assert job.run() == "1 expired sign-in sessions deleted"
+    assert Session.objects.count() == 1

@@ -52,8 +52,9 @@ class DayLink:
         ]
 
 
-def _form_values(card: DiaryCard | None) -> dict[str, Any]:
-    """What the form shows: the draft if there is one, else what was sent."""
+def _form_values(card: DiaryCard | None, entries: list[DiaryTargetEntry]) -> dict[str, Any]:
+    """What the form shows: the draft if there is one, else what was sent (with ``entries``,
+    the card's target answers)."""
     if card is None:
         return {}
     if card.draft:
@@ -66,7 +67,7 @@ def _form_values(card: DiaryCard | None) -> dict[str, Any]:
             values[name] = "yes" if value else "no"
         elif value is not None and value != "":
             values[name] = str(value)
-    for entry in card.target_entries.all():
+    for entry in entries:
         target = str(entry.target_id)
         if entry.urge is not None:
             values[card_def.target_field(target, "urge")] = str(entry.urge)
@@ -134,9 +135,9 @@ def episode_targets(episode: CareEpisode) -> list[DiaryTarget]:
     return _TARGETS.fetch(episode.id)
 
 
-def _targets_for_card(episode: CareEpisode, card: DiaryCard | None) -> list[DiaryTarget]:
-    """The targets being tracked, and any stopped one this card already has an answer for."""
-    answered = set(card.target_entries.values_list("target_id", flat=True)) if card else set()
+def _targets_for_card(episode: CareEpisode, entries: list[DiaryTargetEntry]) -> list[DiaryTarget]:
+    """The targets being tracked, and any stopped one the card already has an answer for."""
+    answered = {entry.target_id for entry in entries}
     return [t for t in episode_targets(episode) if t.active or t.id in answered]
 
 
@@ -144,8 +145,9 @@ def client_card_page(
     client: User, episode: CareEpisode, day: date, today: date, card: DiaryCard | None
 ) -> dict[str, Any]:
     days = _days(client, today)
-    values = _form_values(card)
-    targets = _targets_for_card(episode, card)
+    entries = list(card.target_entries.all()) if card is not None else []
+    values = _form_values(card, entries)
+    targets = _targets_for_card(episode, entries)
     return {
         "card": card,
         "day": day,

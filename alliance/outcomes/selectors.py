@@ -261,8 +261,13 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def outcome_overview(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
-    """The outcome part of the therapist's client page: schedules, due items, charts."""
+def outcome_overview(
+    episode: CareEpisode, *, now: datetime, sessions: list[Session] | None = None
+) -> dict[str, Any]:
+    """The outcome part of the therapist's client page: schedules, due items, charts.
+
+    ``sessions``: the episode's sessions when the page already has them (any order).
+    """
     schedules = list(OutcomeSchedule.objects.filter(episode=episode))
     responses = list(OutcomeResponse.objects.filter(episode=episode).order_by("submitted_at"))
     by_instrument: dict[str, list[OutcomeResponse]] = defaultdict(list)
@@ -277,7 +282,9 @@ def outcome_overview(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
             continue
         charts.append(_chart(defn, given, episode.therapist))
     started, ended = episode_bounds(episode)
-    slots = session_slots(list(Session.objects.filter(episode=episode)))
+    if sessions is None:
+        sessions = list(Session.objects.filter(episode=episode))
+    slots = session_slots(sessions)
     schedule_rows = []
     for schedule in schedules:
         spec = spec_of(schedule)

@@ -75,7 +75,8 @@ def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
     context = client_timeline(episode, now=now)
     # The page shows every check-in, so the therapist has read them: the client sees a receipt.
     checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)  # type: ignore[arg-type]
-    context.update(outcome_overview(episode, now=now))
+    sessions = [row["session"] for row in context["session_rows"]]
+    context.update(outcome_overview(episode, now=now, sessions=sessions))
     access.note_outcome_responses_listed(
         request.user,  # type: ignore[arg-type]
         episode,

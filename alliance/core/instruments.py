@@ -68,6 +68,7 @@ from typing import Final, TypeGuard
 
 __all__ = [
     "DEFAULT_TEXT_MAX_LENGTH",
+    "MISSING_MESSAGES",
     "AnswerCondition",
     "Condition",
     "ContextCondition",
@@ -797,9 +798,15 @@ def validate_answers(
     return cleaned, errors
 
 
+# What a required question left blank is told; a caller can tell "blank" from "wrong" by these.
+CHOICE_MISSING = "Please choose one answer for this question."
+TEXT_MISSING = "Please write an answer here."
+MISSING_MESSAGES = frozenset({CHOICE_MISSING, TEXT_MISSING})
+
+
 def _clean_choice(item: Item, raw: object) -> tuple[int | None, str | None]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, ("Please choose one answer for this question." if item.required else None)
+        return None, (CHOICE_MISSING if item.required else None)
     value: int | None = None
     if _is_int(raw):
         value = raw
@@ -819,7 +826,7 @@ def _choice_hint(item: Item) -> str:
 
 
 def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
-    missing = "Please write an answer here." if item.required else None
+    missing = TEXT_MISSING if item.required else None
     if raw is None:
         return None, missing
     if not isinstance(raw, str):

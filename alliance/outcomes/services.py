@@ -22,7 +22,12 @@ from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record
 from alliance.core.fhir import fhir_questionnaire_to_definition
-from alliance.core.instruments import DefinitionError, ItemKind, validate_answers
+from alliance.core.instruments import (
+    MISSING_MESSAGES,
+    DefinitionError,
+    ItemKind,
+    validate_answers,
+)
 from alliance.core.not_on_track import (
     DEFAULT_CURVES,
     NotOnTrack,
@@ -274,9 +279,6 @@ class ResponseResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
-BLANK_MESSAGES = frozenset(
-    {"Please choose one answer for this question.", "Please write an answer here."}
-)
 BLANK_HINT = "This one was left blank."
 
 
@@ -320,7 +322,7 @@ def response_submit(
 
     defn = questionnaire.definition
     cleaned, errors = validate_answers(defn.instrument, answers)
-    blank = {key: BLANK_HINT for key, message in errors.items() if message in BLANK_MESSAGES}
+    blank = {key: BLANK_HINT for key, message in errors.items() if message in MISSING_MESSAGES}
     invalid = {key: message for key, message in errors.items() if key not in blank}
     risk = _risk(defn, episode.clinic, cleaned)
     if invalid and not risk:

@@ -50,7 +50,7 @@ from alliance.outcomes.models import (
 )
 from alliance.outcomes.safety import evaluate, rules_for
 from alliance.outcomes.schedule import ScheduleSpec
-from alliance.outcomes.selectors import Questionnaire, attended_before
+from alliance.outcomes.selectors import Questionnaire, attended_before, spec_of
 from alliance.people.models import CareEpisode, Clinic, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
 
@@ -229,6 +229,13 @@ def schedule_set(
                     ),
                 )
             return None
+        current = (
+            OutcomeSchedule.objects.select_for_update()
+            .filter(episode=episode, instrument_id=instrument_id)
+            .first()
+        )
+        if current is not None and spec_of(current) == spec:
+            return current  # saved again unchanged: nothing to write, nothing to log
         schedule, _ = OutcomeSchedule.objects.update_or_create(
             episode=episode,
             instrument_id=instrument_id,

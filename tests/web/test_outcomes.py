@@ -430,6 +430,23 @@ def test_therapist_sets_a_schedule_from_the_client_page(
     assert "at intake and every 4 sessions" in page
 
 
+def test_saving_the_schedule_again_unchanged_logs_nothing_new(
+    login: Callable[[User], Client], episode: CareEpisode, therapist: User
+):
+    from alliance.audit.models import AuditEvent, RecordType
+
+    browser = login(therapist)
+    url = reverse("outcome_schedule", args=[episode.client_id])
+    form = {"phq9-at_intake": "on", "phq9-every_sessions": "4", "gad7-every_weeks": "2"}
+    browser.post(url, form)
+    logged = AuditEvent.objects.filter(record_type=RecordType.OUTCOME_SCHEDULE).count()
+    assert logged == 2
+    browser.post(url, form)
+    assert AuditEvent.objects.filter(record_type=RecordType.OUTCOME_SCHEDULE).count() == logged
+    browser.post(url, {**form, "gad7-every_weeks": "3"})
+    assert AuditEvent.objects.filter(record_type=RecordType.OUTCOME_SCHEDULE).count() == 3
+
+
 def test_schedule_form_refuses_zero_and_keeps_the_schedule(
     login: Callable[[User], Client], phq9_due: CareEpisode, therapist: User
 ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from base64 import b32encode
 from datetime import datetime
+from typing import Any
 
 import django_otp
 import segno
@@ -257,6 +258,13 @@ def sessions_end(
 # --- email ---------------------------------------------------------------------------------
 
 
+def password_change(*, user: User, form: Any) -> None:
+    """Save a valid ``SetPasswordForm`` for ``user``, and log that the password changed."""
+    with transaction.atomic():
+        form.save()
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_changed"))
+
+
 def email_change(*, user: User, email: str) -> User:
     email = email.strip().lower()
     if email == user.email:
@@ -269,6 +277,8 @@ def email_change(*, user: User, email: str) -> User:
         with transaction.atomic():
             user.email = email
             user.save(update_fields=["email"])
+            # Neither address goes in the log, only that it changed.
+            audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "email_changed"))
     except IntegrityError:
         user.email = previous
         raise taken from None

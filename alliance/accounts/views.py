@@ -104,7 +104,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.password_change(user=user, form=form)
         # Other sessions end (their password hash no longer matches); this one carries on.
         update_session_auth_hash(request, user)
         messages.success(request, "Your password is changed. Other devices are logged out.")

@@ -362,6 +362,23 @@ def test_email_change_changes_the_login(login, client_user):
     ] == reverse("home")
 
 
+def test_password_and_email_changes_are_logged_without_either_value(login, client_user):
+    browser = login(client_user)
+    browser.post(
+        reverse("password_change"),
+        {"new_password1": "a brand new sentence", "new_password2": "a brand new sentence"},
+    )
+    browser.post(reverse("email_change"), {"email": "carla@new.example"})
+    rows = list(
+        AuditEvent.objects.filter(actor=client_user, subject=client_user, action="update")
+        .order_by("id")
+        .values_list("detail", flat=True)
+    )
+    assert rows == ["password_changed", "email_changed"]
+    logged = " ".join(str(v) for row in AuditEvent.objects.values_list() for v in row)
+    assert "carla@new.example" not in logged and "brand new" not in logged
+
+
 def test_email_change_refuses_an_address_in_use(login, client_user, therapist):
     response = login(client_user).post(reverse("email_change"), {"email": "TERESA@example.org"})
     assert response.status_code == 400

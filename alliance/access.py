@@ -46,6 +46,15 @@ from alliance.ruptures.models import Alert
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
 
+class AuthedRequest(HttpRequest):
+    """The request a view gets once `role_required` (or `login_required`) has let it through.
+
+    Only for annotations: `request.user` is then a signed-in `User`, never `AnonymousUser`.
+    """
+
+    user: User
+
+
 def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
     """Anonymous users go to the login page; a logged-in user of another role gets 404."""
 

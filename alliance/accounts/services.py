@@ -56,12 +56,17 @@ def two_factor_required(user: User) -> bool:
     return user.role in STAFF_ROLES
 
 
+def second_factor_given(user: object) -> bool:
+    """Whether this session's user gave their second factor (django-otp's `is_verified`)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified())
+
+
 def two_factor_pending(user: object) -> bool:
     """A signed-in staff member who has not yet given their second factor in this session."""
-    if not getattr(user, "is_authenticated", False) or not two_factor_required(user):  # type: ignore[arg-type]
+    if not isinstance(user, User) or not two_factor_required(user):
         return False
-    is_verified = getattr(user, "is_verified", None)
-    return not (callable(is_verified) and is_verified())
+    return not second_factor_given(user)
 
 
 def authenticator_for(user: User) -> TOTPDevice | None:

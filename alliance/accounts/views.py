@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from alliance import access
+from alliance.access import AuthedRequest
 from alliance.accounts import services
 from alliance.accounts.forms import EmailChangeForm, ReauthForm, SetupCodeForm, VerifyCodeForm
 from alliance.accounts.lockout import lockout_ends_at, lockout_username, record_failed_code
@@ -59,31 +60,31 @@ def locked_out_response(
 
 @require_GET
 @access.role_required(*ANY_ROLE)
-def account_view(request: HttpRequest) -> HttpResponse:
+def account_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
     context = {
-        "two_factor": services.two_factor_required(user),  # type: ignore[arg-type]
-        "authenticator": services.authenticator_for(user),  # type: ignore[arg-type]
-        "codes_left": services.recovery_codes_left(user),  # type: ignore[arg-type]
+        "two_factor": services.two_factor_required(user),
+        "authenticator": services.authenticator_for(user),
+        "codes_left": services.recovery_codes_left(user),
     }
     return render(request, "accounts/account.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(*ANY_ROLE)
-def reauth_view(request: HttpRequest) -> HttpResponse:
+def reauth_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    form = ReauthForm(request.POST or None, needs_code=services.two_factor_required(user))  # type: ignore[arg-type]
+    form = ReauthForm(request.POST or None, needs_code=services.two_factor_required(user))
     if request.method == "POST" and form.is_valid():
         try:
             services.reauth_confirm(
                 request=request,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 password=form.cleaned_data["password"],
                 code=form.cleaned_data.get("code", ""),
             )
         except services.WrongCode as error:
-            if record_failed_code(request, user.email):  # type: ignore[union-attr]
+            if record_failed_code(request, user.email):
                 return locked_out_response(request)
             form.add_error("code", str(error))
         except services.AccountError as error:
@@ -100,8 +101,8 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(*ANY_ROLE)
 @require_recent_auth
-def password_change_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def password_change_view(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(user=user, form=form)
@@ -115,11 +116,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(*ANY_ROLE)
 @require_recent_auth
-def email_change_view(request: HttpRequest) -> HttpResponse:
+def email_change_view(request: AuthedRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.email_change(user=request.user, email=form.cleaned_data["email"])  # type: ignore[arg-type]
+            user = services.email_change(user=request.user, email=form.cleaned_data["email"])
         except services.AccountError as error:
             form.add_error("email", str(error))
         else:
@@ -130,16 +131,16 @@ def email_change_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(*STAFF)
-def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
+def two_factor_setup_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    if services.authenticator_for(user) is not None:  # type: ignore[arg-type]
+    if services.authenticator_for(user) is not None:
         # Never let a password alone replace the authenticator: that is what reset is for.
-        return redirect("account" if user.is_verified() else "two_factor_verify")  # type: ignore[union-attr]
-    device = services.totp_setup_start(user=user)  # type: ignore[arg-type]
+        return redirect("account" if services.second_factor_given(user) else "two_factor_verify")
+    device = services.totp_setup_start(user=user)
     form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = services.totp_setup_confirm(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            device, codes = services.totp_setup_confirm(user=user, code=form.cleaned_data["code"])
         except services.AccountError as error:
             form.add_error("code", str(error))
         else:
@@ -158,18 +159,18 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(*STAFF)
-def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
+def two_factor_verify_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if services.second_factor_given(user):
         return redirect(_safe_next(request))
-    if services.authenticator_for(user) is None:  # type: ignore[arg-type]
+    if services.authenticator_for(user) is None:
         return redirect("two_factor_setup")
     form = VerifyCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.two_factor_check(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            device = services.two_factor_check(user=user, code=form.cleaned_data["code"])
         except services.WrongCode as error:
-            if record_failed_code(request, user.email):  # type: ignore[union-attr]
+            if record_failed_code(request, user.email):
                 return locked_out_response(request)
             form.add_error("code", str(error))
         except services.AccountError as error:
@@ -178,7 +179,7 @@ def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             mark_recent_auth(request)
             if isinstance(device, StaticDevice):
-                left = services.recovery_codes_left(user)  # type: ignore[arg-type]
+                left = services.recovery_codes_left(user)
                 messages.warning(
                     request,
                     f"You used a recovery code; {left} left. If your phone is lost, "
@@ -191,12 +192,12 @@ def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @access.role_required(*STAFF)
-def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+def recovery_codes_view(request: AuthedRequest) -> HttpResponse:
     """New codes are shown on the first visit after they are made, and never again."""
     codes = request.session.pop(NEW_CODES_KEY, None)
     context = {
         "codes": [services.recovery_code_display(c) for c in codes or []],
-        "codes_left": services.recovery_codes_left(request.user),  # type: ignore[arg-type]
+        "codes_left": services.recovery_codes_left(request.user),
     }
     return render(request, "accounts/recovery_codes.html", context)
 
@@ -204,9 +205,9 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(*STAFF)
 @require_recent_auth
-def recovery_codes_regenerate_view(request: HttpRequest) -> HttpResponse:
+def recovery_codes_regenerate_view(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
-        codes = services.recovery_codes_generate(user=request.user)  # type: ignore[arg-type]
+        codes = services.recovery_codes_generate(user=request.user)
         request.session[NEW_CODES_KEY] = codes
         return redirect("recovery_codes")
     return render(request, "accounts/recovery_codes_regenerate.html")
@@ -215,11 +216,11 @@ def recovery_codes_regenerate_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(*STAFF)
 @require_recent_auth
-def two_factor_reset_view(request: HttpRequest) -> HttpResponse:
+def two_factor_reset_view(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         services.two_factor_reset(
-            user=request.user,  # type: ignore[arg-type]
-            actor=request.user,  # type: ignore[arg-type]
+            user=request.user,
+            actor=request.user,
             keep_session_key=request.session.session_key,
         )
         messages.info(request, "Your old authenticator app no longer works. Set up the new one.")
@@ -230,11 +231,11 @@ def two_factor_reset_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
 @require_recent_auth
-def person_two_factor_reset_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+def person_two_factor_reset_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)
     if request.method == "POST":
         try:
-            services.two_factor_reset_by_admin(admin=request.user, person=person)  # type: ignore[arg-type]
+            services.two_factor_reset_by_admin(admin=request.user, person=person)
         except services.AccountError as error:
             messages.error(request, str(error))
         else:

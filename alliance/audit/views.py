@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from alliance import access
+from alliance.access import AuthedRequest
 from alliance.accounts.reauth import require_recent_auth
 from alliance.audit.export import csv_lines
 from alliance.audit.forms import AuditFilterForm
@@ -33,11 +34,11 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
 
 @require_GET
 @access.role_required(Role.CLINIC_ADMIN)
-def audit_log_view(request: HttpRequest) -> HttpResponse:
+def audit_log_view(request: AuthedRequest) -> HttpResponse:
     form, events = _filtered(request)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     subject = form.cleaned_data.get("client") if form.is_bound and form.is_valid() else None
-    access.note_audit_log_read(request.user, subject=subject)  # type: ignore[arg-type]
+    access.note_audit_log_read(request.user, subject=subject)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,7 +49,7 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @access.role_required(Role.CLINIC_ADMIN)
 @require_recent_auth
-def audit_export_view(request: HttpRequest) -> HttpResponse:
+def audit_export_view(request: AuthedRequest) -> HttpResponse:
     form, events = _filtered(request)
     if form.is_bound and not form.is_valid():
         # Not an empty file that looks like "nothing happened": the filter, with what to fix.
@@ -57,7 +58,7 @@ def audit_export_view(request: HttpRequest) -> HttpResponse:
             request, "audit/audit_log.html", {"form": form, "page": page, "query": ""}, status=400
         )
     subject = form.cleaned_data.get("client") if form.is_bound and form.is_valid() else None
-    audit_export_record(actor=request.user, subject=subject)  # type: ignore[arg-type]
+    audit_export_record(actor=request.user, subject=subject)
     name = f"alliance-audit-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(csv_lines(events.iterator()), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -67,8 +68,8 @@ def audit_export_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @access.role_required(Role.CLIENT)
-def access_log_view(request: HttpRequest) -> HttpResponse:
-    client: User = request.user  # type: ignore[assignment]
+def access_log_view(request: AuthedRequest) -> HttpResponse:
+    client: User = request.user
     access.note_audit_log_read(client, subject=client)
     page = Paginator(seen_by_others(client), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(event, describe_for_client(event)) for event in page]

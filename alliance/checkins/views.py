@@ -3,12 +3,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
+from alliance.access import AuthedRequest
 from alliance.checkins.selectors import client_home
 from alliance.checkins.services import (
     CARE_ENDED,
@@ -24,10 +25,10 @@ from alliance.people.models import EpisodeStatus, Role, Session
 
 @require_GET
 @access.role_required(Role.CLIENT)
-def client_home_view(request: HttpRequest) -> HttpResponse:
-    context = client_home(request.user, now=timezone.now())  # type: ignore[arg-type]
+def client_home_view(request: AuthedRequest) -> HttpResponse:
+    context = client_home(request.user, now=timezone.now())
     # The home page shows the client's own check-ins: their episodes are logged as read.
-    access.note_listed(request.user, list(access.episodes_for(request.user)))  # type: ignore[arg-type]
+    access.note_listed(request.user, list(access.episodes_for(request.user)))
     return render(request, "checkins/client_home.html", context)
 
 
@@ -55,8 +56,8 @@ def _questions(
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLIENT)
-def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = access.get_session_for_checkin(request.user, session_id)  # type: ignore[arg-type]
+def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_checkin(request.user, session_id)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     message = ""
@@ -70,7 +71,7 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
         try:
             checkin_submit(
                 session=session,
-                client=request.user,  # type: ignore[arg-type]
+                client=request.user,
                 answers=values,
                 form_token=form_token,
             )
@@ -115,8 +116,8 @@ def checkin_view(request: HttpRequest, session_id: str) -> HttpResponse:
 
 @require_GET
 @access.role_required(Role.CLIENT)
-def checkin_thanks_view(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = access.get_session_for_checkin(request.user, session_id)  # type: ignore[arg-type]
+def checkin_thanks_view(request: AuthedRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_checkin(request.user, session_id)
     checkin = getattr(session, "checkin", None)
     if checkin is None:
         return redirect("checkin", session_id=session.id)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import access, formtoken
+from alliance.access import AuthedRequest
 from alliance.core import diary as card_def
 from alliance.diary import selectors
 from alliance.diary.forms import card_questions, error_list, posted_answers
@@ -84,8 +85,8 @@ def _asked_day(request: HttpRequest, today: date) -> date | None:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLIENT)
-def diary_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def diary_view(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     today = card_def.local_day(timezone.now(), user.zone)
     episode = access.active_episode_of(user)
     day = _asked_day(request, today)
@@ -152,9 +153,9 @@ def _save(
 
 @require_POST
 @access.role_required(Role.CLIENT)
-def diary_draft_view(request: HttpRequest) -> JsonResponse:
+def diary_draft_view(request: AuthedRequest) -> JsonResponse:
     """Autosave from diary.js: the same save as the "Save draft" button, answered in JSON."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     today = card_def.local_day(timezone.now(), user.zone)
     raw_day = request.POST.get("day")
     day = card_def.parse_day(raw_day) if raw_day else today
@@ -181,8 +182,8 @@ def diary_draft_view(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @access.role_required(Role.CLIENT)
-def diary_done_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def diary_done_view(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     today = card_def.local_day(timezone.now(), user.zone)
     day = card_def.parse_day(request.GET.get("day", "")) or today
     card = access.get_diary_card(user, day)
@@ -204,8 +205,8 @@ def diary_done_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @access.role_required(Role.THERAPIST)
-def diary_week_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    therapist: User = request.user  # type: ignore[assignment]
+def diary_week_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    therapist: User = request.user
     episode = access.get_client_episode(therapist, client_id)
     today = card_def.local_day(timezone.now(), episode.client.zone)
     asked = request.GET.get("week")
@@ -227,8 +228,8 @@ def diary_week_view(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.THERAPIST)
-def diary_targets_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    therapist: User = request.user  # type: ignore[assignment]
+def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    therapist: User = request.user
     episode = access.get_client_episode(therapist, client_id)
     error, name = "", ""
     if request.method == "POST":

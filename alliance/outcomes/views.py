@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
+from alliance.access import AuthedRequest
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.definitions import available_for, definition_for
@@ -85,8 +86,8 @@ def questionnaire_view(
 
 @require_GET
 @access.role_required(Role.CLIENT)
-def questionnaire_done_view(request: HttpRequest, response_id: str) -> HttpResponse:
-    response = access.get_outcome_response(request.user, response_id)  # type: ignore[arg-type]
+def questionnaire_done_view(request: AuthedRequest, response_id: str) -> HttpResponse:
+    response = access.get_outcome_response(request.user, response_id)
     defn = definition_for(response.episode.clinic_id, response.instrument_id)
     return render(
         request,
@@ -119,8 +120,8 @@ def _answer_rows(response: OutcomeResponse) -> list[dict[str, Any]]:
 
 @require_GET
 @access.role_required(Role.THERAPIST)
-def response_detail_view(request: HttpRequest, response_id: str) -> HttpResponse:
-    response = access.get_outcome_response(request.user, response_id)  # type: ignore[arg-type]
+def response_detail_view(request: AuthedRequest, response_id: str) -> HttpResponse:
+    response = access.get_outcome_response(request.user, response_id)
     return render(
         request,
         "outcomes/response_detail.html",
@@ -130,8 +131,8 @@ def response_detail_view(request: HttpRequest, response_id: str) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.THERAPIST)
-def schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
+def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    episode = access.get_client_episode(request.user, client_id)
     current = {s.instrument_id: s for s in OutcomeSchedule.objects.filter(episode=episode)}
     rows: list[dict[str, Any]] = []
     for available in available_for(episode.clinic_id):
@@ -147,7 +148,7 @@ def schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
                     episode=episode,
                     instrument_id=row["available"].instrument_id,
                     spec=row["form"].spec(),
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             messages.success(request, "Questionnaire schedule saved.")
             return redirect("client_detail", client_id=episode.client_id)
@@ -159,8 +160,8 @@ def schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
-def clinic_safety_view(request: HttpRequest) -> HttpResponse:
-    clinic: Clinic = request.user.clinic  # type: ignore[union-attr]
+def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
+    clinic: Clinic = request.user.clinic
     stored = ClinicSafety.objects.filter(clinic=clinic).first()
     form = SafetyForm.for_stored(stored and stored.rules, stored and stored.crisis_resources)
     status = 200
@@ -170,7 +171,7 @@ def clinic_safety_view(request: HttpRequest) -> HttpResponse:
             try:
                 safety.safety_set(
                     clinic=clinic,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     rules_json=form.cleaned_data["rules"],
                     resources_json=form.cleaned_data["crisis_resources"],
                 )

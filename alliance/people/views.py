@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import access
+from alliance.access import AuthedRequest
 from alliance.checkins.selectors import client_timeline
 from alliance.checkins.services import checkins_mark_read
 from alliance.outcomes.selectors import outcome_overview
@@ -34,21 +35,22 @@ def _invite_url(request: HttpRequest, token: str) -> str:
 
 @require_GET
 @access.role_required(Role.THERAPIST)
-def caseload_view(request: HttpRequest) -> HttpResponse:
-    rows = caseload(request.user, now=timezone.now())  # type: ignore[arg-type]
-    access.note_listed(request.user, [row.episode for row in rows])  # type: ignore[arg-type]
+def caseload_view(request: AuthedRequest) -> HttpResponse:
+    rows = caseload(request.user, now=timezone.now())
+    access.note_listed(request.user, [row.episode for row in rows])
     return render(request, "people/caseload.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.THERAPIST)
-def client_add_view(request: HttpRequest) -> HttpResponse:
-    form = ClientAddForm(request.POST or None, initial={"timezone": request.user.clinic.timezone})  # type: ignore[union-attr]
+def client_add_view(request: AuthedRequest) -> HttpResponse:
+    form = ClientAddForm(request.POST or None, initial={"timezone": request.user.clinic.timezone})
     if request.method == "POST" and form.is_valid():
         try:
             added = services.client_add(
-                therapist=request.user,  # type: ignore[arg-type]
+                therapist=request.user,
                 full_name=form.cleaned_data["full_name"],
+                display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 timezone_name=form.cleaned_data["timezone"],
             )
@@ -69,16 +71,16 @@ def client_add_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @access.role_required(Role.THERAPIST)
-def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
+def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    episode = access.get_client_episode(request.user, client_id)
     now = timezone.now()
     context = client_timeline(episode, now=now)
     # The page shows every check-in, so the therapist has read them: the client sees a receipt.
-    checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)  # type: ignore[arg-type]
+    checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)
     sessions = [row["session"] for row in context["session_rows"]]
     context.update(outcome_overview(episode, now=now, sessions=sessions))
     access.note_outcome_responses_listed(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         episode,
         context["outcome_responses"],
     )
@@ -89,16 +91,16 @@ def client_detail_view(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST)
-def session_schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    episode = access.get_client_episode(request.user, client_id)  # type: ignore[arg-type]
+def session_schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    episode = access.get_client_episode(request.user, client_id)
     form = SessionScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please give the session's date and time.")
     else:
         session = services.session_schedule(
             episode=episode,
-            scheduled_at=form.scheduled_at(request.user.timezone),  # type: ignore[union-attr]
-            actor=request.user,  # type: ignore[arg-type]
+            scheduled_at=form.scheduled_at(request.user.timezone),
+            actor=request.user,
         )
         messages.success(request, f"Session {session.number} scheduled.")
     return redirect("client_detail", client_id=episode.client_id)
@@ -106,8 +108,8 @@ def session_schedule_view(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST)
-def session_status_view(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = access.get_session_for_therapist(request.user, session_id)  # type: ignore[arg-type]
+def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_therapist(request.user, session_id)
     form = SessionStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please choose what happened in this session.")
@@ -116,7 +118,7 @@ def session_status_view(request: HttpRequest, session_id: str) -> HttpResponse:
             session = services.session_set_status(
                 session=session,
                 status=form.cleaned_data["status"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
         except services.PeopleError as error:
             messages.error(request, str(error))
@@ -129,12 +131,12 @@ def session_status_view(request: HttpRequest, session_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
-def invite_resend_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.get_client_for_invite(request.user, person_id)  # type: ignore[arg-type]
+def invite_resend_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_client_for_invite(request.user, person_id)
     if person.has_usable_password():
         messages.info(request, f"{person} has already set a password.")
         return redirect("home")
-    token = services.invite_create(user=person, created_by=request.user)  # type: ignore[arg-type]
+    token = services.invite_create(user=person, created_by=request.user)
     return render(
         request,
         "people/invite_created.html",
@@ -156,10 +158,18 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             "people/invite_accept.html",
             {"person": invite.user, "signed_in_as": signed_in_as},
         )
-    form = SetPasswordForm(request.POST or None)
+    form = SetPasswordForm(
+        request.POST or None,
+        initial={"display_name": invite.user.display_name},
+        person_role=invite.user.role,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invite_accept(token=token, password=form.cleaned_data["password1"])
+            user = services.invite_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("password1", message)
@@ -167,20 +177,21 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
         else:
             login(request, user, backend="alliance.accounts.backends.UserBackend")
-            messages.success(request, f"Welcome, {user.first_name}. Your password is set.")
+            messages.success(request, f"Welcome, {user.display_name}. Your password is set.")
             return redirect("home")
     return render(request, "people/invite_accept.html", {"form": form, "person": invite.user})
 
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
-def clinic_people_view(request: HttpRequest) -> HttpResponse:
+def clinic_people_view(request: AuthedRequest) -> HttpResponse:
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             added = services.therapist_add(
-                admin=request.user,  # type: ignore[arg-type]
+                admin=request.user,
                 full_name=form.cleaned_data["full_name"],
+                display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
@@ -194,7 +205,7 @@ def clinic_people_view(request: HttpRequest) -> HttpResponse:
             )
     in_care = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
     people = list(
-        access.people_for(request.user)  # type: ignore[arg-type]
+        access.people_for(request.user)
         .prefetch_related("invites")
         .annotate(in_care=Exists(in_care))
         .order_by("role", "full_name")
@@ -205,26 +216,26 @@ def clinic_people_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
-def episode_end_view(request: HttpRequest, client_id: str) -> HttpResponse:
-    episode = access.get_episode_to_end(request.user, client_id)  # type: ignore[arg-type]
+def episode_end_view(request: AuthedRequest, client_id: str) -> HttpResponse:
+    episode = access.get_episode_to_end(request.user, client_id)
     if not EpisodeEndForm(request.POST).is_valid():
         messages.error(request, "Please tick the box to confirm ending this course of therapy.")
     else:
         try:
-            services.episode_end(episode=episode, actor=request.user)  # type: ignore[arg-type]
+            services.episode_end(episode=episode, actor=request.user)
         except services.PeopleError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"Care with {episode.client} has ended.")
-    if request.user.role == Role.CLINIC_ADMIN:  # type: ignore[union-attr]
+    if request.user.role == Role.CLINIC_ADMIN:
         return redirect("clinic_people")
     return redirect("client_detail", client_id=episode.client_id)
 
 
 @require_POST
 @access.role_required(Role.CLINIC_ADMIN)
-def legal_hold_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+def legal_hold_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)
     form = LegalHoldForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please choose to place or lift the hold, and give a reason.")
@@ -233,12 +244,12 @@ def legal_hold_view(request: HttpRequest, person_id: str) -> HttpResponse:
         if form.cleaned_data["hold"] == "set":
             services.legal_hold_set(
                 client=person,
-                admin=request.user,  # type: ignore[arg-type]
+                admin=request.user,
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, f"{person}'s record is on legal hold.")
         else:
-            services.legal_hold_clear(client=person, admin=request.user)  # type: ignore[arg-type]
+            services.legal_hold_clear(client=person, admin=request.user)
             messages.success(request, f"The legal hold on {person}'s record is lifted.")
     except services.PeopleError as error:
         messages.error(request, str(error))
@@ -247,10 +258,10 @@ def legal_hold_view(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.CLINIC_ADMIN)
-def person_deactivate_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+def person_deactivate_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)
     try:
-        services.person_deactivate(admin=request.user, person=person)  # type: ignore[arg-type]
+        services.person_deactivate(admin=request.user, person=person)
     except services.PeopleError as error:
         messages.error(request, str(error))
     else:
@@ -260,10 +271,10 @@ def person_deactivate_view(request: HttpRequest, person_id: str) -> HttpResponse
 
 @require_POST
 @access.role_required(Role.CLINIC_ADMIN)
-def person_reactivate_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    person = access.get_person(request.user, person_id)  # type: ignore[arg-type]
+def person_reactivate_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_person(request.user, person_id)
     try:
-        services.person_reactivate(admin=request.user, person=person)  # type: ignore[arg-type]
+        services.person_reactivate(admin=request.user, person=person)
     except services.PeopleError as error:
         messages.error(request, str(error))
     else:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from alliance import access
+from alliance.access import AuthedRequest
 from alliance.core import taxonomy
 from alliance.people.models import Role
 from alliance.ruptures import services
@@ -64,16 +65,16 @@ def _alert_page(
 
 @require_GET
 @access.role_required(Role.THERAPIST)
-def alert_detail_view(request: HttpRequest, alert_id: str) -> HttpResponse:
+def alert_detail_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
     return _alert_page(request, alert_id)
 
 
 @require_POST
 @access.role_required(Role.THERAPIST)
-def alert_acknowledge_view(request: HttpRequest, alert_id: str) -> HttpResponse:
-    alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
+def alert_acknowledge_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
+    alert = access.get_alert(request.user, alert_id)
     try:
-        services.alert_acknowledge(alert=alert, actor=request.user)  # type: ignore[arg-type]
+        services.alert_acknowledge(alert=alert, actor=request.user)
     except services.AlertError as error:
         messages.error(request, str(error))
     else:
@@ -83,14 +84,14 @@ def alert_acknowledge_view(request: HttpRequest, alert_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST)
-def alert_repair_view(request: HttpRequest, alert_id: str) -> HttpResponse:
-    alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
+def alert_repair_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
+    alert = access.get_alert(request.user, alert_id)
     form = RepairForm(request.POST)
     if form.is_valid():
         try:
             services.alert_record_repair(
                 alert=alert,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 repair=services.RepairInput(
                     rupture_type=form.cleaned_data["rupture_type"],
                     markers=form.cleaned_data["markers"],
@@ -113,14 +114,14 @@ def alert_repair_view(request: HttpRequest, alert_id: str) -> HttpResponse:
 
 @require_POST
 @access.role_required(Role.THERAPIST)
-def alert_close_view(request: HttpRequest, alert_id: str) -> HttpResponse:
-    alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
+def alert_close_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
+    alert = access.get_alert(request.user, alert_id)
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
             services.alert_close(
                 alert=alert,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )

@@ -137,11 +137,21 @@ def seed_demo(
     with transaction.atomic():
         clinic = Clinic.objects.create(name=synth.name, timezone="America/Toronto")
         User.objects.create_user(
-            ADMIN_EMAIL, password, full_name="Sam Okafor", role=Role.CLINIC_ADMIN, clinic=clinic
+            ADMIN_EMAIL,
+            password,
+            full_name="Sam Okafor",
+            display_name="Sam",
+            role=Role.CLINIC_ADMIN,
+            clinic=clinic,
         )
         therapists = {
             t.key: User.objects.create_user(
-                t.email, password, full_name=t.name, role=Role.THERAPIST, clinic=clinic
+                t.email,
+                password,
+                full_name=t.name,
+                display_name=t.display_name,
+                role=Role.THERAPIST,
+                clinic=clinic,
             )
             for t in synth.therapists
         }
@@ -168,7 +178,13 @@ def _seed_client(
     rng: random.Random,
 ) -> None:
     client = User.objects.create_user(
-        c.email, password, full_name=c.name, role=Role.CLIENT, clinic=clinic, timezone=c.timezone
+        c.email,
+        password,
+        full_name=c.name,
+        display_name=c.display_name,
+        role=Role.CLIENT,
+        clinic=clinic,
+        timezone=c.timezone,
     )
     first = c.sessions[0].scheduled_at if c.sessions else now
     episode = CareEpisode.objects.create(

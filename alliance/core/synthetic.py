@@ -144,6 +144,7 @@ class SynthTherapist:
     key: str
     name: str
     email: str
+    display_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ class SynthSession:
 class SynthClient:
     key: str
     name: str
+    display_name: str
     email: str
     timezone: str
     therapist_key: str
@@ -258,8 +260,9 @@ _LAST_NAMES: Final = (
     "Mwangi", "O'Brien", "Castillo", "Sato", "Gill", "Moreau", "Yilmaz", "Campbell",
     "Baptiste", "Novak", "Lam", "Hassan", "Cardinal", "Reyes",
 )  # fmt: skip
-_FIXED_THERAPISTS: Final = ("Dr. Maya Chen", "Dr. Samuel Okafor")
-_FIXED_CLIENTS: Final = ("Jordan Rivera", "Leila Haddad")
+# (full name, the name people are addressed by)
+_FIXED_THERAPISTS: Final = (("Dr. Maya Chen", "Maya"), ("Dr. Samuel Okafor", "Samuel"))
+_FIXED_CLIENTS: Final = (("Jordan Rivera", "Jordan"), ("Leila Haddad", "Leila"))
 
 _PLAIN_COMMENTS: Final = (
     "Good session, thank you.",
@@ -463,13 +466,14 @@ def _iter_clients(
 
 def _therapist(seed: int, j: int, fixed_people: bool) -> SynthTherapist:
     rng = random.Random(f"alliance-synth/{seed}/therapist/{j}")
-    name = f"Dr. {rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
+    first = rng.choice(_FIRST_NAMES)
+    name, called = f"Dr. {first} {rng.choice(_LAST_NAMES)}", first
     if fixed_people:
         if j < len(_FIXED_THERAPISTS):
-            name = _FIXED_THERAPISTS[j]
+            name, called = _FIXED_THERAPISTS[j]
         suffix = "" if j == 0 else str(j + 1)
-        return SynthTherapist(f"therapist{j + 1}", name, f"therapist{suffix}@demo.example")
-    return SynthTherapist(f"t{j + 1}", name, f"t{j + 1}@bench.example")
+        return SynthTherapist(f"therapist{j + 1}", name, f"therapist{suffix}@demo.example", called)
+    return SynthTherapist(f"t{j + 1}", name, f"t{j + 1}@bench.example", called)
 
 
 def _client(
@@ -486,13 +490,14 @@ def _client(
     # One generator per client: client i does not change when n_clients does.
     rng = random.Random(f"alliance-synth/{seed}/client/{i}")
     pattern = PATTERNS[i] if i < len(PATTERNS) else TYPICAL
-    name = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
+    first = rng.choice(_FIRST_NAMES)
+    name, called = f"{first} {rng.choice(_LAST_NAMES)}", first
     u = rng.random()
     timezone = next(tz for tz, cum in _TIMEZONES if u < cum)
     if fixed_people:
         key, email = f"client{i + 1}", f"client{'' if i == 0 else i + 1}@demo.example"
         if i < len(_FIXED_CLIENTS):
-            name, timezone = _FIXED_CLIENTS[i], "America/Toronto"
+            (name, called), timezone = _FIXED_CLIENTS[i], "America/Toronto"
         therapist_key = f"therapist{i % n_therapists + 1}"
     else:
         key, email = f"c{i + 1}", f"c{i + 1}@bench.example"
@@ -532,6 +537,7 @@ def _client(
     return SynthClient(
         key=key,
         name=name,
+        display_name=called,
         email=email,
         timezone=timezone,
         therapist_key=therapist_key,

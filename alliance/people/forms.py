@@ -38,6 +38,13 @@ class EmailLoginForm(AuthenticationForm):
 
 class ClientAddForm(forms.Form):
     full_name = forms.CharField(label="Client's name", max_length=200)
+    display_name = forms.CharField(
+        label="What they like to be called",
+        max_length=80,
+        required=False,
+        help_text="Used on their pages and your caseload, e.g. Jo. Leave it empty to use the "
+        "whole name; they can change it when they set their password.",
+    )
     email = forms.EmailField(label="Client's email", max_length=254)
     timezone = forms.ChoiceField(
         label="Client's time zone", choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
@@ -46,6 +53,13 @@ class ClientAddForm(forms.Form):
 
 class StaffAddForm(forms.Form):
     full_name = forms.CharField(label="Name", max_length=200)
+    display_name = forms.CharField(
+        label="How clients address them",
+        max_length=80,
+        required=False,
+        help_text="For example Maya, or Dr. Chen. Clients read it on every page (“Send to "
+        "Maya”). Leave it empty to use the whole name; they can change it themselves.",
+    )
     email = forms.EmailField(label="Email", max_length=254)
     role = forms.ChoiceField(
         label="Role",
@@ -90,6 +104,9 @@ class LegalHoldForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
+    display_name = forms.CharField(
+        label="What you'd like to be called", max_length=80, required=False
+    )
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -101,6 +118,12 @@ class SetPasswordForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args: Any, person_role: str = Role.CLIENT, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if person_role != Role.CLIENT:
+            self.fields["display_name"].label = "How your clients will address you"
+            self.fields["display_name"].help_text = "For example Maya, or Dr. Chen."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -52,6 +52,16 @@ class Clinic(models.Model):
             "their record. Must match the law and your regulator (see docs/security-audit.md)."
         ),
     )
+    region = models.CharField(
+        max_length=8,
+        default="CA",
+        help_text="Where the clinic's clients live: decides which crisis lines pages show.",
+    )
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_hours = models.CharField(
+        max_length=200, blank=True, help_text="When the clinic answers, e.g. Mon-Fri 9-5."
+    )
     created_at = models.DateTimeField(default=tz_now)
 
     class Meta:
@@ -82,6 +92,7 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
+        fields.setdefault("display_name", (fields.get("full_name") or "").strip()[:80])
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         if password:
             user.set_password(password)
@@ -101,6 +112,15 @@ class User(AbstractBaseUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
+    # How the person is addressed on every page ("Maya", "Dr. Chen"): chosen, never derived by
+    # splitting the full name.
+    display_name = models.CharField(max_length=80)
+    contact_details = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For a therapist: how clients can reach them between sessions (shown on the "
+        "help page).",
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="people")
     timezone = models.CharField(
@@ -129,10 +149,6 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
-
-    @property
-    def first_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else ""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -193,6 +209,9 @@ class Session(models.Model):
     episode = models.ForeignKey(CareEpisode, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveIntegerField()
     scheduled_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    # Sessions booked together as a recurring series share this id (edit one or the series).
+    series_id = models.UUIDField(null=True, blank=True, db_index=True)
     status = models.CharField(
         max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
@@ -205,6 +224,10 @@ class Session(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["episode", "number"], name="session_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=480),
+                name="session_duration_range",
+            ),
             models.CheckConstraint(
                 condition=Q(checkin_opens_at__isnull=True)
                 | Q(checkin_closes_at__gt=models.F("checkin_opens_at")),

@@ -78,12 +78,18 @@ def _invite_entry(invite: Invite, action: str, detail: str = "") -> Entry:
     )
 
 
+def _display_name(chosen: str, full_name: str) -> str:
+    # The whole name when none was chosen: a name is never split to guess a first name.
+    return (chosen.strip() or full_name.strip())[:80]
+
+
 def client_add(
     *,
     therapist: User,
     full_name: str,
     email: str,
     timezone_name: str,
+    display_name: str = "",
     now: datetime | None = None,
 ) -> NewPerson:
     """Add a client to the therapist's caseload and open a care episode with them."""
@@ -100,6 +106,7 @@ def client_add(
             client = User.objects.create_user(
                 email,
                 full_name=full_name.strip(),
+                display_name=_display_name(display_name, full_name),
                 role=Role.CLIENT,
                 clinic=therapist.clinic,
                 timezone=timezone_name,
@@ -128,6 +135,7 @@ def therapist_add(
     full_name: str,
     email: str,
     role: str = Role.THERAPIST,
+    display_name: str = "",
     now: datetime | None = None,
 ) -> NewPerson:
     """A clinic admin adds a therapist (or another admin) to their clinic."""
@@ -141,6 +149,7 @@ def therapist_add(
         person = User.objects.create_user(
             email,
             full_name=full_name.strip(),
+            display_name=_display_name(display_name, full_name),
             role=role,
             clinic=admin.clinic,
             timezone=admin.clinic.timezone,
@@ -220,7 +229,9 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
     return invite
 
 
-def invite_accept(*, token: str, password: str, now: datetime | None = None) -> User:
+def invite_accept(
+    *, token: str, password: str, display_name: str = "", now: datetime | None = None
+) -> User:
     """Set the person's password through a usable invite; the invite is then spent."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -232,7 +243,11 @@ def invite_accept(*, token: str, password: str, now: datetime | None = None) -> 
         user = invite.user
         validate_password(password, user)  # raises ValidationError with the validators' words
         user.set_password(password)
-        user.save(update_fields=["password"])
+        fields = ["password"]
+        if display_name.strip() and display_name.strip() != user.display_name:
+            user.display_name = display_name.strip()[:80]
+            fields.append("display_name")
+        user.save(update_fields=fields)
         invite.used_at = now
         invite.save(update_fields=["used_at"])
         audit_record(actor=user, entry=_invite_entry(invite, AuditAction.TRANSITION, "accepted"))

@@ -65,6 +65,7 @@ def test_the_whole_repair_loop_through_the_pages(
     expect(desk).to_have_url(re.compile(r"/caseload/$"))
     desk.get_by_role("navigation", name="Main").get_by_role("link", name="Add a client").click()
     desk.get_by_label("Client's name").fill(CLIENT_NAME)
+    desk.get_by_label("What they like to be called").fill("Zara")
     desk.get_by_label("Client's email").fill(CLIENT_EMAIL)
     desk.get_by_label("Client's time zone").select_option(label="America/Vancouver")
     desk.get_by_role("button", name="Add client and create invite link").click()

@@ -18,10 +18,9 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = [
     "CRITICAL_T_05",
@@ -244,8 +243,9 @@ def classify_change(
     return ChangeCategory.IMPROVED
 
 
-@dataclass(frozen=True, slots=True)
-class MeanShift:
+# Named tuples rather than frozen dataclasses: the app's sudden-loss signal builds one for every
+# candidate drop of every client on each recomputation, and they are several times cheaper.
+class MeanShift(NamedTuple):
     """Criterion 3 of a sudden gain or loss: the windows before and after the change."""
 
     pre_mean: float
@@ -268,8 +268,7 @@ class MeanShift:
         return self.difference > self.threshold
 
 
-@dataclass(frozen=True, slots=True)
-class SuddenChange:
+class SuddenChange(NamedTuple):
     """The three criteria of a sudden gain or loss between sessions *n* and *n* + 1.
 
     ``size`` is the change from *n* to *n* + 1 in the direction looked for (positive when the
@@ -359,11 +358,13 @@ def sudden_change(
     """
     if not pre or not post:
         raise ValueError("pre and post: each needs at least the score on its side of the change")
-    for name, values in (("pre", pre), ("post", post)):
-        for index, value in enumerate(values):
-            _check_finite(value, f"{name}[{index}]")
-    _check_finite(cutoff, "cutoff")
-    _check_finite(fraction, "fraction")
+    if not (_all_finite(pre) and _all_finite(post) and _all_finite((cutoff, fraction))):
+        # The slow check only to name the culprit: this runs on the app's hot path.
+        for name, values in (("pre", pre), ("post", post)):
+            for index, value in enumerate(values):
+                _check_finite(value, f"{name}[{index}]")
+        _check_finite(cutoff, "cutoff")
+        _check_finite(fraction, "fraction")
     before, after = pre[-1], post[0]
     # The change toward the direction looked for; negating a difference is exact in floating
     # point, so a decrease is exactly before - after.
@@ -471,6 +472,13 @@ def _sample_variance(values: Sequence[float]) -> float:
 
 def _variance_about(values: Sequence[float], centre: float) -> float:
     return math.fsum((value - centre) ** 2 for value in values) / (len(values) - 1)
+
+
+def _all_finite(values: Sequence[float]) -> bool:
+    try:
+        return all(map(math.isfinite, values))
+    except TypeError:  # not a number at all
+        return False
 
 
 def _check_finite(value: float, name: str) -> None:

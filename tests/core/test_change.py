@@ -512,6 +512,7 @@ def test_a_given_critical_t_table_is_used() -> None:
         ([], [1.0], {}, "pre and post"),
         ([1.0], [], {}, "pre and post"),
         ([1.0, math.nan], [1.0], {}, "pre[1]"),
+        ([1.0, "2"], [1.0], {}, "pre[1]: expected a number, got '2'"),
         ([1.0], [1.0, math.inf], {}, "post[1]"),
         ([1.0], [1.0], {"cutoff": math.nan}, "cutoff"),
         ([1.0], [1.0], {"fraction": math.inf}, "fraction"),

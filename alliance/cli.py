@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print(generate_key())
         return 0
     if command == "stats":
-        from alliance.core.stats_cli import main as stats_main
+        from alliance.stats_cli import main as stats_main
 
         return stats_main(argv[1:])
     if command in {"help", "-h", "--help"} and len(argv) <= 1:

@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alliance.checkins.services import checkin_submit
+from alliance.messaging.models import MessageKind, MessageState, OutboxMessage
+from alliance.messaging.services import message_queue
 from alliance.outcomes.schedule import ScheduleSpec
 from alliance.outcomes.selectors import questionnaire_for
 from alliance.outcomes.services import response_submit, schedule_set
@@ -75,6 +77,7 @@ ME = To("client_home")
 PEOPLE = To("clinic_people")
 ACCOUNT = To("account")
 DIARY = To("diary")
+MESSAGES = To("clinic_messages")
 STAFF_ONLY = (LOGIN, 404, 404, 200, 200, 200, 200)
 
 # fmt: off
@@ -166,6 +169,15 @@ MATRIX: dict[str, Rule] = {
     "clinic_people": Rule(
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
         post=(LOGIN,      404,    404,    404,         404,      404,      200),
+    ),
+    "clinic_messages": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    "message_resend": Rule(
+        url={"message_id": "failed_message"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      MESSAGES),
     ),
     # Audit log and data rights
     "access_log": Rule(
@@ -359,7 +371,16 @@ def records(
         email="ivy@example.org",
         timezone_name="America/Toronto",
     )
+    failed, _ = message_queue(
+        kind=MessageKind.CHECKIN_REMINDER,
+        key="matrix",
+        subject="You have a check-in waiting",
+        body="link",
+        recipient=client_user,
+    )
+    OutboxMessage.objects.filter(pk=failed.pk).update(state=MessageState.FAILED)
     return {
+        "failed_message": str(failed.id),
         "client": str(client_user.id),
         "answered_session": str(answered.id),
         "open_session": str(open_session.id),

@@ -273,6 +273,9 @@ ALLIANCE_OUTBOX_LEASE_SECONDS = env_int("ALLIANCE_OUTBOX_LEASE_SECONDS", 300, mi
 # How often a worker beats (heartbeat, periodic jobs) and sweeps the outbox for due messages.
 ALLIANCE_WORKER_BEAT_SECONDS = env_int("ALLIANCE_WORKER_BEAT_SECONDS", 10, minimum=1)
 ALLIANCE_OUTBOX_SWEEP_SECONDS = env_int("ALLIANCE_OUTBOX_SWEEP_SECONDS", 60, minimum=1)
+ALLIANCE_REMINDER_SCAN_SECONDS = env_int("ALLIANCE_REMINDER_SCAN_SECONDS", 60, minimum=1)
+# Where links in emails point (the scans that write reminders have no request to ask).
+ALLIANCE_SITE_URL = env_str("ALLIANCE_SITE_URL", "http://127.0.0.1:8000")
 EMAIL_FILE_PATH = os.environ.get("ALLIANCE_EMAIL_FILE_PATH", str(DATA_DIR / "sent-mail"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")

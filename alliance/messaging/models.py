@@ -13,6 +13,7 @@ encrypted at rest like other free text.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time
 
 from django.db import models
 from django.db.models import Q
@@ -114,3 +115,57 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_address} ({self.get_state_display()})"
+
+
+class RuptureNoticeMode(models.TextChoices):
+    DIGEST = "digest", _("Once a day, in a digest")
+    IMMEDIATE = "immediate", _("At once")
+    OFF = "off", _("Not by email")
+
+
+class MessagePreferences(models.Model):
+    """What a person wants to hear from Alliance, and when. No row means the defaults.
+
+    Clients: which reminders, the diary card's time, quiet hours in their own time zone, a
+    pause, and email on or off. Therapists: the risk-answer email (on unless they turn it off)
+    and how they hear of new high-priority rupture alerts.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="message_preferences")
+    email = models.BooleanField(default=True)
+    checkin_reminders = models.BooleanField(default=True)
+    questionnaire_reminders = models.BooleanField(default=True)
+    # Off until the client picks a time: a nightly email is theirs to ask for.
+    diary_reminders = models.BooleanField(default=False)
+    diary_time = models.TimeField(default=time(20, 0))
+    second_nudge = models.BooleanField(default=False)
+    quiet_start = models.TimeField(default=time(21, 0))
+    quiet_end = models.TimeField(default=time(8, 0))
+    paused_until = models.DateTimeField(null=True, blank=True)
+    risk_email = models.BooleanField(default=True)
+    rupture_notices = models.CharField(
+        max_length=10, choices=RuptureNoticeMode.choices, default=RuptureNoticeMode.DIGEST
+    )
+    digest_time = models.TimeField(default=time(8, 0))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quiet_start=models.F("quiet_end")), name="quiet_hours_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message preferences of {self.user}"
+
+    def is_paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and now < self.paused_until
+
+
+def preferences_for(user: User) -> MessagePreferences:
+    """The person's preferences, or the defaults (unsaved) when they never changed them."""
+    try:
+        return user.message_preferences
+    except MessagePreferences.DoesNotExist:
+        return MessagePreferences(user=user)

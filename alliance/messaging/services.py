@@ -42,7 +42,7 @@ BACKOFF_MINUTES = (1, 5, 30, 120, 360)
 
 # "Notify only if not completed": a kind may register a check that returns why a message is no
 # longer wanted (the check-in was sent, the questionnaire answered), or None to send it.
-SkipCheck = Callable[[OutboxMessage], "str | None"]
+SkipCheck = Callable[[OutboxMessage, datetime], "str | None"]
 SKIP_CHECKS: dict[str, SkipCheck] = {}
 
 
@@ -160,17 +160,17 @@ def _finish(message: OutboxMessage, worker_id: str, **changes: object) -> bool:
     return updated == 1
 
 
-def _skip_reason(message: OutboxMessage) -> str | None:
+def _skip_reason(message: OutboxMessage, now: datetime) -> str | None:
     if message.recipient is not None and not message.recipient.is_active:
         return "The account is deactivated."
     check = SKIP_CHECKS.get(message.kind)
-    return check(message) if check is not None else None
+    return check(message, now) if check is not None else None
 
 
 def _deliver_one(
     message: OutboxMessage, worker_id: str, now: datetime, report: DeliveryReport
 ) -> None:
-    reason = _skip_reason(message)
+    reason = _skip_reason(message, now)
     if reason:
         if _finish(message, worker_id, state=MessageState.SKIPPED, skip_reason=reason[:200]):
             report.skipped += 1
@@ -247,3 +247,36 @@ def message_cancel(*, message: OutboxMessage, reason: str) -> bool:
         .update(state=MessageState.CANCELLED, skip_reason=reason[:200])
     )
     return updated == 1
+
+
+def preferences_save(*, user: User, form_data: dict[str, object], pause_days: object = 0) -> None:
+    """Save what the person chose; a pause of N days starts now (0 lifts a pause)."""
+    from alliance.messaging.models import MessagePreferences, preferences_for
+
+    now = timezone.now()
+    with transaction.atomic():
+        prefs = preferences_for(user)
+        for name, value in form_data.items():
+            if name != "pause_days" and hasattr(MessagePreferences, name):
+                setattr(prefs, name, value)
+        days = pause_days if isinstance(pause_days, int) else 0
+        if "pause_days" in form_data:
+            prefs.paused_until = now + timedelta(days=days) if days else None
+        prefs.updated_at = now
+        prefs.save()
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "message_settings"))
+
+
+def reminders_pause(*, user: User, days: int, now: datetime | None = None) -> datetime:
+    """The pause link: reminders stop for ``days`` days. It does nothing else."""
+    from alliance.messaging.models import preferences_for
+
+    now = now or timezone.now()
+    until = now + timedelta(days=days)
+    with transaction.atomic():
+        prefs = preferences_for(user)
+        prefs.paused_until = max(until, prefs.paused_until or until)
+        prefs.updated_at = now
+        prefs.save()
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "reminders_paused"))
+    return prefs.paused_until

@@ -33,3 +33,14 @@ def deliver_due() -> str:
         total += report.sent
         if done < 200:
             return f"{total} sent"
+
+
+@task()
+def scan_reminders() -> str:
+    from alliance.messaging.reminders import reminders_scan
+
+    report = reminders_scan()
+    return (
+        f"check-in {report.checkin}, diary {report.diary}, risk {report.risk}, "
+        f"rupture {report.rupture} queued"
+    )

@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.message_resend_view,
         name="message_resend",
     ),
+    path("settings/messages/", views.message_settings_view, name="message_settings"),
+    path("pause/<str:token>/", views.reminders_pause_view, name="reminders_pause"),
 ]

@@ -41,6 +41,11 @@ def jobs() -> tuple[PeriodicJob, ...]:
         PeriodicJob("clear-sessions", timedelta(hours=1), "alliance.ops.tasks:clear_sessions"),
         # Retries, due reminders, and anything a dead worker left half-sent.
         PeriodicJob(
+            "scan-reminders",
+            timedelta(seconds=settings.ALLIANCE_REMINDER_SCAN_SECONDS),
+            "alliance.messaging.tasks:scan_reminders",
+        ),
+        PeriodicJob(
             "deliver-due",
             timedelta(seconds=settings.ALLIANCE_OUTBOX_SWEEP_SECONDS),
             "alliance.messaging.tasks:deliver_due",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from alliance.checkins.services import checkin_submit
 from alliance.messaging.models import MessageKind, MessageState, OutboxMessage
+from alliance.messaging.reminders import pause_token
 from alliance.messaging.services import message_queue
 from alliance.outcomes.schedule import ScheduleSpec
 from alliance.outcomes.selectors import questionnaire_for
@@ -178,6 +179,15 @@ MATRIX: dict[str, Rule] = {
         url={"message_id": "failed_message"},
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    404,         404,      404,      MESSAGES),
+    ),
+    "message_settings": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      404),
+        post=(LOGIN,      200,    200,    200,         200,      200,      404),
+    ),
+    "reminders_pause": Rule(
+        url={"token": "pause_token"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
     ),
     # Audit log and data rights
     "access_log": Rule(
@@ -380,6 +390,7 @@ def records(
     )
     OutboxMessage.objects.filter(pk=failed.pk).update(state=MessageState.FAILED)
     return {
+        "pause_token": pause_token(client_user),
         "failed_message": str(failed.id),
         "client": str(client_user.id),
         "answered_session": str(answered.id),
@@ -443,7 +454,8 @@ def test_access(
 RECORD_ROUTES = [
     (route, method)
     for route, rule in MATRIX.items()
-    if rule.url and route != "invite_accept"
+    # Token links are capabilities, not records: whoever holds the link may use it.
+    if rule.url and route not in {"invite_accept", "reminders_pause"}
     for method, row in (("GET", rule.get), ("POST", rule.post))
     if row != NOT_ALLOWED
 ]

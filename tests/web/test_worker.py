@@ -61,7 +61,7 @@ def test_each_slot_of_a_job_is_enqueued_once(db):
 
 def test_every_job_is_registered_with_an_importable_task():
     names = {job.name for job in jobs()}
-    assert names == {"recompute-signals", "clear-sessions", "deliver-due"}
+    assert names == {"recompute-signals", "clear-sessions", "scan-reminders", "deliver-due"}
     for job in jobs():
         assert callable(job.task().enqueue)
 
@@ -104,7 +104,7 @@ def test_the_heartbeat_says_whether_a_worker_is_alive(db):
 @pytest.mark.django_db(transaction=True)
 def test_once_runs_the_due_jobs_and_sends_queued_messages(client_user, capsys):
     message, _ = message_queue(
-        kind=MessageKind.CHECKIN_REMINDER,
+        kind=MessageKind.ACCOUNT,
         key="once",
         subject="You have a check-in waiting",
         body="https://example.org/me/",
@@ -118,6 +118,7 @@ def test_once_runs_the_due_jobs_and_sends_queued_messages(client_user, capsys):
     assert set(PeriodicRun.objects.values_list("job", flat=True)) == {
         "recompute-signals",
         "clear-sessions",
+        "scan-reminders",
         "deliver-due",
     }
     assert "[worker] enqueued recompute-signals" in capsys.readouterr().out

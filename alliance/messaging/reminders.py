@@ -93,6 +93,7 @@ def _wants_reminders(prefs: MessagePreferences, now: datetime) -> str | None:
 class ScanReport:
     checkin: int = 0
     diary: int = 0
+    questionnaire: int = 0
     risk: int = 0
     rupture: int = 0
 
@@ -311,6 +312,131 @@ def _diary_still_wanted(message: OutboxMessage, now: datetime) -> str | None:
     return _wants_reminders(prefs, now)
 
 
+# --- questionnaires -------------------------------------------------------------------------
+
+
+def _questionnaire_body(client: User) -> str:
+    return "\n\n".join(
+        [
+            _("Hello %(name)s,") % {"name": client.display_name},
+            _(
+                "A short questionnaire from your therapist is waiting for you. There are no right "
+                "or wrong answers."
+            ),
+            _link(reverse("client_home")),
+            _pause_line(client),
+        ]
+    )
+
+
+def questionnaire_reminders_scan(*, now: datetime) -> int:
+    """One reminder per questionnaire occasion that is open and not yet answered.
+
+    Per batch of episodes: the schedules, the sessions and the answered occasions in one query
+    each, then the schedule rules of ``alliance.outcomes.schedule`` in Python.
+    """
+    from alliance.outcomes.definitions import available_for
+    from alliance.outcomes.models import OutcomeResponse, OutcomeSchedule
+    from alliance.outcomes.schedule import due
+    from alliance.outcomes.selectors import episode_bounds, session_slots, spec_of
+
+    episodes_with_schedules = (
+        CareEpisode.objects.filter(
+            status=EpisodeStatus.ACTIVE,
+            client__is_active=True,
+        )
+        .filter(Exists(OutcomeSchedule.objects.filter(episode=OuterRef("pk"))))
+        .select_related("clinic", "client__message_preferences")
+        .order_by("pk")
+    )
+    queued = 0
+    known: dict[uuid.UUID, set[str]] = {}
+    last: uuid.UUID | None = None
+    while True:
+        page = (
+            episodes_with_schedules if last is None else episodes_with_schedules.filter(pk__gt=last)
+        )
+        batch = {e.pk: e for e in page[:BATCH]}
+        if not batch:
+            return queued
+        last = max(batch)
+        wanted = {
+            pk: e
+            for pk, e in batch.items()
+            if preferences_for(e.client).questionnaire_reminders
+            and not _wants_reminders(preferences_for(e.client), now)
+        }
+        schedules = list(OutcomeSchedule.objects.filter(episode_id__in=list(wanted)))
+        sessions: dict[uuid.UUID, list[Session]] = {pk: [] for pk in wanted}
+        for session in Session.objects.filter(episode_id__in=list(wanted)):
+            sessions[session.episode_id].append(session)
+        answered: dict[tuple[uuid.UUID, str], set[str]] = {}
+        for episode_id, instrument_id, key in OutcomeResponse.objects.filter(
+            episode_id__in=list(wanted)
+        ).values_list("episode_id", "instrument_id", "occasion"):
+            answered.setdefault((episode_id, instrument_id), set()).add(key)
+        messages = []
+        for schedule in schedules:
+            episode = wanted[schedule.episode_id]
+            if episode.clinic_id not in known:
+                known[episode.clinic_id] = {
+                    a.instrument_id for a in available_for(episode.clinic_id)
+                }
+            if schedule.instrument_id not in known[episode.clinic_id]:
+                continue
+            started, ended = episode_bounds(episode)
+            client = episode.client
+            prefs = preferences_for(client)
+            for occasion in due(
+                spec_of(schedule),
+                started_at=started,
+                ended_at=ended,
+                sessions=session_slots(sessions[episode.pk]),
+                answered=answered.get((episode.pk, schedule.instrument_id), set()),
+                now=now,
+            ):
+                due_at = next_allowed(
+                    max(occasion.opens_at, now - timedelta(minutes=1)),
+                    ZoneInfo(client.timezone),
+                    prefs.quiet_start,
+                    prefs.quiet_end,
+                )
+                if occasion.closes_at is not None and due_at >= occasion.closes_at:
+                    continue
+                messages.append(
+                    _message(
+                        user=client,
+                        kind=MessageKind.QUESTIONNAIRE_REMINDER,
+                        key=f"questionnaire:{episode.pk}:{schedule.instrument_id}:{occasion.key}",
+                        subject=_("A questionnaire is waiting for you"),
+                        body=_questionnaire_body(client),
+                        due=due_at,
+                        now=now,
+                        about_type="episode",
+                        about_id=episode.pk,
+                    )
+                )
+        queued += _insert(messages)
+
+
+def _questionnaire_still_wanted(message: OutboxMessage, now: datetime) -> str | None:
+    from alliance.outcomes.models import OutcomeResponse
+
+    _, episode_key, instrument_id, occasion = message.idempotency_key.split(":", 3)
+    episode_id = uuid.UUID(episode_key)
+    if OutcomeResponse.objects.filter(
+        episode_id=episode_id, instrument_id=instrument_id, occasion=occasion
+    ).exists():
+        return "The questionnaire was already answered."
+    if not CareEpisode.objects.filter(pk=episode_id, status=EpisodeStatus.ACTIVE).exists():
+        return "Care has ended."
+    assert message.recipient is not None
+    prefs = preferences_for(message.recipient)
+    if not prefs.questionnaire_reminders:
+        return "The client turned questionnaire reminders off."
+    return _wants_reminders(prefs, now)
+
+
 # --- therapist notices ---------------------------------------------------------------------
 
 # Alerts older than this when first seen (a new installation, a restore) raise no email.
@@ -457,6 +583,7 @@ def rupture_notices_scan(*, now: datetime) -> int:
 
 register_skip_check(MessageKind.CHECKIN_REMINDER, _checkin_still_wanted)
 register_skip_check(MessageKind.DIARY_REMINDER, _diary_still_wanted)
+register_skip_check(MessageKind.QUESTIONNAIRE_REMINDER, _questionnaire_still_wanted)
 
 
 def reminders_scan(*, now: datetime | None = None) -> ScanReport:
@@ -468,6 +595,7 @@ def reminders_scan(*, now: datetime | None = None) -> ScanReport:
     return ScanReport(
         checkin=checkin_reminders_scan(now=now),
         diary=diary_reminders_scan(now=now),
+        questionnaire=questionnaire_reminders_scan(now=now),
         risk=len(risk),
         rupture=rupture_notices_scan(now=now),
     )

@@ -41,6 +41,7 @@ def scan_reminders() -> str:
 
     report = reminders_scan()
     return (
-        f"check-in {report.checkin}, diary {report.diary}, risk {report.risk}, "
+        f"check-in {report.checkin}, diary {report.diary}, "
+        f"questionnaire {report.questionnaire}, risk {report.risk}, "
         f"rupture {report.rupture} queued"
     )

@@ -386,3 +386,44 @@ def test_a_therapist_sees_only_their_own_settings(therapist, login):
     html = login(therapist).get("/settings/messages/").content.decode()
     assert "safety needs follow-up" in html
     assert "diary card every day" not in html
+
+
+# --- questionnaires ---------------------------------------------------------------------------
+
+
+def test_an_open_questionnaire_gets_one_reminder_and_none_once_answered(episode, client_user):
+    from alliance.outcomes.schedule import ScheduleSpec
+    from alliance.outcomes.selectors import questionnaire_for
+    from alliance.outcomes.services import response_submit, schedule_set
+
+    schedule_set(
+        episode=episode, instrument_id="gad7", spec=ScheduleSpec(at_intake=True), actor=None
+    )
+    now = datetime.now(UTC).replace(hour=16, minute=0) + timedelta(days=1)  # daytime in Toronto
+    assert reminders_scan(now=now).questionnaire == 1
+    assert reminders_scan(now=now + timedelta(minutes=1)).questionnaire == 0
+    message = OutboxMessage.objects.get(kind=MessageKind.QUESTIONNAIRE_REMINDER)
+    assert message.idempotency_key == f"questionnaire:{episode.pk}:gad7:intake"
+    questionnaire = questionnaire_for(episode, "gad7", "intake", now=now)
+    assert questionnaire is not None
+    response_submit(
+        questionnaire=questionnaire,
+        client=client_user,
+        answers=dict.fromkeys((f"gad7_{n}" for n in range(1, 8)), "1"),
+        form_token=uuid.uuid4(),
+    )
+    report = messages_deliver_due(now=now + timedelta(minutes=2))
+    assert report.skipped == 1
+    message.refresh_from_db()
+    assert message.skip_reason == "The questionnaire was already answered."
+
+
+def test_no_questionnaire_reminder_for_a_client_who_turned_them_off(episode, client_user):
+    from alliance.outcomes.schedule import ScheduleSpec
+    from alliance.outcomes.services import schedule_set
+
+    _prefs(client_user, questionnaire_reminders=False)
+    schedule_set(
+        episode=episode, instrument_id="gad7", spec=ScheduleSpec(at_intake=True), actor=None
+    )
+    assert reminders_scan().questionnaire == 0

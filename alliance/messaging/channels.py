@@ -31,10 +31,10 @@ def message_id(message: OutboxMessage) -> str:
     return f"<{digest}@{domain}>"
 
 
-def _send_email(message: OutboxMessage) -> None:
+def _send_email(message: OutboxMessage, body: str) -> None:
     email = EmailMessage(
         subject=message.subject,
-        body=message.body,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         headers={"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"},
@@ -78,12 +78,15 @@ def sms_backend() -> SmsBackend | None:
 
 
 def deliver(message: OutboxMessage) -> None:
+    from alliance.messaging.services import body_of
+
+    body = body_of(message)
     if message.channel == Channel.EMAIL:
-        _send_email(message)
+        _send_email(message, body)
         return
     backend = sms_backend()
     if backend is None:
         raise DeliveryError(
             "No text-message provider is set up (ALLIANCE_SMS_BACKEND).", permanent=True
         )
-    backend.send(to=message.to_address, body=message.body, idempotency_key=message.idempotency_key)
+    backend.send(to=message.to_address, body=body, idempotency_key=message.idempotency_key)

@@ -21,8 +21,9 @@ Bodies say that something is waiting and give a link: never a score, a comment o
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from alliance.checkins.models import CheckIn
 from alliance.diary.models import DiaryCard, DiaryStatus
@@ -44,7 +47,12 @@ from alliance.messaging.models import (
     RuptureNoticeMode,
     preferences_for,
 )
-from alliance.messaging.services import message_queue, register_skip_check
+from alliance.messaging.services import (
+    Renderer,
+    message_queue,
+    register_renderer,
+    register_skip_check,
+)
 from alliance.messaging.tasks import deliver_message
 from alliance.messaging.timing import at_local, next_allowed
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, SessionStatus, User
@@ -61,6 +69,17 @@ def _link(path: str) -> str:
     return settings.ALLIANCE_SITE_URL.rstrip("/") + path
 
 
+@functools.cache
+def _path(name: str) -> str:
+    # reverse() costs about a millisecond; a scan writing thousands of bodies asks once.
+    return reverse(name)
+
+
+@functools.cache
+def _pause_path_template() -> str:
+    return reverse("reminders_pause", args=["TOKEN"])
+
+
 def pause_token(user: User) -> str:
     return signing.dumps({"u": str(user.pk)}, salt=PAUSE_SALT, compress=True)
 
@@ -74,7 +93,7 @@ def user_for_pause_token(token: str) -> User | None:
 
 
 def _pause_line(user: User) -> str:
-    url = _link(reverse("reminders_pause", args=[pause_token(user)]))
+    url = _link(_pause_path_template().replace("TOKEN", pause_token(user)))
     return _("To pause reminders for %(days)d days, open this link: %(url)s") % {
         "days": PAUSE_DAYS,
         "url": url,
@@ -118,7 +137,6 @@ def _message(
     kind: str,
     key: str,
     subject: str,
-    body: str,
     due: datetime,
     now: datetime,
     about_type: str,
@@ -131,7 +149,7 @@ def _message(
         kind=kind,
         to_address=user.email,
         subject=subject,
-        body=body,
+        body="",  # written when it goes (alliance.messaging.services.RENDERERS)
         about_type=about_type,
         about_id=about_id,
         due_at=due,
@@ -151,7 +169,7 @@ def _checkin_body(client: User) -> str:
                 "Your check-in about your last session is open. It takes about a minute, and "
                 "only your therapist reads it."
             ),
-            _link(reverse("client_home")),
+            _link(_path("client_home")),
             _pause_line(client),
         ]
     )
@@ -202,7 +220,6 @@ def checkin_reminders_scan(*, now: datetime) -> int:
                         kind=MessageKind.CHECKIN_REMINDER,
                         key=f"checkin:{session.pk}:{n}",
                         subject=_("You have a check-in waiting"),
-                        body=_checkin_body(client),
                         due=due,
                         now=now,
                         about_type="session",
@@ -235,7 +252,7 @@ def _diary_body(client: User) -> str:
         [
             _("Hello %(name)s,") % {"name": client.display_name},
             _("Today's diary card is open, whenever you're ready. A few taps is enough."),
-            _link(reverse("diary")),
+            _link(_path("diary")),
             _pause_line(client),
         ]
     )
@@ -286,7 +303,6 @@ def diary_reminders_scan(*, now: datetime) -> int:
                 kind=MessageKind.DIARY_REMINDER,
                 key=f"diary:{prefs.user_id}:{day.isoformat()}",
                 subject=_("Your diary card for today"),
-                body=_diary_body(prefs.user),
                 due=due,
                 now=now,
                 about_type="diary_day",
@@ -323,7 +339,7 @@ def _questionnaire_body(client: User) -> str:
                 "A short questionnaire from your therapist is waiting for you. There are no right "
                 "or wrong answers."
             ),
-            _link(reverse("client_home")),
+            _link(_path("client_home")),
             _pause_line(client),
         ]
     )
@@ -409,7 +425,6 @@ def questionnaire_reminders_scan(*, now: datetime) -> int:
                         kind=MessageKind.QUESTIONNAIRE_REMINDER,
                         key=f"questionnaire:{episode.pk}:{schedule.instrument_id}:{occasion.key}",
                         subject=_("A questionnaire is waiting for you"),
-                        body=_questionnaire_body(client),
                         due=due_at,
                         now=now,
                         about_type="episode",
@@ -488,11 +503,6 @@ def risk_notices_scan(*, now: datetime) -> list[OutboxMessage]:
                 kind=MessageKind.RISK_NOTICE,
                 key=f"risk:{alert.pk}",
                 subject=_("A client's answer needs follow-up"),
-                body=_notice_body(
-                    therapist,
-                    _("A client gave an answer about their safety that needs your follow-up."),
-                    reverse("alert_detail", args=[alert.pk]),
-                ),
                 due=now,
                 now=now,
                 about_type="alert",
@@ -519,11 +529,6 @@ def rupture_notices_scan(*, now: datetime) -> int:
                     kind=MessageKind.RUPTURE_NOTICE,
                     key=f"rupture:{alert.pk}",
                     subject=_("A new alert on your caseload"),
-                    body=_notice_body(
-                        therapist,
-                        _("A new high-priority alert is waiting on your caseload."),
-                        reverse("alert_detail", args=[alert.pk]),
-                    ),
                     due=now,
                     now=now,
                     about_type="alert",
@@ -547,7 +552,7 @@ def rupture_notices_scan(*, now: datetime) -> int:
             body=_notice_body(
                 therapist,
                 _("New high-priority alerts are waiting on your caseload."),
-                reverse("caseload"),
+                _path("caseload"),
             ),
             recipient=therapist,
             due_at=due,
@@ -581,6 +586,37 @@ def rupture_notices_scan(*, now: datetime) -> int:
     return queued
 
 
+def _alert_notice(text: StrOrPromise) -> Renderer:
+    def render(message: OutboxMessage) -> str:
+        assert message.recipient is not None
+        return _notice_body(
+            message.recipient, str(text), reverse("alert_detail", args=[message.about_id])
+        )
+
+    return render
+
+
+def _for_recipient(body: Callable[[User], str]) -> Renderer:
+    def render(message: OutboxMessage) -> str:
+        assert message.recipient is not None
+        return body(message.recipient)
+
+    return render
+
+
+register_renderer(MessageKind.CHECKIN_REMINDER, _for_recipient(_checkin_body))
+register_renderer(MessageKind.DIARY_REMINDER, _for_recipient(_diary_body))
+register_renderer(MessageKind.QUESTIONNAIRE_REMINDER, _for_recipient(_questionnaire_body))
+register_renderer(
+    MessageKind.RISK_NOTICE,
+    _alert_notice(
+        gettext_lazy("A client gave an answer about their safety that needs your follow-up.")
+    ),
+)
+register_renderer(
+    MessageKind.RUPTURE_NOTICE,
+    _alert_notice(gettext_lazy("A new high-priority alert is waiting on your caseload.")),
+)
 register_skip_check(MessageKind.CHECKIN_REMINDER, _checkin_still_wanted)
 register_skip_check(MessageKind.DIARY_REMINDER, _diary_still_wanted)
 register_skip_check(MessageKind.QUESTIONNAIRE_REMINDER, _questionnaire_still_wanted)

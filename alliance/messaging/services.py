@@ -50,6 +50,26 @@ def register_skip_check(kind: str, check: SkipCheck) -> None:
     SKIP_CHECKS[kind] = check
 
 
+# Reminders are written by scans in bulk without a body; the body is written when the message
+# goes (so a scan of 10,000 clients encrypts and signs nothing, and a reminder always carries a
+# fresh pause link). Mail from Django (password resets) arrives with its body and keeps it.
+Renderer = Callable[[OutboxMessage], str]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    RENDERERS[kind] = renderer
+
+
+def body_of(message: OutboxMessage) -> str:
+    if message.body:
+        return str(message.body)
+    renderer = RENDERERS.get(message.kind)
+    if renderer is None:
+        raise DeliveryError(f"No body and no renderer for {message.kind}.", permanent=True)
+    return renderer(message)
+
+
 class MessagingError(Exception):
     pass
 

@@ -138,9 +138,7 @@ def test_a_deactivated_recipient_is_skipped_with_the_reason(client_user):
 
 def test_a_reminder_whose_item_is_done_is_skipped(client_user, monkeypatch):
     monkeypatch.setattr(services, "SKIP_CHECKS", {})
-    register_skip_check(
-        MessageKind.CHECKIN_REMINDER, lambda m, now: "The check-in was already sent."
-    )
+    register_skip_check(MessageKind.ACCOUNT, lambda m, now: "The check-in was already sent.")
     message = _queue(client_user)
     assert messages_deliver_due().skipped == 1
     message.refresh_from_db()

@@ -9,6 +9,7 @@ from alliance.people.forms import EmailLoginForm
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home_view, name="home"),
     path("healthz", views.healthz_view, name="healthz"),
+    path("favicon.ico", views.favicon_view, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from alliance import __version__
@@ -43,3 +45,14 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
         },
         status=200 if ok else 503,
     )
+
+
+@require_GET
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on their own: the icon in the static files.
+
+    A temporary redirect, kept for a day: a static file's name may change with its content.
+    """
+    response = HttpResponseRedirect(static("alliance/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

@@ -6,6 +6,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from alliance import views
 from alliance.people.forms import EmailLoginForm
 
+handler500 = "alliance.views.server_error_view"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home_view, name="home"),
     path("healthz", views.healthz_view, name="healthz"),

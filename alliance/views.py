@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from alliance import __version__
+from alliance.core.safety import CRISIS_LINES, CrisisLines
+from alliance.outcomes.safety import crisis_lines_for
 from alliance.people.models import Role
 
 
@@ -56,3 +65,19 @@ def favicon_view(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(static("alliance/favicon.ico"))
     patch_cache_control(response, public=True, max_age=86400)
     return response
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the crisis lines of the person's region.
+
+    The page may be shown because the database is down: if the person's clinic can't be read,
+    or nobody is signed in, it lists the lines of every region.
+    """
+    regions: list[CrisisLines] = list(CRISIS_LINES.values())
+    try:
+        user = request.user
+        if user.is_authenticated:
+            regions = [crisis_lines_for(user.clinic)]
+    except Exception:  # whatever failed, the page must still show the numbers
+        regions = list(CRISIS_LINES.values())
+    return HttpResponseServerError(render_to_string("500.html", {"regions": regions}))

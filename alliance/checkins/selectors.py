@@ -68,7 +68,9 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
     return {
         "episode": episode,
         "client": episode.client,
-        "chart_svg": mark_safe(alliance_svg(points, css="chart chart-wide")),  # noqa: S308 -- built with escape()
+        "chart_svg": mark_safe(  # noqa: S308 -- built with escape()
+            alliance_svg(points, css="chart chart-wide")
+        ),
         # On a phone: the latest check-ins only, drawn narrow; the table keeps every one.
         "chart_recent_svg": mark_safe(  # noqa: S308 -- built with escape()
             recent_alliance_svg(points, title=_recent_title(len(points)))

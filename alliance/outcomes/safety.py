@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from alliance.audit.models import AuditAction, RecordType
@@ -47,6 +50,7 @@ __all__ = [
     "SafetyError",
     "SafetyRule",
     "crisis_lines_for",
+    "crisis_lines_of_clinic",
     "crisis_resources_for",
     "default_resources_data",
     "default_rules_data",
@@ -108,6 +112,39 @@ def crisis_lines_for(clinic: Clinic | None) -> CrisisLines:
         return crisis_lines(clinic.region)
     except ValueError:
         logger.exception("Region of clinic %s is not known; using %s", clinic.pk, DEFAULT_REGION)
+        return crisis_lines(DEFAULT_REGION)
+
+
+# The region of each clinic, for the footer of every page: read once a minute per process
+# rather than once a page. A clinic saved in this process is read again at once; another
+# process sees the change within REGION_SECONDS.
+REGION_SECONDS = 60.0
+_regions: dict[uuid.UUID, tuple[float, str]] = {}
+
+
+@receiver(post_save, sender=Clinic)
+def _forget_region(sender: type[Clinic], instance: Clinic, **kwargs: object) -> None:
+    _regions.pop(instance.pk, None)
+
+
+def crisis_lines_of_clinic(clinic_id: uuid.UUID | None) -> CrisisLines:
+    """:func:`crisis_lines_for` by the clinic's id, with its region kept for a minute."""
+    if clinic_id is None:
+        return crisis_lines_for(None)
+    now = time.monotonic()
+    known = _regions.get(clinic_id)
+    if known is not None and now - known[0] < REGION_SECONDS:
+        region = known[1]
+    else:
+        stored = Clinic.objects.filter(pk=clinic_id).values_list("region", flat=True).first()
+        if stored is None:
+            return crisis_lines_for(None)
+        region = stored
+        _regions[clinic_id] = (now, region)
+    try:
+        return crisis_lines(region)
+    except ValueError:
+        logger.exception("Region of clinic %s is not known; using %s", clinic_id, DEFAULT_REGION)
         return crisis_lines(DEFAULT_REGION)
 
 

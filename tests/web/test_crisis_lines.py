@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import alliance
 from alliance.core.safety import CRISIS_LINES, DEFAULT_REGION, crisis_lines
+from alliance.outcomes import safety
 from alliance.outcomes.safety import crisis_lines_for, crisis_resources_for
 from alliance.outcomes.templatetags.crisis_tags import tel_href
 from alliance.people.models import CareEpisode, Clinic, User
@@ -268,3 +271,33 @@ def test_no_template_writes_a_crisis_number_itself():
         for match in pattern.finditer(path.read_text(encoding="utf-8"))
     ]
     assert (len(templates) > 40, found) == (True, [])
+
+
+def test_a_region_changed_by_an_admin_shows_on_the_next_page(
+    clinic: Clinic, client_user: User, login: Callable[[User], Client]
+):
+    browser = login(client_user)
+    before = browser.get(reverse("client_home")).content.decode().split("<footer")[1]
+    set_region(clinic, "UK")  # a save, as the admin's form does: this process forgets at once
+    after = browser.get(reverse("client_home")).content.decode().split("<footer")[1]
+    assert (dialled(before), dialled(after)) == (region_numbers("CA"), region_numbers("UK"))
+
+
+def test_the_footer_reads_the_region_once_a_minute_not_on_every_page(
+    clinic: Clinic,
+    client_user: User,
+    login: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    browser = login(client_user)
+    browser.get(reverse("client_home"))
+    with CaptureQueriesContext(connection) as page:
+        browser.get(reverse("client_home"))
+    assert [q["sql"] for q in page.captured_queries if 'FROM "people_clinic"' in q["sql"]] == []
+    # Changed by another process (no save here): seen once the minute is up.
+    Clinic.objects.filter(pk=clinic.pk).update(region="AU")
+    footer = browser.get(reverse("client_home")).content.decode().split("<footer")[1]
+    assert dialled(footer) == region_numbers("CA")
+    monkeypatch.setattr(safety, "REGION_SECONDS", 0.0)
+    footer = browser.get(reverse("client_home")).content.decode().split("<footer")[1]
+    assert dialled(footer) == region_numbers("AU")

@@ -12,19 +12,23 @@ from typing import Any
 from django import template
 
 from alliance.core.safety import CrisisLines
-from alliance.outcomes.safety import crisis_lines_for
+from alliance.outcomes.safety import crisis_lines_of_clinic
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def crisis_lines(context: Any) -> CrisisLines:
-    """The region's lines of the person's clinic; the default region's for anyone signed out."""
+    """The region's lines of the person's clinic; the default region's for anyone signed out.
+
+    Every page's footer asks, so the region is read by the clinic's id, at most once a minute
+    (``crisis_lines_of_clinic``), not by loading the clinic on every page.
+    """
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return crisis_lines_for(None)
-    return crisis_lines_for(user.clinic)
+        return crisis_lines_of_clinic(None)
+    return crisis_lines_of_clinic(user.clinic_id)
 
 
 @register.filter

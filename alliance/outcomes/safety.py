@@ -179,11 +179,11 @@ def default_rules_data() -> list[dict[str, object]]:
     ]
 
 
-def default_resources_data() -> list[dict[str, str]]:
-    """The default crisis resources as JSON-ready data."""
+def default_resources_data(clinic: Clinic | None = None) -> list[dict[str, str]]:
+    """The default crisis resources (the lines of the clinic's region) as JSON-ready data."""
     return [
         {"name": r.name, "contact": r.contact, "description": r.description}
-        for r in DEFAULT_CRISIS_RESOURCES
+        for r in crisis_lines_for(clinic).resources
     ]
 
 

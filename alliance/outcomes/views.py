@@ -187,7 +187,7 @@ def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
         "resources": safety.crisis_resources_for(clinic),
         "default_rules": json.dumps(safety.default_rules_data(), indent=2, ensure_ascii=False),
         "default_resources": json.dumps(
-            safety.default_resources_data(), indent=2, ensure_ascii=False
+            safety.default_resources_data(clinic), indent=2, ensure_ascii=False
         ),
     }
     return render(request, "outcomes/clinic_safety.html", context, status=status)

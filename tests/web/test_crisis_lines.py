@@ -301,3 +301,12 @@ def test_the_footer_reads_the_region_once_a_minute_not_on_every_page(
     monkeypatch.setattr(safety, "REGION_SECONDS", 0.0)
     footer = browser.get(reverse("client_home")).content.decode().split("<footer")[1]
     assert dialled(footer) == region_numbers("AU")
+
+
+def test_the_safety_settings_page_offers_the_regions_lines_as_the_default(
+    clinic: Clinic, admin: User, login: Callable[[User], Client]
+):
+    set_region(clinic, "AU")
+    html = login(admin).get(reverse("clinic_safety")).content.decode()
+    assert "&quot;name&quot;: &quot;Lifeline&quot;" in html
+    assert "Suicide Crisis Helpline" not in html

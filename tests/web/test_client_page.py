@@ -104,6 +104,7 @@ def test_no_next_session_says_so(
 ):
     html = page_of(login(therapist), client_user)
     assert "None scheduled." in html
+    assert "<caption>Sessions</caption>" in html and "No sessions yet." in html
 
 
 def test_the_phone_chart_shows_the_latest_ten_check_ins_and_the_table_every_one(

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +29,7 @@ from alliance.people.forms import (
     SetPasswordForm,
     StaffAddForm,
 )
-from alliance.people.models import CareEpisode, EpisodeStatus, Role
+from alliance.people.models import CareEpisode, EpisodeStatus, Role, SessionStatus
 from alliance.people.selectors import caseload
 
 
@@ -84,9 +88,33 @@ def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         episode,
         context["outcome_responses"],
     )
+    context.update(_session_history(request, context["session_rows"], now=now))
     context["schedule_form"] = SessionScheduleForm()
     context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)
+
+
+SESSIONS_PER_PAGE = 10
+
+
+def _session_history(
+    request: AuthedRequest, rows: list[dict[str, Any]], *, now: datetime
+) -> dict[str, Any]:
+    """The next session, and the session rows (newest first) ten a page, ``?sessions_page=N``.
+
+    A page number that is not a number, or past the end, shows the nearest page.
+    """
+    page = Paginator(rows, SESSIONS_PER_PAGE).get_page(request.GET.get("sessions_page"))
+    upcoming = [
+        row["session"]
+        for row in rows
+        if row["session"].status == SessionStatus.SCHEDULED and row["session"].scheduled_at >= now
+    ]
+    return {
+        "session_rows": page.object_list,
+        "session_page": page,
+        "next_session": min(upcoming, key=lambda s: s.scheduled_at, default=None),
+    }
 
 
 @require_POST

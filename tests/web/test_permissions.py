@@ -92,6 +92,10 @@ MATRIX: dict[str, Rule] = {
         get=(200,         200,    200,    200,         200,      200,      200),
         post=NOT_ALLOWED,
     ),
+    "favicon": Rule(
+        get=(302,         302,    302,    302,         302,      302,      302),
+        post=NOT_ALLOWED,
+    ),
     "login": Rule(
         get=(200,         HOME,   HOME,   HOME,        HOME,     HOME,     HOME),
         post=(200,        HOME,   HOME,   HOME,        HOME,     HOME,     HOME),

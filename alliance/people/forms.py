@@ -99,7 +99,9 @@ class _WallClockForm(forms.Form):
         label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     time = forms.TimeField(
-        label=gettext_lazy("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=gettext_lazy("Time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     which = forms.ChoiceField(
         label=gettext_lazy("That time happens twice: which one do you mean?"),

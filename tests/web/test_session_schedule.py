@@ -391,3 +391,31 @@ def test_numbers_stay_unique_whatever_the_order_of_booking(therapist, care):
         )
     rows = Session.objects.filter(episode=care).order_by("number")
     assert [(s.number, s.scheduled_at.day) for s in rows] == list(enumerate(sorted(days), start=1))
+
+
+def test_a_backdated_session_does_not_ask_an_answered_questionnaire_again(
+    therapist, client_user, care
+):
+    from alliance.outcomes.schedule import ScheduleSpec
+    from alliance.outcomes.selectors import due_for_client, questionnaire_for
+    from alliance.outcomes.services import response_submit, schedule_set
+
+    schedule_set(
+        episode=care, instrument_id="phq9", spec=ScheduleSpec(every_sessions=2), actor=None
+    )
+    for days in (14, 7):
+        session_schedule(
+            episode=care, scheduled_at=T0 - timedelta(days=days), actor=therapist, attended=True
+        )
+    [due] = due_for_client(client_user, now=T0)
+    assert due.occasion.key == "session-2"
+    response_submit(
+        questionnaire=questionnaire_for(care, "phq9", "session-2", now=T0),  # type: ignore[arg-type]
+        client=client_user,
+        answers=dict.fromkeys((f"phq9_{n}" for n in range(1, 10)), "0"),
+        form_token=uuid.uuid4(),
+    )
+    session_schedule(
+        episode=care, scheduled_at=T0 - timedelta(days=21), actor=therapist, attended=True
+    )
+    assert due_for_client(client_user, now=T0) == []

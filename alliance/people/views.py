@@ -276,7 +276,7 @@ def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse
                 _("Session %(number)s with %(client)s (%(when)s) is marked %(status)s.")
                 % {
                     "number": session.number,
-                    "client": session.episode.client.display_name,
+                    "client": session.episode.client.full_name,
                     "when": _when(session),
                     "status": session.get_status_display().lower(),
                 },

@@ -215,6 +215,7 @@ def test_the_served_demo_runs_a_worker_that_dies_with_it(tmp_path):
             demo.kill()
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "now", [NOW, datetime(2026, 11, 26, 17, 0, tzinfo=UTC)], ids=["monday", "after-a-session"]
 )

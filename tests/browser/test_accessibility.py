@@ -136,7 +136,9 @@ def test_client_pages(
     shot(phone, "phone-client-home")
 
     phone.get_by_role("link", name=re.compile(r"^Start the check-in")).click()
-    expect(phone.get_by_role("group", name=re.compile(r"^Last time you told us"))).to_be_visible()
+    expect(
+        phone.get_by_role("group", name=re.compile(r"^About your session on .*you told us about"))
+    ).to_be_visible()
     audit(phone, "check-in form")
     shot(phone, "phone-checkin-form")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +15,8 @@ from alliance.core import taxonomy
 from alliance.people.models import Role
 from alliance.ruptures import services
 from alliance.ruptures.forms import CloseForm, FollowUpForm, RepairForm
-from alliance.ruptures.models import AlertCategory, AlertState
+from alliance.ruptures.models import Alert, AlertCategory, AlertState
+from alliance.ruptures.wording import questionnaire_name
 
 
 def _alert_page(
@@ -55,6 +57,7 @@ def _alert_page(
         ("Confrontation markers", [b for b in boxes if b.data["value"] not in withdrawal]),
     ]
     zone = request.user.timezone
+    source = _source(alert)
     return render(
         request,
         "ruptures/alert_detail.html",
@@ -63,6 +66,7 @@ def _alert_page(
             "client": alert.episode.client,
             "checkin": alert.checkin,
             "is_risk": is_risk,
+            "source": source,
             "signal_lines": alert.signal_lines,
             "repairs": repairs,
             "current_repair": current,
@@ -80,6 +84,23 @@ def _alert_page(
         },
         status=status,
     )
+
+
+def _source(alert: Alert) -> dict[str, str] | None:
+    """The questionnaire an alert came from, by its name (never its key), with the answers'
+    page when there is one."""
+    for signal in alert.signals:
+        detail = signal.get("detail") or {}
+        instrument_id = detail.get("instrument_id")
+        if instrument_id:
+            response_id = detail.get("response_id")
+            return {
+                "name": questionnaire_name(
+                    str(instrument_id), str(detail.get("instrument_title", ""))
+                ),
+                "url": reverse("response_detail", args=[response_id]) if response_id else "",
+            }
+    return None
 
 
 @require_GET

@@ -13,7 +13,7 @@ from alliance.access import AuthedRequest
 from alliance.checkins.services import checkins_mark_read
 from alliance.core import taxonomy
 from alliance.people.models import Role
-from alliance.ruptures import services
+from alliance.ruptures import selectors, services
 from alliance.ruptures.forms import CloseForm, FollowUpForm, RepairForm
 from alliance.ruptures.models import Alert, AlertCategory, AlertState
 from alliance.ruptures.wording import questionnaire_name
@@ -37,7 +37,7 @@ def _alert_page(
         # sees "Your therapist has read this" on it (docs/checkin.md).
         alert.checkin.therapist_read_at = now
     is_risk = alert.category == AlertCategory.RISK
-    repairs = [] if is_risk else list(alert.repairs.select_related("recorded_by"))
+    repairs = [] if is_risk else selectors.alert_repairs(alert)
     current = repairs[0] if repairs else None
     if repair_form is None:
         initial = {}
@@ -70,9 +70,9 @@ def _alert_page(
             "signal_lines": alert.signal_lines,
             "repairs": repairs,
             "current_repair": current,
-            "followups": (list(alert.followups.select_related("recorded_by")) if is_risk else []),
+            "followups": selectors.alert_followups(alert) if is_risk else [],
             "followup_form": followup_form or FollowUpForm.starting_now(zone=zone, now=now),
-            "events": alert.events.select_related("actor"),
+            "events": selectors.alert_events(alert),
             "repair_form": repair_form,
             "marker_groups": marker_groups,
             "close_form": close_form or CloseForm(reasons=services.close_reasons_for(alert)),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.checkins.models import CheckIn
-from alliance.checkins.services import CheckinError, checkin_submit, open_rupture_alerts
+from alliance.checkins.services import CheckinError, checkin_submit, followup_alert_for
 from alliance.core import synthetic
 from alliance.people.models import (
     CareEpisode,
@@ -287,13 +287,13 @@ def _answers(
     if checkin.tension:
         answers["talked"] = checkin.talked
         answers["resolved"] = checkin.resolved
-    open_ruptures = open_rupture_alerts(session)
-    if open_ruptures:
-        # The product asks about every earlier rupture still open; the generator only scripts
-        # the follow-up for ruptures it left unresolved, so fill in the rest from its repair flag.
+    earlier = followup_alert_for(session)
+    if earlier is not None:
+        # The product asks about one earlier rupture still open (the one this names); the
+        # generator only scripts the follow-up for ruptures it left unresolved, so fill in the
+        # rest from its repair flag.
         followup = checkin.followup_resolved
         if followup is None:
-            earlier = open_ruptures[0]
             was_repaired = earlier.session is not None and repaired.get(earlier.session.number)
             followup = 2 if was_repaired else 0
         answers["followup_resolved"] = followup

@@ -633,7 +633,7 @@ def verify(tally: Tally, browsers: list[Browser], attempted: list[str]) -> Verdi
 PROFILE_FUNCTIONS = (
     ("alliance/checkins/views.py", "checkin_view"),
     ("alliance/access.py", "get_session"),
-    ("alliance/checkins/services.py", "open_rupture_alerts"),
+    ("alliance/checkins/services.py", "followup_alert_for"),
     ("django/template/backends/django.py", "render"),
     ("alliance/checkins/services.py", "checkin_submit"),
     ("alliance/ruptures/services.py", "signals_on_checkin"),

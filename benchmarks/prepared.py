@@ -56,9 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from alliance import access
-    from alliance.checkins import services as checkins
     from alliance.people.models import EpisodeStatus, Session, User
-    from alliance.ruptures.models import ACTIVE_STATES, Alert
 
     email, tasks = next(iter(prepared.spare.items()))
     client = User.objects.get(email=email)
@@ -71,17 +69,6 @@ def main(argv: list[str] | None = None) -> int:
             .select_related("checkin")
             .select_related("episode", "episode__client", "episode__therapist", "episode__clinic")
             .get(id=session_id)
-        )
-
-    def orm_open_ruptures() -> object:
-        return list(
-            Alert.objects.filter(
-                episode_id=session.episode_id,
-                client_reported=True,
-                category="rupture",
-                state__in=ACTIVE_STATES,
-                session__number__lt=session.number,
-            ).order_by("session__number")
         )
 
     def orm_active_episode() -> object:
@@ -99,12 +86,6 @@ def main(argv: list[str] | None = None) -> int:
             orm_session,
             lambda: access._CLIENT_SESSION.first(client.id, client.clinic_id, session.id),
             lambda: access._CLIENT_SESSION.build(client.id, client.clinic_id, session.id),
-        ),
-        (
-            "open client-reported ruptures",
-            orm_open_ruptures,
-            lambda: checkins.open_rupture_alerts(session),
-            lambda: checkins._OPEN_RUPTURES.build(session.episode_id, session.number),
         ),
         (
             "the client's active episode",

@@ -1,4 +1,5 @@
-"""Notes are amend-only: a saved repair record or closing note is never edited or deleted.
+"""Notes are amend-only: a saved repair record, risk follow-up or closing note is never edited
+or deleted.
 
 A correction to a repair record is a new record (the newest is current, the rest are history),
 and an alert is closed once, with its reason and note. These receivers refuse the rest through
@@ -16,7 +17,7 @@ from typing import Any
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from alliance.ruptures.models import Alert, RepairRecord
+from alliance.ruptures.models import Alert, RepairRecord, RiskFollowUp
 
 
 class NoteIsFinal(Exception):
@@ -40,6 +41,17 @@ def _repair_record_is_amend_only(sender: Any, instance: RepairRecord, **kwargs: 
 @receiver(pre_delete, sender=RepairRecord)
 def _repair_record_is_kept(sender: Any, instance: RepairRecord, **kwargs: Any) -> None:
     raise NoteIsFinal("A repair record cannot be deleted.")
+
+
+@receiver(pre_save, sender=RiskFollowUp)
+def _risk_followup_is_amend_only(sender: Any, instance: RiskFollowUp, **kwargs: Any) -> None:
+    if not instance._state.adding:
+        raise NoteIsFinal("A risk follow-up cannot be edited; record another follow-up instead.")
+
+
+@receiver(pre_delete, sender=RiskFollowUp)
+def _risk_followup_is_kept(sender: Any, instance: RiskFollowUp, **kwargs: Any) -> None:
+    raise NoteIsFinal("A risk follow-up cannot be deleted.")
 
 
 @receiver(pre_save, sender=Alert)

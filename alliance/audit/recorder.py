@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -182,9 +183,15 @@ def audit_record(*, actor: User | None, entry: Entry) -> None:
     transaction.on_commit(forget)
 
 
-def audit_record_bulk(*, actor: User | None, entries: Iterable[Entry]) -> int:
-    """Log many writes with one bulk insert; returns how many rows were written."""
-    context, now = _current.get(), timezone.now()
+def audit_record_bulk(
+    *, actor: User | None, entries: Iterable[Entry], at: datetime | None = None
+) -> int:
+    """Log many writes with one bulk insert; returns how many rows were written.
+
+    ``at`` gives the rows the time of the change they log (a read receipt and its audit row
+    must show the same moment); the current time by default.
+    """
+    context, now = _current.get(), at or timezone.now()
     events = [_event(actor, entry, context, now) for entry in entries]
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)

@@ -25,7 +25,7 @@ from alliance.checkins.models import CheckIn
 from alliance.diary.models import DiaryCard, DiaryTarget
 from alliance.outcomes.models import OutcomeResponse
 from alliance.people.models import Clinic, EpisodeStatus, Invite, Role, Session, SessionStatus, User
-from alliance.ruptures.models import Alert, RepairRecord
+from alliance.ruptures.models import Alert, RepairRecord, RiskFollowUp
 
 
 class RetentionError(Exception):
@@ -133,6 +133,7 @@ def client_anonymise(*, client: User, now: datetime | None = None) -> User:
         RepairRecord.objects.filter(alert__episode__client=client).update(
             notes="", next_session_plan=""
         )
+        RiskFollowUp.objects.filter(alert__episode__client=client).update(note="")
         Alert.objects.filter(episode__client=client).update(close_note="")
         DiaryCard.objects.filter(client=client).update(note="", draft="")
         OutcomeResponse.objects.filter(episode__client=client).update(text_answers="")

@@ -82,6 +82,11 @@ _FOR_CLIENT: dict[tuple[str, str], str] = {
     (RecordType.CHECKIN, AuditAction.UPDATE): "Read one of your check-ins",
     (RecordType.ALERT, AuditAction.VIEW): f"Opened {_NOTES}",
     (RecordType.ALERT, AuditAction.TRANSITION): f"Updated {_NOTES}",
+    # A therapist's follow-up of a risk answer (questionnaire or diary card).
+    (
+        RecordType.ALERT,
+        AuditAction.UPDATE,
+    ): "Wrote their notes about how they followed up your answers",
     (RecordType.REPAIR_RECORD, AuditAction.CREATE): f"Wrote {_NOTES}",
     (RecordType.INVITE, AuditAction.CREATE): "Sent you a link to set your password",
     (RecordType.AUDIT_LOG, AuditAction.VIEW): "Looked at who has seen your records",

@@ -104,3 +104,10 @@ def client_home(client: User, *, now: datetime) -> dict[str, Any]:
         .first()
     )
     return {"open_sessions": open_sessions, "history": history, "upcoming": upcoming}
+
+
+def followup_answered(checkin: CheckIn) -> Alert | None:
+    """The earlier rupture this check-in's answer resolved ("Resolved for me"), if any."""
+    if checkin.followup_resolved != 2:
+        return None
+    return Alert.objects.filter(resolved_by_checkin=checkin).select_related("session").first()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
@@ -19,7 +21,7 @@ from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
 from alliance.prepared import Prepared
-from alliance.ruptures.models import ACTIVE_STATES, Alert
+from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory
 
 ALREADY_ANSWERED = (
     "You've already answered the check-in for this session. Thank you — your answers are saved."
@@ -29,6 +31,11 @@ CHECKIN_CLOSED = (
     "If something is on your mind, you can bring it to your next session."
 )
 
+
+FOLLOWUP_CHANGED = gettext_lazy(
+    "The moment this question asks about has changed since the page was opened. "
+    "Please read it again and choose the answer that fits."
+)
 
 CARE_ENDED = (
     "This check-in closed when your time in care here ended, so nobody would read it now. "
@@ -52,22 +59,35 @@ class CheckinResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
-_OPEN_RUPTURES = Prepared(
-    lambda episode_id, number: Alert.objects.filter(
-        episode_id=episode_id,
+def _open_ruptures(session: Session) -> QuerySet[Alert]:
+    return Alert.objects.filter(
+        episode_id=session.episode_id,
         client_reported=True,
-        category="rupture",
+        category=AlertCategory.RUPTURE,
         state__in=ACTIVE_STATES,
-        session__number__lt=number,
-    ).order_by("session__number"),
-    uuid.UUID,
-    int,
-)
+        session__number__lt=session.number,
+    )
 
 
 def open_rupture_alerts(session: Session) -> list[Alert]:
     """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
-    return _OPEN_RUPTURES.fetch(session.episode_id, session.number)
+    return list(_open_ruptures(session).order_by("session__number"))
+
+
+def followup_alert_for(session: Session) -> Alert | None:
+    """The one earlier client-reported rupture this check-in asks about, or None.
+
+    One moment at a time, so that an answer never closes a rupture the client was not asked
+    about: the oldest open one the client has not answered about yet, and once every open one
+    has had an answer ("not yet" or "partly"), the one answered longest ago. Its session and
+    check-in come with it, for the question to name the date and the client's own words.
+    """
+    return (
+        _open_ruptures(session)
+        .select_related("session", "checkin")
+        .order_by(F("client_followup_at").asc(nulls_first=True), "session__number")
+        .first()
+    )
 
 
 # "Is this a replay?" and "is this session already answered?" in one query.
@@ -81,24 +101,47 @@ _EARLIER = Prepared(
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
-    return {"has_open_rupture": bool(open_rupture_alerts(session))}
+    return {"has_open_rupture": followup_alert_for(session) is not None}
 
 
-def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) -> int:
-    """The therapist has seen these check-ins: the client gets a read receipt on each."""
+def checkins_mark_read(
+    *,
+    episode_id: uuid.UUID,
+    reader: User,
+    now: datetime,
+    checkin_ids: Iterable[uuid.UUID] | None = None,
+) -> int:
+    """The therapist opened a page showing these check-ins: the client gets a read receipt.
+
+    The one rule for "read" (docs/checkin.md): the client's therapist opened a page that shows
+    the check-in's answers, the client page or the check-in's alert. ``checkin_ids`` are the
+    check-ins the page shows (all of the episode's when None). Each receipt is saved with one
+    audit row: the therapist opened that check-in (``view``, detail ``read``: this opening set
+    the receipt), at the receipt's exact time, so the client's "Who has seen my records" page
+    agrees with the receipts.
+    """
     if reader.role != Role.THERAPIST:
         return 0
-    unread = list(
-        CheckIn.objects.filter(
-            episode_id=episode_id,
-            episode__therapist=reader,
-            therapist_read_at__isnull=True,
-            submitted_at__lte=now,
-        ).values_list("id", "client_id", "episode__clinic_id")
+    unread_rows = CheckIn.objects.filter(
+        episode_id=episode_id,
+        episode__therapist=reader,
+        therapist_read_at__isnull=True,
+        submitted_at__lte=now,
     )
-    if not unread:
-        return 0
+    if checkin_ids is not None:
+        wanted = [c for c in checkin_ids if c is not None]
+        if not wanted:
+            return 0
+        unread_rows = unread_rows.filter(id__in=wanted)
     with transaction.atomic():
+        # Locked, so two pages opened at once write one receipt and one set of audit rows.
+        unread = list(
+            unread_rows.select_for_update(of=("self",)).values_list(
+                "id", "client_id", "episode__clinic_id"
+            )
+        )
+        if not unread:
+            return 0
         marked = CheckIn.objects.filter(
             id__in=[row[0] for row in unread], therapist_read_at__isnull=True
         ).update(therapist_read_at=now)
@@ -106,12 +149,17 @@ def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) ->
             actor=reader,
             entries=[
                 Entry(
-                    AuditAction.UPDATE, RecordType.CHECKIN, checkin_id, client_id, clinic_id, "read"
+                    AuditAction.VIEW, RecordType.CHECKIN, checkin_id, client_id, clinic_id, "read"
                 )
                 for checkin_id, client_id, clinic_id in unread
             ],
+            at=now,
         )
     return marked
+
+
+class _AlreadyStored(Exception):
+    """The check-in insert hit a unique constraint: a concurrent or earlier submission won."""
 
 
 def checkin_submit(
@@ -120,12 +168,23 @@ def checkin_submit(
     client: User,
     answers: Mapping[str, object],
     form_token: str | uuid.UUID,
+    followup_alert: str | uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> CheckinResult:
     """Save the client's check-in for an attended session and run the rupture signals.
 
     Idempotent: a replay of the same form (same ``form_token``) returns the check-in already
     saved. A second, different submission for the same session is refused.
+
+    ``followup_alert`` is the id of the earlier rupture the follow-up question named (a hidden
+    field of the form): the answer applies to that moment only. A form that names none (``""``)
+    or one no longer open is refused with the question shown again, so an answer is never
+    applied to a moment the client was not asked about. ``None`` (a caller without a form)
+    means the moment the question names now (``followup_alert_for``).
+
+    The session is locked and its status checked inside the transaction that stores the
+    check-in, so a check-in and "missed" or "cancelled" marked at the same moment serialize:
+    whichever comes second sees the first (``session_set_status`` locks the same row).
     """
     from alliance.ruptures.services import signals_on_checkin
 
@@ -149,8 +208,12 @@ def checkin_submit(
     if session.status != SessionStatus.ATTENDED or not session.checkin_is_open(now):
         raise CheckinError(CHECKIN_CLOSED)
 
-    context = checkin_context(session)
+    target = followup_alert_for(session)
+    context = {"has_open_rupture": target is not None}
     cleaned, errors = validate_answers(CHECKIN, answers, context=context)
+    asked = _asked_about(session, target, followup_alert)
+    if target is not None and asked is None:
+        errors.setdefault("followup_resolved", str(FOLLOWUP_CHANGED))
     if errors:
         raise CheckinError("Some answers need another look.", errors)
     result = score(CHECKIN, cleaned)
@@ -160,33 +223,78 @@ def checkin_submit(
     numbers = {k: v for k, v in cleaned.items() if isinstance(v, int)}
     try:
         with transaction.atomic():
-            checkin = CheckIn.objects.create(
-                session=session,
-                episode=session.episode,  # already loaded with its clinic: no extra queries
-                client=client,
-                bond=numbers["bond"],
-                tasks=numbers["tasks"],
-                goals=numbers["goals"],
-                tension=numbers["tension"],
-                talked=numbers.get("talked"),
-                resolved=numbers.get("resolved"),
-                followup_resolved=numbers.get("followup_resolved"),
-                comment=str(cleaned.get("comment") or ""),
-                alliance=result.composite,
-                submitted_at=now,
-                form_token=token,
-            )
+            locked = Session.objects.select_for_update().get(pk=session.pk)
+            if locked.status != SessionStatus.ATTENDED or not locked.checkin_is_open(now):
+                raise CheckinError(CHECKIN_CLOSED)
+            try:
+                checkin = CheckIn.objects.create(
+                    session=session,
+                    episode=session.episode,  # already loaded with its clinic: no extra queries
+                    client=client,
+                    bond=numbers["bond"],
+                    tasks=numbers["tasks"],
+                    goals=numbers["goals"],
+                    tension=numbers["tension"],
+                    talked=numbers.get("talked"),
+                    resolved=numbers.get("resolved"),
+                    followup_resolved=numbers.get("followup_resolved"),
+                    comment=str(cleaned.get("comment") or ""),
+                    alliance=result.composite,
+                    submitted_at=now,
+                    form_token=token,
+                )
+            except IntegrityError as error:
+                # Only the insert: an error while raising alerts is not "already answered".
+                raise _AlreadyStored from error
             audit_record(
                 actor=client,
                 entry=about_episode(
                     session.episode, AuditAction.CREATE, RecordType.CHECKIN, checkin.id
                 ),
             )
-            alerts = signals_on_checkin(checkin=checkin, now=now)
-    except IntegrityError:
+            alerts = _signals(signals_on_checkin, checkin, now, asked)
+    except _AlreadyStored:
         # A concurrent submission won the race: report what is stored, lose nothing.
         existing = CheckIn.objects.filter(form_token=token).first()
         if existing is not None:
             return CheckinResult(checkin=existing, created=False)
         raise CheckinError(ALREADY_ANSWERED) from None
     return CheckinResult(checkin=checkin, created=True, alerts=alerts)
+
+
+def _signals(run: Any, checkin: CheckIn, now: datetime, asked: Alert | None) -> list[Alert]:
+    """Run the signals in a savepoint; once more if a concurrent write opened the same alert.
+
+    The nightly recompute may insert the alert for this session at the same moment (a unique
+    constraint): the second run finds it and joins it. A second failure is a real error and
+    propagates, rolling the check-in back, so the client is never told it was saved.
+    """
+    followup_alert_id = asked.id if asked is not None else None
+    try:
+        with transaction.atomic():
+            alerts: list[Alert] = run(checkin=checkin, now=now, followup_alert_id=followup_alert_id)
+    except IntegrityError:
+        with transaction.atomic():
+            alerts = run(checkin=checkin, now=now, followup_alert_id=followup_alert_id)
+    return alerts
+
+
+def _asked_about(
+    session: Session, target: Alert | None, posted: str | uuid.UUID | None
+) -> Alert | None:
+    """The open rupture the form's follow-up question named, or None if it names none open.
+
+    Usually ``target`` (the one the page asks about now); another open one of the same episode
+    is accepted too (a page loaded before an answer elsewhere moved the order on).
+    """
+    if target is None:
+        return None
+    if posted is None:  # a caller that showed no form (a script, the demo): the one asked now
+        return target
+    try:
+        wanted = posted if isinstance(posted, uuid.UUID) else uuid.UUID(str(posted))
+    except ValueError:
+        return None
+    if wanted == target.id:
+        return target
+    return _open_ruptures(session).filter(id=wanted).first()

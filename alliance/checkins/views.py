@@ -10,17 +10,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
 from alliance.access import AuthedRequest
-from alliance.checkins.selectors import client_home
+from alliance.checkins.selectors import client_home, followup_answered
 from alliance.checkins.services import (
     CARE_ENDED,
     CHECKIN_CLOSED,
     CheckinError,
-    checkin_context,
     checkin_submit,
+    followup_alert_for,
 )
 from alliance.core.checkin import CHECKIN, WHO_READS
 from alliance.core.instruments import AnswerCondition, ContextCondition
-from alliance.people.models import EpisodeStatus, Role, Session
+from alliance.people.models import EpisodeStatus, Role
+from alliance.ruptures.models import Alert
 
 
 @require_GET
@@ -33,9 +34,9 @@ def client_home_view(request: AuthedRequest) -> HttpResponse:
 
 
 def _questions(
-    session: Session, values: dict[str, Any], errors: dict[str, str]
+    values: dict[str, Any], errors: dict[str, str], followup: Alert | None
 ) -> list[dict[str, Any]]:
-    context = checkin_context(session)
+    context = {"has_open_rupture": followup is not None}
     questions = []
     for item in CHECKIN.items:
         condition = item.show_if
@@ -66,7 +67,9 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
     if request.method == "POST":
         form_token = request.POST.get("form_token", "")
         values = {
-            k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "form_token"}
+            k: v
+            for k, v in request.POST.items()
+            if k not in {"csrfmiddlewaretoken", "form_token", "followup_alert"}
         }
         try:
             checkin_submit(
@@ -74,6 +77,8 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
                 client=request.user,
                 answers=values,
                 form_token=form_token,
+                # Which moment the follow-up question named ("" when the page named none).
+                followup_alert=request.POST.get("followup_alert", ""),
             )
         except CheckinError as error:
             message, errors = error.message, error.errors
@@ -88,7 +93,8 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
     elif not session.checkin_is_open():
         message = CHECKIN_CLOSED
     status = 400 if request.method == "POST" and message else 200
-    questions = _questions(session, values, errors)
+    followup = followup_alert_for(session)
+    questions = _questions(values, errors, followup)
     return render(
         request,
         "checkins/checkin_form.html",
@@ -97,7 +103,9 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
             "questions": questions,
             # Nothing typed and nothing to correct: the questions' markup depends only on which
             # questions are asked, so it is rendered once per set and kept (a template cache).
-            "fresh": not values and not errors,
+            # The follow-up question names the client's own moment: never from that cache.
+            "fresh": not values and not errors and followup is None,
+            "followup": followup,
             "question_set": f"{CHECKIN.id}:{CHECKIN.version}:"
             + ",".join(q["item"].key for q in questions),
             "message": message,
@@ -124,5 +132,10 @@ def checkin_thanks_view(request: AuthedRequest, session_id: str) -> HttpResponse
     return render(
         request,
         "checkins/checkin_thanks.html",
-        {"session": session, "checkin": checkin, "therapist": session.episode.therapist},
+        {
+            "session": session,
+            "checkin": checkin,
+            "therapist": session.episode.therapist,
+            "resolved_moment": followup_answered(checkin),
+        },
     )

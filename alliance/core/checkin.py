@@ -10,6 +10,7 @@ how resolved does it feel. The wording is ours, written in the voice of
 Other code depends on the item keys: ``bond``, ``tasks``, ``goals``, ``tension``, ``talked``,
 ``resolved``, ``followup_resolved`` and ``comment``. Raise ``version`` whenever wording, options
 or scoring change, so that stored answers stay tied to the questions the client actually saw.
+Version 2: the follow-up question is about one named moment ("that moment"), not "last time".
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _SEVEN_POINT: Final = [
 
 CHECKIN_DEFINITION: Final[dict[str, object]] = {
     "id": "alliance-checkin",
-    "version": 1,
+    "version": 2,
     "title": "After today's session",
     "description": (
         "A few quick questions about how today's session felt for you. There are no right or "
@@ -133,9 +134,11 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "followup_resolved",
             "kind": "choice",
+            # The page names the moment asked about (its session date and the client's own
+            # words, alliance.checkins.services.followup_alert_for), one at a time.
             "text": (
-                "Last time you told us about a difficult moment with your therapist. "
-                "How does it feel now?"
+                "You told us about a difficult moment with your therapist. "
+                "How does that moment feel now?"
             ),
             "options": [
                 {"value": 0, "label": "Not resolved yet"},

@@ -75,7 +75,11 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         n=Count("id"),
         unack=Count("id", filter=Q(state=AlertState.OPEN)),
         oldest=Min("created_at"),
-        risk=Count("id", filter=Q(category=AlertCategory.RISK)),
+        # Risk answers still to follow up: a follow-up that reached the client takes one off.
+        risk=Count(
+            "id",
+            filter=Q(category=AlertCategory.RISK) & ~Q(state=AlertState.FOLLOWED_UP),
+        ),
         not_on_track=Count("id", filter=Q(category=AlertCategory.NOT_ON_TRACK)),
     )
     attended = Session.objects.filter(episode=OuterRef("pk"), status=SessionStatus.ATTENDED)

@@ -96,8 +96,6 @@ def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     episode = access.get_client_episode(request.user, client_id)
     now = timezone.now()
     context = client_timeline(episode, now=now)
-    # The page shows every check-in, so the therapist has read them: the client sees a receipt.
-    checkins_mark_read(episode_id=episode.id, reader=request.user, now=now)
     sessions = [row["session"] for row in context["session_rows"]]
     context.update(outcome_overview(episode, now=now, sessions=sessions))
     access.note_outcome_responses_listed(
@@ -106,6 +104,14 @@ def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         context["outcome_responses"],
     )
     context.update(_session_history(request, context["session_rows"], now=now))
+    # The check-ins whose answers and words this page of sessions shows are read: the client
+    # sees a receipt for those, not for older ones on other pages (docs/checkin.md).
+    checkins_mark_read(
+        episode_id=episode.id,
+        reader=request.user,
+        now=now,
+        checkin_ids=[row["checkin"].id for row in context["session_rows"] if row["checkin"]],
+    )
     context["schedule_form"] = SessionScheduleForm(**_clock(request, episode))
     context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.checkins.models import CheckIn
 from alliance.core import taxonomy
@@ -18,11 +20,18 @@ class AlertState(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     REPAIR_RECORDED = "repair_recorded", "Repair recorded"
+    # Risk alerts only: the latest follow-up says the client was reached and where things stand.
+    FOLLOWED_UP = "followed_up", _("Followed up")
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
 
 
-ACTIVE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED)
+ACTIVE_STATES = (
+    AlertState.OPEN,
+    AlertState.ACKNOWLEDGED,
+    AlertState.REPAIR_RECORDED,
+    AlertState.FOLLOWED_UP,
+)
 
 
 class Severity(models.IntegerChoices):
@@ -40,8 +49,35 @@ class ClientFollowup(models.TextChoices):
 class CloseReason(models.TextChoices):
     RESOLVED_IN_SESSION = "resolved_in_session", "Resolved in session, client confirmed in person"
     NOT_A_RUPTURE = "not_a_rupture", "On review, not a rupture"
+    # Risk alerts close for their own reasons (RISK_CLOSE_REASONS), after a follow-up.
+    SAFE_FOR_NOW = "safe_for_now", _("Followed up: the client is safe for now")
+    IN_CRISIS_CARE = (
+        "in_crisis_care",
+        _("The client is in crisis care elsewhere (crisis team, emergency department, hospital)"),
+    )
+    NOT_REACHED = (
+        "not_reached",
+        _("Could not reach the client after several attempts; next steps in the note"),
+    )
+    ANSWERED_BY_MISTAKE = "answered_by_mistake", _("Answered by mistake, confirmed with the client")
     EPISODE_ENDED = "episode_ended", "Care episode ended"
     OTHER = "other", "Other (see note)"
+
+
+RUPTURE_CLOSE_REASONS = (
+    CloseReason.RESOLVED_IN_SESSION,
+    CloseReason.NOT_A_RUPTURE,
+    CloseReason.OTHER,
+)
+RISK_CLOSE_REASONS = (
+    CloseReason.SAFE_FOR_NOW,
+    CloseReason.IN_CRISIS_CARE,
+    CloseReason.NOT_REACHED,
+    CloseReason.ANSWERED_BY_MISTAKE,
+    CloseReason.OTHER,
+)
+# A therapist closing with these says what happened in a note.
+CLOSE_NEEDS_NOTE = (CloseReason.OTHER, CloseReason.NOT_REACHED)
 
 
 class AlertCategory(models.TextChoices):
@@ -136,6 +172,27 @@ class Alert(models.Model):
     def kinds(self) -> list[str]:
         return [signal["kind"] for signal in self.signals]
 
+    @property
+    def headline(self) -> str:
+        """What happened, in plain words (the statistics are in ``signal_lines``)."""
+        from alliance.ruptures.wording import headline
+
+        return headline(list(self.signals), self.summary)
+
+    @property
+    def signal_lines(self) -> list[Any]:
+        from alliance.ruptures.wording import signal_lines
+
+        return signal_lines(list(self.signals))
+
+    @property
+    def still_to_follow_up(self) -> bool:
+        """A risk answer nobody has yet reached the client about (the caseload counts these)."""
+        return self.category == AlertCategory.RISK and self.state in (
+            AlertState.OPEN,
+            AlertState.ACKNOWLEDGED,
+        )
+
 
 class AlertEvent(models.Model):
     """An append-only trail of what happened to an alert, who did it and when."""
@@ -148,6 +205,7 @@ class AlertEvent(models.Model):
         REPAIR_AMENDED = "repair_amended", "Repair record amended"
         CLIENT_NOT_YET = "client_not_yet", "Client's next check-in: not resolved yet"
         CLIENT_PARTLY = "client_partly", "Client's next check-in: partly resolved"
+        FOLLOWUP_RECORDED = "followup_recorded", _("Risk follow-up recorded")
         RESOLVED = "resolved", "Resolved by the client's check-in"
         CLOSED = "closed", "Closed by therapist"
 
@@ -191,3 +249,61 @@ class RepairRecord(models.Model):
 
     def strategy_labels(self) -> list[str]:
         return taxonomy.labels(list(self.strategies), taxonomy.RESOLUTION_STRATEGIES)
+
+
+class FollowUpAction(models.TextChoices):
+    CONTACTED = "contacted", _("Contacted the client (call, message or in person)")
+    SAFETY_PLAN = "safety_plan", _("Reviewed the safety plan with the client")
+    SESSION = "session", _("Brought it to a session")
+    ESCALATED = (
+        "escalated",
+        _("Escalated or consulted (supervisor, crisis team, emergency services)"),
+    )
+    OTHER = "other", _("Something else (say what in the note)")
+
+
+class FollowUpOutcome(models.TextChoices):
+    SAFE_FOR_NOW = "safe_for_now", _("Reached: safe for now, safety plan in place")
+    IN_CRISIS_CARE = "in_crisis_care", _("Reached: in crisis care elsewhere")
+    MORE_NEEDED = "more_needed", _("Reached: more follow-up needed")
+    NOT_REACHED = "not_reached", _("Could not reach the client yet")
+    OTHER = "other", _("Other (say what in the note)")
+
+
+# Outcomes after which the risk answer still needs following up: the alert stays counted in the
+# caseload's "Risk answers to follow up" until a later follow-up (or a close) settles it.
+STILL_TO_FOLLOW_UP = (FollowUpOutcome.MORE_NEEDED, FollowUpOutcome.NOT_REACHED)
+
+
+class RiskFollowUp(models.Model):
+    """What the therapist did about a risk answer, when, and how it went.
+
+    A risk alert is not a rupture: it gets this record instead of the 3RS repair record. Each
+    attempt is its own row (a call that did not reach the client, then the one that did); the
+    newest decides where the alert stands. ``done_at`` is when it was done, ``recorded_at``
+    when it was written down.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="followups")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField()
+    actions = models.JSONField(default=list)
+    outcome = models.CharField(max_length=20, choices=FollowUpOutcome.choices)
+    note = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["-done_at", "-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Risk follow-up of {self.done_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def settles(self) -> bool:
+        """Whether this follow-up takes the alert off the list of risk answers to follow up."""
+        return self.outcome not in STILL_TO_FOLLOW_UP
+
+    def action_labels(self) -> list[str]:
+        labels = dict(FollowUpAction.choices)
+        return [str(labels.get(code, code)) for code in self.actions]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from alliance.ruptures.models import Alert, AlertEvent, RepairRecord
+from alliance.ruptures.models import Alert, AlertEvent, RepairRecord, RiskFollowUp
 
 
 def alert_repairs(alert: Alert) -> list[RepairRecord]:
@@ -15,3 +15,8 @@ def alert_repairs(alert: Alert) -> list[RepairRecord]:
 def alert_events(alert: Alert) -> QuerySet[AlertEvent]:
     """What happened to the alert, oldest first, with who did it."""
     return alert.events.select_related("actor")
+
+
+def alert_followups(alert: Alert) -> list[RiskFollowUp]:
+    """A risk alert's follow-ups, the newest (by when it was done) first, with who wrote each."""
+    return list(alert.followups.select_related("recorded_by"))

@@ -21,10 +21,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
+from alliance.checkins.services import checkins_mark_read
 from alliance.core import taxonomy
 from alliance.core.signals import (
     CheckinPoint,
@@ -38,12 +40,18 @@ from alliance.people.models import CareEpisode, Clinic, EpisodeStatus, Role, Use
 from alliance.prepared import Prepared
 from alliance.ruptures.models import (
     ACTIVE_STATES,
+    CLOSE_NEEDS_NOTE,
+    RISK_CLOSE_REASONS,
+    RUPTURE_CLOSE_REASONS,
     Alert,
     AlertCategory,
     AlertEvent,
     AlertState,
     CloseReason,
+    FollowUpAction,
+    FollowUpOutcome,
     RepairRecord,
+    RiskFollowUp,
 )
 
 
@@ -213,39 +221,51 @@ def alert_raise(
     return alert, True
 
 
-def signals_on_checkin(*, checkin: CheckIn, now: datetime | None = None) -> list[Alert]:
-    """Run after every new check-in: new signals become alerts, the follow-up closes loops."""
+def signals_on_checkin(
+    *, checkin: CheckIn, now: datetime | None = None, followup_alert_id: uuid.UUID | None = None
+) -> list[Alert]:
+    """Run after every new check-in: new signals become alerts, the follow-up closes loops.
+
+    ``followup_alert_id`` is the earlier client-reported rupture the check-in's follow-up
+    question named; its answer applies to that alert only. Without it (a script, the demo) it
+    is the one the question would have named (``checkins.services.followup_alert_for``).
+    """
     now = now or timezone.now()
     episode = checkin.episode
     points = episode_points(episode.id)
     found = detect_for_latest(points, settings_for(episode.clinic))
     alerts = alerts_upsert(episode=episode, signals=found, now=now)
-    _apply_followup(checkin=checkin, raised_now=bool(found), now=now)
+    _apply_followup(
+        checkin=checkin, raised_now=bool(found), now=now, followup_alert_id=followup_alert_id
+    )
     return alerts
 
 
-# Rupture alerts of earlier sessions still open, locked: a check-in may close them.
-_EARLIER_RUPTURES = Prepared(
-    lambda episode_id, number: (
+def _apply_followup(
+    *, checkin: CheckIn, raised_now: bool, now: datetime, followup_alert_id: uuid.UUID | None
+) -> None:
+    # Rupture alerts of earlier sessions still open, locked: this check-in may close them.
+    earlier = list(
         Alert.objects.select_for_update()
         .filter(
-            episode_id=episode_id,
+            episode_id=checkin.episode_id,
             category=AlertCategory.RUPTURE,
             state__in=ACTIVE_STATES,
-            session__number__lt=number,
+            session__number__lt=checkin.session.number,
         )
         .order_by("session__number")
-    ),
-    uuid.UUID,
-    int,
-)
-
-
-def _apply_followup(*, checkin: CheckIn, raised_now: bool, now: datetime) -> None:
-    earlier = _EARLIER_RUPTURES.fetch(checkin.episode_id, checkin.session.number)
+    )
+    if followup_alert_id is None and checkin.followup_resolved is not None:
+        asked = sorted(
+            (a for a in earlier if a.client_reported),
+            key=lambda a: (a.client_followup_at is not None, a.client_followup_at or now),
+        )
+        followup_alert_id = asked[0].id if asked else None
     for alert in earlier:
         if alert.client_reported:
-            if checkin.followup_resolved is None:
+            # The answer is about the one moment the question named; every other client-reported
+            # rupture waits for its own question, acknowledged or not.
+            if checkin.followup_resolved is None or alert.id != followup_alert_id:
                 continue
             if checkin.followup_resolved == 2:
                 alert_resolve_by_client(alert=alert, checkin=checkin, now=now)
@@ -304,14 +324,10 @@ def alert_acknowledge(*, alert: Alert, actor: User, now: datetime | None = None)
             actor=actor,
             entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, "acknowledged"),
         )
-        if alert.checkin_id and CheckIn.objects.filter(
-            id=alert.checkin_id, therapist_read_at__isnull=True
-        ).update(therapist_read_at=now):
-            audit_record(
-                actor=actor,
-                entry=about_episode(
-                    alert.episode, AuditAction.UPDATE, RecordType.CHECKIN, alert.checkin_id, "read"
-                ),
+        if alert.checkin_id:
+            # Acknowledging is done from the alert page, which shows the check-in: read.
+            checkins_mark_read(
+                episode_id=alert.episode_id, reader=actor, now=now, checkin_ids=[alert.checkin_id]
             )
     return alert
 
@@ -342,6 +358,10 @@ def alert_record_repair(
     with transaction.atomic():
         alert = _lock(alert)
         _require_therapist(alert, actor)
+        if alert.category == AlertCategory.RISK:
+            raise AlertError(
+                _("A risk answer is not a rupture: record a follow-up for it instead.")
+            )
         if alert.state not in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED):
             raise AlertError(
                 "Acknowledge the alert first."
@@ -409,17 +429,114 @@ def alert_close(
     now = now or timezone.now()
     if reason not in CloseReason.values:
         raise AlertError("Please choose why you are closing this alert.")
-    if reason == CloseReason.OTHER and not note.strip():
-        raise AlertError("Please add a short note saying why you are closing this alert.")
     if reason == CloseReason.EPISODE_ENDED:
         raise AlertError("Alerts close as \u201ccare ended\u201d when the care episode is ended.")
+    if reason in CLOSE_NEEDS_NOTE and not note.strip():
+        raise AlertError("Please add a short note saying why you are closing this alert.")
     with transaction.atomic():
         alert = _lock(alert)
         _require_therapist(alert, actor)
         if alert.state not in ACTIVE_STATES:
             raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
+        if reason not in close_reasons_for(alert):
+            raise AlertError(_("That reason is not one this kind of alert closes for."))
+        if alert.category == AlertCategory.RISK and not alert.followups.exists():
+            raise AlertError(
+                _(
+                    "Record a follow-up first (what was done, when, and how it went), "
+                    "so the record shows how this risk answer was followed up."
+                )
+            )
         close_locked(alert, actor=actor, reason=reason, note=note, now=now)
     return alert
+
+
+def close_reasons_for(alert: Alert) -> tuple[CloseReason, ...]:
+    """The reasons a therapist may pick to close this alert (never "care ended": see above)."""
+    return RISK_CLOSE_REASONS if alert.category == AlertCategory.RISK else RUPTURE_CLOSE_REASONS
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    actions: list[str]
+    done_at: datetime
+    outcome: str
+    note: str
+
+
+def alert_record_followup(
+    *, alert: Alert, actor: User, followup: FollowUpInput, now: datetime | None = None
+) -> RiskFollowUp:
+    """Record what was done about a risk answer; the newest follow-up says where it stands.
+
+    A follow-up that reached the client (safe for now, in crisis care elsewhere, other) moves
+    the alert to "followed up", which takes it off the caseload's "Risk answers to follow up";
+    "could not reach yet" or "more follow-up needed" keeps it there. Either way the alert
+    counts as acknowledged from then on. It stays open until the therapist closes it with one
+    of the risk close reasons. Each follow-up is its own record (amend-only, like repairs).
+    """
+    now = now or timezone.now()
+    actions = list(dict.fromkeys(followup.actions))
+    if not actions:
+        raise AlertError(_("Please tick at least one thing you did."))
+    unknown = [a for a in actions if a not in FollowUpAction.values]
+    if unknown:
+        raise AlertError(_("Unknown follow-up action: %(action)s.") % {"action": unknown[0]})
+    if followup.outcome not in FollowUpOutcome.values:
+        raise AlertError(_("Please choose how it went."))
+    note = followup.note.strip()
+    if not note and (FollowUpAction.OTHER in actions or followup.outcome == FollowUpOutcome.OTHER):
+        raise AlertError(_("Please say in the note what \u201cother\u201d was."))
+    if followup.done_at > now:
+        raise AlertError(_("The follow-up can't be in the future. When was it done?"))
+    with transaction.atomic():
+        alert = _lock(alert)
+        _require_therapist(alert, actor)
+        if alert.category != AlertCategory.RISK:
+            raise AlertError(_("Only a risk alert gets a follow-up; ruptures get a repair record."))
+        if alert.state not in ACTIVE_STATES:
+            raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
+        # Times are given to the minute: the minute the answer came in counts as after it.
+        if followup.done_at < alert.created_at.replace(second=0, microsecond=0):
+            raise AlertError(
+                _("That is before the risk answer came in. When was the follow-up done?")
+            )
+        record = RiskFollowUp.objects.create(
+            alert=alert,
+            recorded_by=actor,
+            recorded_at=now,
+            done_at=followup.done_at,
+            actions=actions,
+            outcome=followup.outcome,
+            note=note,
+        )
+        audit_record(
+            actor=actor,
+            entry=_alert_entry(alert, alert.episode, AuditAction.UPDATE, "risk_followup"),
+        )
+        latest = alert.followups.order_by("-done_at", "-recorded_at").first()
+        state = (
+            AlertState.FOLLOWED_UP
+            if latest is not None and latest.settles
+            else AlertState.ACKNOWLEDGED
+        )
+        fields = []
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor
+            fields += ["acknowledged_at", "acknowledged_by"]
+        if alert.state != state:
+            alert.state = state
+            fields.append("state")
+            audit_record(
+                actor=actor,
+                entry=_alert_entry(alert, alert.episode, AuditAction.TRANSITION, str(state)),
+            )
+        if fields:
+            alert.save(update_fields=fields)
+        AlertEvent.objects.create(
+            alert=alert, action=AlertEvent.Action.FOLLOWUP_RECORDED, actor=actor, at=now
+        )
+    return record
 
 
 def close_locked(alert: Alert, *, actor: User, reason: str, note: str, now: datetime) -> None:
@@ -464,7 +581,7 @@ def signals_recompute(
         episodes = episodes.filter(clinic=clinic)
     clinic_settings: dict[Any, SignalSettings] = {}
     episode_rows = list(episodes.order_by("id").values_list("id", "clinic_id"))
-    for c in Clinic.objects.filter(id__in={cid for _, cid in episode_rows}):
+    for c in Clinic.objects.filter(id__in={cid for _eid, cid in episode_rows}):
         clinic_settings[c.id] = settings_for(c)
 
     totals = {"checkins": 0, "signals": 0, "created": 0, "updated": 0}

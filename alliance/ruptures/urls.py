@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("alerts/<uuid:alert_id>/repair/", views.alert_repair_view, name="alert_repair"),
     path("alerts/<uuid:alert_id>/close/", views.alert_close_view, name="alert_close"),
+    path("alerts/<uuid:alert_id>/follow-up/", views.alert_followup_view, name="alert_followup"),
 ]

@@ -1,29 +1,43 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alliance import access
 from alliance.access import AuthedRequest
+from alliance.checkins.services import checkins_mark_read
 from alliance.core import taxonomy
 from alliance.people.models import Role
 from alliance.ruptures import selectors, services
-from alliance.ruptures.forms import CloseForm, RepairForm
-from alliance.ruptures.models import AlertState
+from alliance.ruptures.forms import CloseForm, FollowUpForm, RepairForm
+from alliance.ruptures.models import Alert, AlertCategory, AlertState
+from alliance.ruptures.wording import questionnaire_name
 
 
 def _alert_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     alert_id: str,
     *,
     repair_form: RepairForm | None = None,
     close_form: CloseForm | None = None,
+    followup_form: FollowUpForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
-    repairs = selectors.alert_repairs(alert)
+    alert = access.get_alert(request.user, alert_id)
+    now = timezone.now()
+    if alert.checkin is not None and checkins_mark_read(
+        episode_id=alert.episode_id, reader=request.user, now=now, checkin_ids=[alert.checkin.id]
+    ):
+        # This page shows the check-in's answers: by the one rule for "read", the client now
+        # sees "Your therapist has read this" on it (docs/checkin.md).
+        alert.checkin.therapist_read_at = now
+    is_risk = alert.category == AlertCategory.RISK
+    repairs = [] if is_risk else selectors.alert_repairs(alert)
     current = repairs[0] if repairs else None
     if repair_form is None:
         initial = {}
@@ -36,12 +50,14 @@ def _alert_page(
                 "next_session_plan": current.next_session_plan,
             }
         repair_form = RepairForm(initial=initial)
-    withdrawal = {code for code, _ in taxonomy.WITHDRAWAL_MARKERS}
+    withdrawal = {code for code, _label in taxonomy.WITHDRAWAL_MARKERS}
     boxes = list(repair_form["markers"])
     marker_groups = [
         ("Withdrawal markers", [b for b in boxes if b.data["value"] in withdrawal]),
         ("Confrontation markers", [b for b in boxes if b.data["value"] not in withdrawal]),
     ]
+    zone = request.user.timezone
+    source = _source(alert)
     return render(
         request,
         "ruptures/alert_detail.html",
@@ -49,18 +65,42 @@ def _alert_page(
             "alert": alert,
             "client": alert.episode.client,
             "checkin": alert.checkin,
+            "is_risk": is_risk,
+            "source": source,
+            "signal_lines": alert.signal_lines,
             "repairs": repairs,
             "current_repair": current,
+            "followups": selectors.alert_followups(alert) if is_risk else [],
+            "followup_form": followup_form or FollowUpForm.starting_now(zone=zone, now=now),
             "events": selectors.alert_events(alert),
             "repair_form": repair_form,
             "marker_groups": marker_groups,
-            "close_form": close_form or CloseForm(),
+            "close_form": close_form or CloseForm(reasons=services.close_reasons_for(alert)),
             "can_acknowledge": alert.state == AlertState.OPEN,
-            "can_record": alert.state in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED),
+            "can_record": not is_risk
+            and alert.state in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED),
+            "can_follow_up": is_risk and alert.is_active,
             "is_active": alert.is_active,
         },
         status=status,
     )
+
+
+def _source(alert: Alert) -> dict[str, str] | None:
+    """The questionnaire an alert came from, by its name (never its key), with the answers'
+    page when there is one."""
+    for signal in alert.signals:
+        detail = signal.get("detail") or {}
+        instrument_id = detail.get("instrument_id")
+        if instrument_id:
+            response_id = detail.get("response_id")
+            return {
+                "name": questionnaire_name(
+                    str(instrument_id), str(detail.get("instrument_title", ""))
+                ),
+                "url": reverse("response_detail", args=[response_id]) if response_id else "",
+            }
+    return None
 
 
 @require_GET
@@ -78,7 +118,7 @@ def alert_acknowledge_view(request: AuthedRequest, alert_id: str) -> HttpRespons
     except services.AlertError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Acknowledged. The client will see that you have read it.")
+        messages.success(request, _("Acknowledged."))
     return redirect("alert_detail", alert_id=alert.id)
 
 
@@ -116,7 +156,7 @@ def alert_repair_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
 @access.role_required(Role.THERAPIST)
 def alert_close_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
     alert = access.get_alert(request.user, alert_id)
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, reasons=services.close_reasons_for(alert))
     if form.is_valid():
         try:
             services.alert_close(
@@ -131,3 +171,36 @@ def alert_close_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
             messages.success(request, "Alert closed.")
             return redirect("alert_detail", alert_id=alert.id)
     return _alert_page(request, alert_id, close_form=form, status=400)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def alert_followup_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
+    alert = access.get_alert(request.user, alert_id)
+    form = FollowUpForm(request.POST, zone=request.user.timezone)
+    if form.is_valid():
+        try:
+            record = services.alert_record_followup(
+                alert=alert,
+                actor=request.user,
+                followup=services.FollowUpInput(
+                    actions=form.cleaned_data["actions"],
+                    done_at=form.cleaned_data["done_at"],
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                ),
+            )
+        except services.AlertError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Follow-up recorded.")
+                if record.settles
+                else _(
+                    "Follow-up recorded. The risk answer stays on your list to follow up "
+                    "until a follow-up reaches the client."
+                ),
+            )
+            return redirect("alert_detail", alert_id=alert.id)
+    return _alert_page(request, alert_id, followup_form=form, status=400)

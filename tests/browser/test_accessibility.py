@@ -137,7 +137,9 @@ def test_client_pages(
     shot(phone, "phone-client-home")
 
     phone.get_by_role("link", name=re.compile(r"^Start the check-in")).click()
-    expect(phone.get_by_role("group", name=re.compile(r"^Last time you told us"))).to_be_visible()
+    expect(
+        phone.get_by_role("group", name=re.compile(r"^About your session on .*you told us about"))
+    ).to_be_visible()
     audit(phone, "check-in form")
     shot(phone, "phone-checkin-form")
 
@@ -201,6 +203,51 @@ def test_therapist_pages(
     phone.get_by_role("link", name="Carla Client").click()
     audit(phone, "client page on a phone")
     shot(phone, "phone-client-page")
+
+    audit.assert_clean()
+    assert_clean(traffic, expected_statuses=(400,))
+
+
+def test_risk_follow_up_on_a_phone(
+    open_page: Any, traffic: Traffic, therapist: User, episode: CareEpisode
+) -> None:
+    """A risk answer is followed up on its own form, not the repair form, from a phone."""
+    from alliance.ruptures.services import alert_raise
+
+    alert, _ = alert_raise(
+        episode=episode,
+        category="risk",
+        severity=3,
+        summary="Diary card: strong urge to self-harm (answer: 5).",
+        source_key="diary:browser",
+        now=timezone.now() - timedelta(hours=3),
+    )
+    audit = Audit()
+    phone = open_page(phone=True)
+    log_in(phone, therapist.email)
+    expect(phone.get_by_text("Risk answer to follow up (1)")).to_be_visible()
+    phone.goto(f"/alerts/{alert.id}/")
+    form = phone.get_by_role("region", name="Record the follow-up")
+    expect(form).to_be_visible()
+    expect(phone.get_by_role("region", name="Record the repair")).to_have_count(0)
+    audit(phone, "risk alert, follow-up form")
+    form.get_by_role("button", name="Save the follow-up").click()
+    expect(phone.get_by_role("alert")).to_contain_text("The follow-up was not saved")
+    audit(phone, "risk alert, follow-up form with errors")
+    form = phone.get_by_role("region", name="Record the follow-up")
+    form.get_by_label("Contacted the client (call, message or in person)").check()
+    form.get_by_label("Reviewed the safety plan with the client").check()
+    form.get_by_label("Reached: safe for now, safety plan in place").check()
+    form.get_by_label("Note (optional)").fill("Spoke by phone; plan reviewed.")
+    form.get_by_role("button", name="Save the follow-up").click()
+    expect(phone.get_by_role("status")).to_contain_text("Follow-up recorded.")
+    expect(phone.get_by_role("region", name="Follow-ups")).to_contain_text(
+        "Spoke by phone; plan reviewed."
+    )
+    audit(phone, "risk alert, followed up")
+    shot(phone, "phone-risk-follow-up")
+    phone.goto("/")
+    expect(phone.get_by_text("Risk answer to follow up")).to_have_count(0)
 
     audit.assert_clean()
     assert_clean(traffic, expected_statuses=(400,))

@@ -186,7 +186,7 @@ def test_the_whole_repair_loop_through_the_pages(
     expect(phone.get_by_role("heading", name="A one-minute check-in is waiting")).to_be_visible()
     phone.get_by_role("link", name=re.compile(r"^Start the check-in")).click()
     followup = phone.get_by_role(
-        "group", name=re.compile(r"^Last time you told us about a difficult moment")
+        "group", name=re.compile(r"^About your session on .*: you told us about a difficult moment")
     )
     expect(followup).to_be_visible()
     followup.get_by_label("Resolved for me", exact=True).check()

@@ -90,7 +90,7 @@ def test_resolved_endpoint_labels() -> None:
 def test_followup_wording_and_labels() -> None:
     item = CHECKIN.item("followup_resolved")
     assert (item.text, [option.label for option in item.options]) == (
-        "Last time you told us about a difficult moment with your therapist. How does it feel now?",
+        "You told us about a difficult moment with your therapist. How does that moment feel now?",
         ["Not resolved yet", "Partly", "Resolved for me"],
     )
 

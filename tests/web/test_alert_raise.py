@@ -1,12 +1,20 @@
-"""Risk and not-on-track alerts use the same workflow as ruptures."""
+"""Risk and not-on-track alerts: raising them, and the workflow around them."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from alliance.ruptures.models import Alert, AlertState
-from alliance.ruptures.services import AlertError, alert_acknowledge, alert_close, alert_raise
+from alliance.ruptures.services import (
+    AlertError,
+    FollowUpInput,
+    alert_acknowledge,
+    alert_close,
+    alert_raise,
+    alert_record_followup,
+)
 
 
 def test_raising_twice_for_one_source_keeps_one_alert(episode):
@@ -20,14 +28,33 @@ def test_raising_twice_for_one_source_keeps_one_alert(episode):
     assert Alert.objects.count() == 1
 
 
-def test_risk_alert_goes_through_acknowledge_and_close(episode, therapist):
+def test_risk_alert_goes_through_acknowledge_follow_up_and_close(episode, therapist):
     alert, _ = alert_raise(
         episode=episode, category="risk", severity=3, summary="urge", source_key="diary:1"
     )
     alert_acknowledge(alert=alert, actor=therapist)
-    alert = alert_close(alert=alert, actor=therapist, reason="other", note="Called; safe.")
+    with pytest.raises(AlertError, match="Record a follow-up first"):
+        alert_close(alert=alert, actor=therapist, reason="safe_for_now")
+    alert_record_followup(
+        alert=alert,
+        actor=therapist,
+        followup=FollowUpInput(
+            actions=["contacted"], done_at=timezone.now(), outcome="safe_for_now", note=""
+        ),
+    )
+    alert = alert_close(alert=alert, actor=therapist, reason="safe_for_now")
     assert alert.state == AlertState.CLOSED
     assert alert.title == "Risk answer"
+
+
+def _followed_up(alert, therapist):
+    alert_record_followup(
+        alert=alert,
+        actor=therapist,
+        followup=FollowUpInput(
+            actions=["contacted"], done_at=timezone.now(), outcome="safe_for_now", note=""
+        ),
+    )
 
 
 def test_rupture_category_cannot_be_raised_by_hand(episode):
@@ -90,6 +117,7 @@ def test_a_new_finding_after_the_alert_was_closed_opens_a_fresh_alert(episode, t
         source_key="diary:9",
         signals=[_finding("urge 5")],
     )
+    _followed_up(first, therapist)
     alert_close(alert=first, actor=therapist, reason="other", note="Spoke; safe.")
     same, created_same = alert_raise(
         episode=episode,

@@ -75,8 +75,8 @@ def test_acknowledging_is_logged_with_the_transition(
 def test_the_read_receipt_is_logged_per_checkin(episode, therapist, client_user, attend, login):
     _post_checkin(login, client_user, attend(episode, 1), GOOD_ANSWERS)
     login(therapist).get(f"/clients/{client_user.id}/")
-    assert rows(actor=therapist, action=AuditAction.UPDATE) == [
-        (ActorRole.THERAPIST, AuditAction.UPDATE, RecordType.CHECKIN, "read")
+    assert rows(actor=therapist, record_type=RecordType.CHECKIN) == [
+        (ActorRole.THERAPIST, AuditAction.VIEW, RecordType.CHECKIN, "read")
     ]
 
 

@@ -167,6 +167,11 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    400,         404,      404,      404),
     ),
+    "alert_followup": Rule(
+        url={"alert_id": "alert"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
     "client_home": Rule(
         get=(LOGIN,       200,    200,    404,         404,      404,      404),
         post=NOT_ALLOWED,

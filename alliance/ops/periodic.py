@@ -40,6 +40,10 @@ def jobs() -> tuple[PeriodicJob, ...]:
         # An expired session can't sign anyone in, but its row still says who was signed in when.
         PeriodicJob("clear-sessions", timedelta(hours=1), "alliance.ops.tasks:clear_sessions"),
         # Retries, due reminders, and anything a dead worker left half-sent.
+        # A session's check-in opens when its scheduled end has passed (docs/checkin.md).
+        PeriodicJob(
+            "open-checkins", timedelta(minutes=1), "alliance.ops.tasks:open_ended_sessions"
+        ),
         PeriodicJob(
             "scan-reminders",
             timedelta(seconds=settings.ALLIANCE_REMINDER_SCAN_SECONDS),

@@ -27,3 +27,10 @@ def clear_sessions() -> str:
     # Django's own clean-up, through whichever session engine is configured.
     import_string(f"{settings.SESSION_ENGINE}.SessionStore").clear_expired()
     return f"{expired} expired sign-in sessions deleted"
+
+
+@task()
+def open_ended_sessions() -> str:
+    from alliance.people.services import sessions_open_ended
+
+    return f"{sessions_open_ended()} check-ins opened at the end of their session"

@@ -483,7 +483,47 @@ def session_set_status(
         return _status_change(session, status, actor, now)
 
 
-def _status_change(session: Session, status: str, actor: User, now: datetime) -> Session:
+# A session still "scheduled" this long after its end is left for the therapist to record: the
+# automatic opening is for the session that just ended, not for a backlog found on first start.
+AUTO_OPEN_WITHIN = timedelta(hours=24)
+
+
+def sessions_open_ended(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Check-ins open by themselves: every session whose scheduled end has passed (within the
+    last day) and that nobody marked missed or cancelled becomes attended, with its check-in
+    open, by the system. The therapist can still correct it (docs/checkin.md). Returns how many.
+    """
+    now = now or timezone.now()
+    candidates = list(
+        Session.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            episode__status=EpisodeStatus.ACTIVE,
+            scheduled_at__lte=now,
+            scheduled_at__gt=now - AUTO_OPEN_WITHIN - timedelta(hours=8),
+        )
+        .order_by("scheduled_at")
+        .values_list("pk", "scheduled_at", "duration_minutes")[:limit]
+    )
+    opened = 0
+    for pk, scheduled_at, minutes in candidates:
+        ended = scheduled_at + timedelta(minutes=minutes)
+        if not (now - AUTO_OPEN_WITHIN < ended <= now):
+            continue
+        with transaction.atomic():
+            session = (
+                Session.objects.select_for_update()
+                .select_related("episode__clinic")
+                .filter(pk=pk, status=SessionStatus.SCHEDULED)
+                .first()
+            )
+            if session is None:  # the therapist recorded it in the meantime
+                continue
+            _status_change(session, SessionStatus.ATTENDED, None, now)
+            opened += 1
+    return opened
+
+
+def _status_change(session: Session, status: str, actor: User | None, now: datetime) -> Session:
     """Set the status of a session locked by the caller, opening or closing its check-in."""
     if session.status == status:
         return session
@@ -509,7 +549,11 @@ def _status_change(session: Session, status: str, actor: User, now: datetime) ->
     audit_record(
         actor=actor,
         entry=about_episode(
-            session.episode, AuditAction.TRANSITION, RecordType.SESSION, session.id, status
+            session.episode,
+            AuditAction.TRANSITION,
+            RecordType.SESSION,
+            session.id,
+            status if actor is not None else f"{status}_at_end",
         ),
     )
     return session

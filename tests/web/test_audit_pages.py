@@ -154,11 +154,23 @@ def test_export_cells_cannot_run_as_spreadsheet_formulas(
     assert table[1][1] == '\'=HYPERLINK("http://evil.example")'
 
 
+def test_full_width_formula_characters_are_defused_in_the_export(
+    admin, episode, therapist, client_user, login
+):
+    therapist.full_name = '\uff1dHYPERLINK("http://evil.example")'
+    therapist.save(update_fields=["full_name"])
+    login(therapist).get(f"/clients/{client_user.id}/")
+    table = _csv(login(admin).get(reverse("audit_export"), {"person": therapist.id}))
+    assert table[1][1] == '\'\uff1dHYPERLINK("http://evil.example")'
+
+
 def test_formula_characters_are_defused_and_other_text_is_kept():
-    assert [csv_safe(v) for v in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "Teresa", ""]] == [
+    assert [
+        csv_safe(v) for v in ["=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "Teresa", ""]
+    ] == [
         "'=1+1",
-        "'+1",
-        "'-1",
+        "'+A1",
+        "'-A1",
         "'@SUM(A1)",
         "'\tx",
         "'\rx",

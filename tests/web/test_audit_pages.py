@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from django.urls import reverse
 
@@ -88,6 +89,43 @@ def test_an_end_date_before_the_start_shows_the_error_and_no_events(admin, clien
     )
     assert list(response.context["page"]) == []
     assert "The end date is before the start date." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("until", "9999-12-31", "Please choose a date before 2100"),
+        ("since", "9999-12-31", "Please choose a date before 2100"),
+        ("since", "0001-01-01", "Please choose a date from 1 January 2000"),
+        ("until", "0001-01-01", "Please choose a date from 1 January 2000"),
+    ],
+)
+def test_a_date_out_of_range_is_a_clear_message_not_a_server_error(
+    admin, client_user, login, field, value, message
+):
+    admin.timezone = "Asia/Tokyo"  # east of UTC: the start of 0001-01-01 there is year 0 in UTC
+    admin.save(update_fields=["timezone"])
+    _log(client_user)
+    response = login(admin).get(reverse("audit_log"), {field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert list(response.context["page"]) == []
+
+
+@pytest.mark.parametrize("query", [{"until": "9999-12-31"}, {"since": "0001-01-01"}])
+def test_an_export_with_a_date_out_of_range_says_what_to_fix(admin, login, query):
+    response = login(admin).get(reverse("audit_export"), query)
+    assert response.status_code == 400
+    assert "Please choose a date" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_widest_accepted_range_works(admin, client_user, login):
+    _log(client_user)
+    response = login(admin).get(
+        reverse("audit_log"), {"since": "2000-01-01", "until": "2099-12-31"}
+    )
+    assert _subjects(response) == {client_user.id}
 
 
 def test_the_review_is_paginated_newest_first(admin, client_user, login):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 
 from alliance.audit.models import AuditEvent
+from alliance.audit.words import describe_for_staff
 from alliance.core.spreadsheet import csv_safe
 
 HEADER = [
@@ -20,6 +21,7 @@ HEADER = [
     "detail",
     "page",
     "IP address",
+    "what happened",
 ]
 
 
@@ -48,6 +50,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
                     event.detail,
                     event.route,
                     event.ip or "",
+                    describe_for_staff(event),
                 )
             ]
         )

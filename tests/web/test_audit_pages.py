@@ -438,7 +438,7 @@ def test_the_page_costs_the_same_queries_with_a_long_history(
                 record_type="outcome_response",
                 record_id=str(n),
                 subject=client_user,
-            )  # fmt: skip
+            )
             for n in range(600)
         ]
     )

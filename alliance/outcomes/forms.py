@@ -42,9 +42,11 @@ class ScheduleForm(forms.Form):
         )
 
 
+# "is at least" first: a select shows its first option when a row is new, and that must be the
+# field's initial value too (see SafetyRuleForm.comparison).
 COMPARISONS = [
-    (">", _("is more than")),
     (">=", _("is at least")),
+    (">", _("is more than")),
     ("==", _("is exactly")),
 ]
 
@@ -53,7 +55,11 @@ class SafetyRuleForm(forms.Form):
     """One safety rule: which answer, when it counts as a risk answer, and what the alert says."""
 
     answer = forms.ChoiceField(label=_("Answer"))
-    comparison = forms.ChoiceField(label=_("Counts as a risk answer when it"), choices=COMPARISONS)
+    # An initial value, so an empty row as the browser sends it (this select always has a value)
+    # is an unchanged row, not a rule with its other fields missing.
+    comparison = forms.ChoiceField(
+        label=_("Counts as a risk answer when it"), choices=COMPARISONS, initial=">="
+    )
     threshold = forms.IntegerField(
         label=_("Number"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )

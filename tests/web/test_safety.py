@@ -6,6 +6,7 @@ The rules and resources are the clinic's (``ClinicSafety``), the defaults from
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -313,6 +314,18 @@ def test_a_rule_that_does_not_make_sense_is_refused_at_its_field_and_nothing_is_
     assert not ClinicSafety.objects.exists()
 
 
+def test_an_empty_row_as_the_browser_sends_it_is_left_out(
+    login: Callable[[User], Client], admin: User, clinic: Clinic
+):
+    empty = {"answer": "", "comparison": ">=", "threshold": "", "label": ""}
+    response = _post(
+        login(admin), [GAD7_RULE, empty], [{"name": "", "contact": "", "description": ""}]
+    )
+    assert response.status_code == 302
+    assert len(ClinicSafety.objects.get(clinic=clinic).rules) == 1
+    assert crisis_resources_for(clinic) == DEFAULT_CRISIS_RESOURCES
+
+
 def test_two_rules_for_the_same_answer_are_refused(login: Callable[[User], Client], admin: User):
     response = _post(login(admin), [GAD7_RULE, {**GAD7_RULE, "threshold": "2"}])
     assert response.status_code == 400
@@ -330,12 +343,18 @@ def test_an_incomplete_resource_is_refused(login: Callable[[User], Client], admi
 def test_adding_a_row_without_javascript_shows_one_more_and_saves_nothing(
     login: Callable[[User], Client], admin: User
 ):
-    response = _post(login(admin), [GAD7_RULE], add_rule="1")
+    browser = login(admin)
+    response = _post(browser, [GAD7_RULE], add_rule="1")
     assert response.status_code == 200
     page = response.content.decode()
     assert 'name="rules-1-answer"' in page and 'name="rules-2-answer"' not in page
     assert '<option value="gad7:gad7_7" selected>' in page  # what was typed is kept
     assert not ClinicSafety.objects.exists()
+    # The new row's comparison shows its first option; sent back as it is, the row is empty.
+    select = page.split('name="rules-1-comparison"')[1]
+    first_option = html.unescape(select.split('<option value="')[1].split('"')[0])
+    empty = {"answer": "", "comparison": first_option, "threshold": "", "label": ""}
+    assert _post(browser, [GAD7_RULE, empty]).status_code == 302
 
 
 def test_removing_every_row_goes_back_to_the_defaults(

@@ -1,11 +1,16 @@
-"""Response headers that keep pages from loading anything but our own files."""
+"""Response headers that keep pages from loading anything but our own files; the person's
+time zone; posts that are not valid UTF-8 refused with words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.parser import BytesParser
+from urllib.parse import unquote_to_bytes
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # No inline script or style anywhere: everything comes from our own static files, so a
 # script smuggled into free text has nothing to run with even if escaping ever failed.
@@ -59,3 +64,91 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+_FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+
+
+def _field_decodes(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _query_decodes(raw: bytes) -> bool:
+    """Every name and value of a query string (or form body) is UTF-8 once unescaped."""
+    for pair in raw.split(b"&"):
+        for part in pair.split(b"=", 1):
+            if not _field_decodes(unquote_to_bytes(part.replace(b"+", b" "))):
+                return False
+    return True
+
+
+def _multipart_decodes(content_type: str, body: bytes) -> bool:
+    """Every text field of a multipart body is UTF-8 (file parts are bytes, left alone)."""
+    message = BytesParser().parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        return True  # not a body Django can parse either; it says so itself
+    for part in message.walk():
+        if part.is_multipart() or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and not _field_decodes(payload):
+            return False
+    return True
+
+
+class StrictUtf8Middleware:
+    """Refuse a request whose query string or posted text is not valid UTF-8, with words.
+
+    Django decodes form data with ``errors="replace"``: an invalid byte silently becomes "�"
+    and the damaged text would be saved as if the person had typed it. Here the raw query
+    string and body are checked first (form posts, multipart posts such as the diary card's
+    autosave, JSON) and such a request gets a 400 that says what is wrong: a page, or JSON for
+    a script that asked for it. Nothing is saved.
+
+    It runs before any view, and so before ``CsrfViewMiddleware`` reads the form in
+    ``process_view`` (after that, a multipart body can no longer be read).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._decodes(request):
+            return self.get_response(request)
+        message = _(
+            "Some of the text sent could not be read: it is not valid UTF-8, so nothing was "
+            "saved. Please go back, retype anything that was pasted from another program, and "
+            "send it again."
+        )
+        wants_json = "application/json" in request.headers.get("Accept", "") or (
+            request.content_type == "application/json"
+        )
+        if wants_json:
+            return JsonResponse({"saved": False, "message": message}, status=400)
+        return render(request, "bad_encoding.html", {"message": message}, status=400)
+
+    def _decodes(self, request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        try:
+            raw_query = query.encode("latin-1")  # WSGI hands the bytes over as latin-1 text
+        except UnicodeEncodeError:
+            raw_query = query.encode("utf-8")
+        if not _query_decodes(raw_query):
+            return False
+        if request.method not in {"POST", "PUT", "PATCH"}:
+            return True
+        content_type = request.content_type or ""
+        if content_type == _FORM:
+            return _query_decodes(request.body)
+        if content_type == _MULTIPART:
+            return _multipart_decodes(request.META.get("CONTENT_TYPE", ""), request.body)
+        if content_type == "application/json" or content_type.endswith("+json"):
+            return _field_decodes(request.body)
+        return True

@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alliance.middleware.UserTimezoneMiddleware",
+    # Before any view (and so before the CSRF check reads the form): text must be UTF-8.
+    "alliance.middleware.StrictUtf8Middleware",
     # Writes the audit rows for the records a request read (alliance/audit/recorder.py).
     "alliance.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

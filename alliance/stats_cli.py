@@ -62,6 +62,7 @@ from alliance.core.instruments import DefinitionError
 from alliance.core.outcomes import OutcomeDefinition, load_outcome_json, score_range
 from alliance.core.retrospective import retrospective_ruptures
 from alliance.core.signals import CheckinPoint, SignalKind, SignalSettings, detect
+from alliance.core.spreadsheet import csv_safe
 
 __all__ = ["main"]
 
@@ -413,7 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alliance stats {args.command}: error: {error}", file=sys.stderr)
         return 2
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    # Ids come from the input file: neutralised like every CSV Alliance writes.
+    csv.writer(buffer, lineterminator="\n").writerows([csv_safe(c) for c in row] for row in rows)
     # Written only now, when everything has been computed, so an error leaves no partial file.
     if args.output:
         Path(args.output).write_text(buffer.getvalue(), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The audit log as CSV, safe to open in a spreadsheet."""
+"""The audit log as CSV, safe to open in a spreadsheet (``alliance.core.spreadsheet``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 
 from alliance.audit.models import AuditEvent
+from alliance.audit.words import describe_for_staff
+from alliance.core.spreadsheet import csv_safe
 
 HEADER = [
     "when (UTC)",
@@ -19,14 +21,8 @@ HEADER = [
     "detail",
     "page",
     "IP address",
+    "what happened",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 class _Line:
@@ -54,6 +50,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
                     event.detail,
                     event.route,
                     event.ip or "",
+                    describe_for_staff(event),
                 )
             ]
         )

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from alliance.audit.models import AuditAction
 from alliance.people.models import Role, User
@@ -11,6 +14,21 @@ from alliance.people.models import Role, User
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.full_name} ({obj.get_role_display().lower()})"
+
+
+# The log cannot hold events from before Alliance existed, nor from the far future; a date
+# outside this range (9999-12-31, 0001-01-01) would also overflow when it is turned into the
+# start of a day in the admin's time zone.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+_DATE_RANGE = [
+    MinValueValidator(
+        EARLIEST, message=_("Please choose a date from 1 January 2000: the log has nothing older.")
+    ),
+    MaxValueValidator(
+        LATEST, message=_("Please choose a date before 2100, or leave the box empty for no limit.")
+    ),
+]
 
 
 class AuditFilterForm(forms.Form):
@@ -26,10 +44,16 @@ class AuditFilterForm(forms.Form):
         label="Action", choices=[("", "Any action"), *AuditAction.choices], required=False
     )
     since = forms.DateField(
-        label="From (date)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From (date)",
+        required=False,
+        validators=_DATE_RANGE,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="To (date, inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To (date, inclusive)",
+        required=False,
+        validators=_DATE_RANGE,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, clinic_id: Any, **kwargs: Any) -> None:

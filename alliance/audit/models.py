@@ -109,6 +109,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["clinic", "at"], name="audit_clinic_at"),
             models.Index(fields=["subject", "at"], name="audit_subject_at"),
+            # "Who has seen my records" groups a person's rows into visits (audit/visits.py):
+            # each step from one of their rows to the next is a seek on this index.
+            models.Index(fields=["subject", "actor", "at", "id"], name="audit_subject_actor_at"),
         ]
 
     def __str__(self) -> str:

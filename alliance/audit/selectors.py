@@ -1,4 +1,4 @@
-"""Reads of the audit log: the clinic admin's review and the client's "who has seen my records"."""
+"""Reads of the audit log: the clinic admin's review (the client's page is ``visits``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from alliance.audit.models import ActorRole, AuditAction, AuditEvent, RecordType
+from alliance.audit.models import AuditEvent
 from alliance.people.models import User
 
 
@@ -44,58 +44,3 @@ def audit_events(
 def no_events() -> QuerySet[AuditEvent]:
     """An empty selection, for a filter form with errors: the page lists nothing."""
     return AuditEvent.objects.none()
-
-
-def seen_by_others(client: User) -> QuerySet[AuditEvent]:
-    """What other people did with this client's records, newest first.
-
-    The system's own work (alerts raised from check-ins, say) is left out: the client never
-    sees alerts, and "Alliance (automatic)" doing something unexplained would only worry them.
-    """
-    return (
-        AuditEvent.objects.filter(subject=client)
-        .exclude(actor_role=ActorRole.SYSTEM)
-        .exclude(actor=client)
-        .select_related("actor")
-        .order_by("-at", "-id")
-    )
-
-
-_NOTES = "their notes about one of your check-ins"
-# (record type, action) -> what the client reads. Alerts and repair records are the therapist's
-# notes to the client: the client never sees the word "alert" (see alliance/access.py).
-_FOR_CLIENT: dict[tuple[str, str], str] = {
-    (RecordType.CARE_EPISODE, AuditAction.VIEW): "Opened your record",
-    (RecordType.CARE_EPISODE, AuditAction.LIST): "Saw your name in their list of clients",
-    (RecordType.CARE_EPISODE, AuditAction.CREATE): "Started your care record",
-    (RecordType.CARE_EPISODE, AuditAction.TRANSITION): "Ended your course of therapy",
-    (RecordType.PERSON, AuditAction.VIEW): "Opened your account details",
-    (RecordType.PERSON, AuditAction.LIST): "Saw your name in the clinic's list of people",
-    (RecordType.PERSON, AuditAction.CREATE): "Created your account",
-    (RecordType.PERSON, AuditAction.UPDATE): "Updated your account",
-    (RecordType.PERSON, AuditAction.LEGAL_HOLD): "Changed how long your record is kept",
-    (RecordType.PERSON, AuditAction.LEGAL_HOLD_CLEARED): "Changed how long your record is kept",
-    (RecordType.SESSION, AuditAction.VIEW): "Opened one of your sessions",
-    (RecordType.SESSION, AuditAction.CREATE): "Scheduled a session",
-    (RecordType.SESSION, AuditAction.TRANSITION): "Updated one of your sessions",
-    (RecordType.CHECKIN, AuditAction.VIEW): "Read one of your check-ins",
-    (RecordType.CHECKIN, AuditAction.UPDATE): "Read one of your check-ins",
-    (RecordType.ALERT, AuditAction.VIEW): f"Opened {_NOTES}",
-    (RecordType.ALERT, AuditAction.TRANSITION): f"Updated {_NOTES}",
-    # A therapist's follow-up of a risk answer (questionnaire or diary card).
-    (
-        RecordType.ALERT,
-        AuditAction.UPDATE,
-    ): "Wrote their notes about how they followed up your answers",
-    (RecordType.REPAIR_RECORD, AuditAction.CREATE): f"Wrote {_NOTES}",
-    (RecordType.INVITE, AuditAction.CREATE): "Sent you a link to set your password",
-    (RecordType.AUDIT_LOG, AuditAction.VIEW): "Looked at who has seen your records",
-    (RecordType.AUDIT_LOG, AuditAction.EXPORT): "Exported the list of who has seen your records",
-}
-
-
-def describe_for_client(event: AuditEvent) -> str:
-    return _FOR_CLIENT.get(
-        (event.record_type, event.action),
-        f"{event.get_action_display()}: {event.get_record_type_display().lower()}",
-    )

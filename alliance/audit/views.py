@@ -14,7 +14,9 @@ from alliance.accounts.reauth import require_recent_auth
 from alliance.audit.export import csv_lines
 from alliance.audit.forms import AuditFilterForm
 from alliance.audit.recorder import audit_export_record
-from alliance.audit.selectors import audit_events, describe_for_client, no_events, seen_by_others
+from alliance.audit.selectors import audit_events, no_events
+from alliance.audit.visits import visits_page
+from alliance.audit.words import describe_for_staff, page_words, record_for_admin
 from alliance.people.models import Role, User
 
 PAGE_SIZE = 50
@@ -40,9 +42,20 @@ def audit_log_view(request: AuthedRequest) -> HttpResponse:
     access.note_audit_log_read(request.user, subject=subject)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "audit/audit_log.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    context = {"form": form, "page": page, "rows": _rows(page), "query": query.urlencode()}
+    return render(request, "audit/audit_log.html", context)
+
+
+def _rows(page: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "event": event,
+            "what": describe_for_staff(event),
+            "record": record_for_admin(event),
+            "page": page_words(event.route),
+        }
+        for event in page
+    ]
 
 
 @require_GET
@@ -53,9 +66,8 @@ def audit_export_view(request: AuthedRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # Not an empty file that looks like "nothing happened": the filter, with what to fix.
         page = Paginator(events, PAGE_SIZE).get_page(1)
-        return render(
-            request, "audit/audit_log.html", {"form": form, "page": page, "query": ""}, status=400
-        )
+        context = {"form": form, "page": page, "rows": [], "query": ""}
+        return render(request, "audit/audit_log.html", context, status=400)
     subject = form.cleaned_data.get("client") if form.is_bound and form.is_valid() else None
     audit_export_record(actor=request.user, subject=subject)
     name = f"alliance-audit-{timezone.localdate():%Y-%m-%d}.csv"
@@ -70,6 +82,6 @@ def audit_export_view(request: AuthedRequest) -> HttpResponse:
 def access_log_view(request: AuthedRequest) -> HttpResponse:
     client: User = request.user
     access.note_audit_log_read(client, subject=client)
-    page = Paginator(seen_by_others(client), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(event, describe_for_client(event)) for event in page]
-    return render(request, "audit/access_log.html", {"page": page, "rows": rows})
+    found = visits_page(client, request.GET.get("page"), request.GET.get("upto"))
+    context = {"page": found.page, "visits": found.visits, "upto": found.upto}
+    return render(request, "audit/access_log.html", context)

@@ -28,6 +28,7 @@ from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
 from alliance.prepared import Prepared
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.services import alert_raise
+from alliance.validators import NUL_MESSAGE, has_nul, nul_errors
 
 MAX_ACTIVE_TARGETS = 8
 """Enough for a real treatment plan, few enough for a card on a phone."""
@@ -115,6 +116,14 @@ def _draft_payload(answers: Mapping[str, object], allowed: set[str]) -> dict[str
     return payload
 
 
+def _refuse_nul(answers: Mapping[str, object]) -> None:
+    """A NUL character cannot be stored (PostgreSQL), not even in a draft: refused, with the
+    answers left as they are on the page (and, for an autosave, on the device)."""
+    errors = nul_errors(answers)
+    if errors:
+        raise DiaryError(str(NUL_MESSAGE), errors)
+
+
 def draft_fields(target_ids: list[str]) -> set[str]:
     keys = {"medication", "skills_code", "skills", "note", card_def.QUIT.key}
     for urge in card_def.URGES:
@@ -144,6 +153,7 @@ def diary_draft_save(
     """
     now = now or timezone.now()
     _check_day(client, day, now)
+    _refuse_nul(answers)
     token = None if form_token is None else _token(form_token)
     ids = target_ids(episode)
     payload = _draft_payload(answers, draft_fields(ids))
@@ -207,6 +217,7 @@ def diary_card_submit(
     _check_day(client, day, now)
     ids = target_ids(episode)
     cleaned, errors = card_def.validate(answers, target_ids=ids, submit=True)
+    errors.update(nul_errors(answers))
     if errors:
         raise DiaryError(
             "Some answers need another look. Everything you wrote is still here.", errors
@@ -302,6 +313,8 @@ def diary_target_add(
     Returns the target and whether it is new.
     """
     _require_therapist(therapist, episode)
+    if has_nul(name):
+        raise DiaryError(str(NUL_MESSAGE), {"name": str(NUL_MESSAGE)})
     try:
         clean = card_def.clean_target_name(name)
     except ValueError as error:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import suppress
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -203,23 +203,41 @@ def diary_done_view(request: AuthedRequest) -> HttpResponse:
 # --- therapist -------------------------------------------------------------------------------
 
 
+def _week_to_show(asked: str | None, episode: CareEpisode, today: date) -> tuple[date, str]:
+    """The Monday of the week to show, and why it is not the one asked for ("" if it is).
+
+    Weeks run from the first week of care to this week: there are no cards outside them, and
+    a date at the edge of the calendar (9999-12-31, 0001-01-01) has no week around it. The
+    reason is "unreadable", "future" or "before_care"; the page says it in words.
+    """
+    this_week = card_def.week_start(today)
+    if not asked:
+        return this_week, ""
+    day = card_def.parse_day(asked)
+    if day is None:
+        return this_week, "unreadable"
+    if day >= this_week + timedelta(days=7):
+        return this_week, "future"
+    first_week = min(card_def.week_start(episode.started_on), this_week)
+    if day < first_week:
+        return first_week, "before_care"
+    return card_def.week_start(day), ""
+
+
 @require_GET
 @access.role_required(Role.THERAPIST)
 def diary_week_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     therapist: User = request.user
     episode = access.get_client_episode(therapist, client_id)
     today = card_def.local_day(timezone.now(), episode.client.zone)
-    asked = request.GET.get("week")
-    week = card_def.parse_day(asked) if asked else today
+    start, notice = _week_to_show(request.GET.get("week"), episode, today)
     context: dict[str, Any] = {
         "episode": episode,
         "client": episode.client,
-        "bad_week": week is None,
+        "week_notice": notice,
         "targets_count": selectors.active_target_count(therapist, episode),
     }
-    context.update(
-        selectors.week_grid(therapist, episode, card_def.week_start(week or today), today)
-    )
+    context.update(selectors.week_grid(therapist, episode, start, today))
     context.update(selectors.trends(therapist, episode, today))
     return render(request, "diary/week.html", context)
 

@@ -15,15 +15,19 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, audit_record
+from alliance.core import diary as card_def
+from alliance.core.instruments import ItemKind
 from alliance.core.safety import (
     DEFAULT_CRISIS_RESOURCES,
     DEFAULT_REGION,
@@ -37,6 +41,7 @@ from alliance.core.safety import (
     load_crisis_resources,
     load_rules,
 )
+from alliance.outcomes.definitions import UnknownInstrument, available_for, definition_for
 from alliance.outcomes.models import ClinicSafety
 from alliance.people.models import Clinic, Role, User
 from alliance.prepared import Prepared
@@ -47,6 +52,7 @@ __all__ = [
     "CrisisLines",
     "CrisisResource",
     "RiskFinding",
+    "RuleAnswer",
     "SafetyError",
     "SafetyRule",
     "crisis_lines_for",
@@ -55,11 +61,106 @@ __all__ = [
     "default_resources_data",
     "default_rules_data",
     "evaluate",
+    "rule_answers",
     "rules_for",
     "safety_set",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuleAnswer:
+    """An answer a safety rule can read: ``source:field``, in words, and its range."""
+
+    source: str
+    field: str
+    label: str
+    low: int
+    high: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.field}"
+
+
+def _diary_answers() -> list[RuleAnswer]:
+    out = []
+    for urge in card_def.URGES:
+        out.append(
+            RuleAnswer(
+                "diary",
+                urge.key,
+                _("Diary card: urge, %(what)s (0–5)") % {"what": urge.short.lower()},
+                0,
+                card_def.URGE_MAX,
+            )
+        )
+        out.append(
+            RuleAnswer(
+                "diary",
+                urge.acted_key,
+                _("Diary card: acted on the urge, %(what)s (no 0, yes 1)")
+                % {"what": urge.short.lower()},
+                0,
+                1,
+            )
+        )
+        if urge.count_key:
+            out.append(
+                RuleAnswer(
+                    "diary",
+                    urge.count_key,
+                    _("Diary card: times acted, %(what)s") % {"what": urge.short.lower()},
+                    0,
+                    card_def.COUNT_MAX,
+                )
+            )
+    out.append(
+        RuleAnswer(
+            "diary",
+            card_def.QUIT.key,
+            _("Diary card: urge to quit therapy (0–5)"),
+            0,
+            card_def.URGE_MAX,
+        )
+    )
+    for emotion in card_def.EMOTIONS:
+        out.append(
+            RuleAnswer(
+                "diary",
+                emotion.key,
+                _("Diary card: %(what)s (0–5)") % {"what": emotion.short.lower()},
+                0,
+                card_def.EMOTION_MAX,
+            )
+        )
+    return out
+
+
+def rule_answers(clinic: Clinic) -> list[RuleAnswer]:
+    """Every answer a clinic's safety rule can read: each choice item of the questionnaires it
+    can use, then the diary card's numbers (``DiaryAnswers.safety_answers``)."""
+    out = []
+    for available in available_for(clinic.pk):
+        try:
+            definition = definition_for(clinic.pk, available.instrument_id)
+        except UnknownInstrument:
+            continue
+        for number, item in enumerate(definition.instrument.items, start=1):
+            values = [option.value for option in item.options]
+            if item.kind != ItemKind.CHOICE or not values:
+                continue
+            text = item.text if len(item.text) <= 70 else item.text[:69] + "…"
+            label = _("%(title)s, item %(number)s: %(text)s") % {
+                "title": available.title,
+                "number": number,
+                "text": text,
+            }
+            out.append(
+                RuleAnswer(available.instrument_id, item.key, label, min(values), max(values))
+            )
+    return out + _diary_answers()
 
 
 class SafetyError(ValueError):

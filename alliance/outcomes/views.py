@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
@@ -16,7 +17,15 @@ from alliance.access import AuthedRequest
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.definitions import available_for, definition_for
-from alliance.outcomes.forms import SafetyForm, ScheduleForm
+from alliance.outcomes.forms import (
+    COMPARISONS,
+    CrisisResourceForm,
+    CrisisResourceFormSet,
+    SafetyRuleForm,
+    SafetyRuleFormSet,
+    ScheduleForm,
+    kept,
+)
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, schedules_by_instrument, spec_of
 from alliance.people.models import Clinic, Role
@@ -161,36 +170,109 @@ def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
 def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
+    """The clinic's safety rules and crisis resources: a row each, added and removed without JS."""
     clinic: Clinic = request.user.clinic
     stored = safety.stored_settings(clinic)
-    form = SafetyForm.for_stored(stored and stored.rules, stored and stored.crisis_resources)
-    status = 200
-    if request.method == "POST":
-        form = SafetyForm(request.POST)
-        if form.is_valid():
+    stored_rules = (stored.rules if stored else None) or []
+    answers = _rule_answers(clinic, stored_rules)
+    data = request.POST.copy() if request.method == "POST" else None
+    adding = data is not None and ("add_rule" in data or "add_resource" in data)
+    if data is not None and adding:
+        # "Add another row": the same forms again with one more empty row; nothing is saved.
+        prefix = "rules" if "add_rule" in data else "resources"
+        data[f"{prefix}-TOTAL_FORMS"] = str(_int(data.get(f"{prefix}-TOTAL_FORMS")) + 1)
+    rules = SafetyRuleFormSet(
+        data,
+        prefix="rules",
+        initial=None if data else [_rule_initial(rule) for rule in stored_rules],
+        form_kwargs={"answers": answers},
+    )
+    resources = CrisisResourceFormSet(
+        data,
+        prefix="resources",
+        initial=None if data else ((stored.crisis_resources if stored else None) or []),
+    )
+    problem = ""
+    if data is not None and not adding:
+        if rules.is_valid() and resources.is_valid():
+            own_rules = [cast(SafetyRuleForm, form).rule() for form in kept(rules)]
+            own_resources = [cast(CrisisResourceForm, form).resource() for form in kept(resources)]
             try:
                 safety.safety_set(
                     clinic=clinic,
                     actor=request.user,
-                    rules_json=form.cleaned_data["rules"],
-                    resources_json=form.cleaned_data["crisis_resources"],
+                    rules_json=json.dumps(own_rules) if own_rules else None,
+                    resources_json=json.dumps(own_resources) if own_resources else None,
                 )
             except safety.SafetyError as error:
-                form.add_error(None, str(error))
+                problem = str(error)
             else:
-                messages.success(request, "Safety settings saved.")
+                messages.success(request, _("Safety settings saved."))
                 return redirect("clinic_safety")
-        status = 400
+        else:
+            problem = _("Some rows need another look: each says what to change. Nothing is saved.")
     context = {
-        "form": form,
-        "rules": safety.rules_for(clinic),
+        "rules_formset": rules,
+        "resources_formset": resources,
+        "problem": problem,
+        "in_use": _in_use(safety.rules_for(clinic), answers),
         "resources": safety.crisis_resources_for(clinic),
-        "default_rules": json.dumps(safety.default_rules_data(), indent=2, ensure_ascii=False),
-        "default_resources": json.dumps(
-            safety.default_resources_data(clinic), indent=2, ensure_ascii=False
-        ),
     }
-    return render(request, "outcomes/clinic_safety.html", context, status=status)
+    return render(request, "outcomes/clinic_safety.html", context, status=400 if problem else 200)
+
+
+def _in_use(
+    rules: tuple[safety.SafetyRule, ...], answers: list[safety.RuleAnswer]
+) -> list[dict[str, str]]:
+    """The rules in force, in words: "PHQ-9, item 9: ..." / "is more than 0"."""
+    labels = {answer.key: answer.label for answer in answers}
+    words = dict(COMPARISONS)
+    return [
+        {
+            "answer": labels.get(f"{rule.source}:{rule.field}", f"{rule.source} {rule.field}"),
+            "rule": f"{words.get(rule.comparison, rule.comparison)} {rule.threshold:g}",
+            "label": rule.label,
+        }
+        for rule in rules
+    ]
+
+
+def _int(value: object) -> int:
+    try:
+        return max(int(str(value)), 0)
+    except ValueError:
+        return 0
+
+
+def _rule_initial(rule: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "answer": f"{rule.get('source')}:{rule.get('field')}",
+        "comparison": rule.get("comparison"),
+        "threshold": rule.get("threshold"),
+        "label": rule.get("label"),
+    }
+
+
+def _rule_answers(clinic: Clinic, stored: list[dict[str, Any]]) -> list[safety.RuleAnswer]:
+    """The answers a rule can read, plus any a stored rule names that is not among them (a
+    questionnaire no longer in the clinic, say), so saving the page never drops a rule."""
+    answers = safety.rule_answers(clinic)
+    known = {answer.key for answer in answers}
+    for rule in stored:
+        key = f"{rule.get('source')}:{rule.get('field')}"
+        if key not in known:
+            known.add(key)
+            label = _("%(source)s, answer %(field)s (not a questionnaire of this clinic now)")
+            answers.append(
+                safety.RuleAnswer(
+                    str(rule.get("source")),
+                    str(rule.get("field")),
+                    label % {"source": rule.get("source"), "field": rule.get("field")},
+                    -1_000_000,
+                    1_000_000,
+                )
+            )
+    return answers
 
 
 @require_GET

@@ -587,3 +587,15 @@ def test_alliance_console_command_dispatches_to_stats(
     status = cli.main(["stats", "change", write(tmp_path, WIDE), "--instrument", "phq9"])
     assert status == 0
     assert capsys.readouterr().out.startswith("id,baseline_session,")
+
+
+def test_output_cells_cannot_run_as_spreadsheet_formulas_and_numbers_keep_their_sign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = "id,1,2\n=HYPERLINK(1),20,8\n\uff0bcmd,15,19\n"
+    status, rows = run(
+        ["change", write(tmp_path, scores), "--sd", "5", "--reliability", "0.5"], capsys
+    )
+    assert status == 0
+    assert [row["id"] for row in rows] == ["'=HYPERLINK(1)", "'\uff0bcmd"]
+    assert rows[0]["change"] == "-12"

@@ -253,6 +253,34 @@ def test_an_unreadable_week_shows_this_week(teresa, client_user, week):
     assert "Week of Monday 9 March 2026" in page
 
 
+@pytest.mark.parametrize("asked", ["9999-12-31", "9999-12-27", "2026-03-16", "2027-01-01"])
+def test_a_week_that_has_not_started_shows_this_week_with_a_message(
+    teresa, client_user, week, asked
+):
+    page = week_page(teresa, client_user, week=asked)
+    assert "That week hasn't started yet, so this is the current week." in page
+    assert "Week of Monday 9 March 2026" in page
+
+
+@pytest.mark.parametrize("asked", ["0001-01-01", "0001-01-07", "1999-12-31", "2026-01-04"])
+def test_a_week_before_care_began_shows_the_first_week_of_care_with_a_message(
+    teresa, client_user, week, asked
+):
+    page = week_page(teresa, client_user, week=asked)
+    assert (
+        "That week is before care began on 5 January 2026, so this is the first week of care."
+        in page
+    )
+    assert "Week of Monday 5 January 2026" in page
+
+
+def test_the_first_and_the_current_week_of_care_need_no_message(teresa, client_user, week):
+    first = week_page(teresa, client_user, week="2026-01-05")
+    current = week_page(teresa, client_user, week="2026-03-15")
+    assert "Week of Monday 5 January 2026" in first and "Week of Monday 9 March 2026" in current
+    assert 'class="notice"' not in first + current
+
+
 def test_the_trends_chart_urges_and_misery_with_a_text_alternative(teresa, client_user, week):
     page = week_page(teresa, client_user)
     assert page.count('<svg class="chart diary-chart"') == 2

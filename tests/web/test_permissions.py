@@ -313,9 +313,10 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
         post=NOT_ALLOWED,
     ),
+    # An empty post has no rows (no formset management form): 400, with what is missing.
     "clinic_safety": Rule(
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
-        post=(LOGIN,      404,    404,    404,         404,      404,      To("clinic_safety")),
+        post=(LOGIN,      404,    404,    404,         404,      404,      400),
     ),
     # Diary card. The client's pages address a day by ?day= (today without it), so they name
     # no record; an empty post has no form token and answers 400; the "done" page of a day with

@@ -6,6 +6,7 @@ The rules and resources are the clinic's (``ClinicSafety``), the defaults from
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -231,24 +232,155 @@ def test_settings_broken_in_the_database_fall_back_to_the_defaults(
     assert "do not load; using the defaults" in caplog.text
 
 
-def test_admin_saves_settings_on_the_safety_page(
+# --- the safety page: a row per rule and per resource, no JSON --------------------------------
+
+
+def _rows(prefix: str, rows: list[dict[str, Any]], **extra: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return {**data, **extra}
+
+
+def _post(browser: Client, rules: list[dict[str, Any]], resources: list[dict[str, Any]] = (),
+          **extra: str) -> Any:  # fmt: skip
+    data = {**_rows("rules", rules), **_rows("resources", list(resources)), **extra}
+    return browser.post(reverse("clinic_safety"), data)
+
+
+GAD7_RULE = {"answer": "gad7:gad7_7", "comparison": ">=", "threshold": "3",
+             "label": "GAD-7 item 7: afraid something awful might happen"}  # fmt: skip
+LINE = {"name": "Harbour after-hours line", "contact": "Call 555-0100",
+        "description": "Evenings and weekends."}  # fmt: skip
+
+
+def test_the_safety_page_is_a_form_of_rows_not_json(login: Callable[[User], Client], admin: User):
+    page = login(admin).get(reverse("clinic_safety")).content.decode()
+    assert "<textarea" not in page and "JSON" not in page
+    assert 'name="rules-0-answer"' in page and 'name="resources-0-name"' in page
+    assert '<option value="phq9:phq9_9">PHQ-9' in page
+    assert '<option value="diary:urge_suicide">Diary card: urge, suicide (0–5)</option>' in page
+    assert "Add another rule" in page
+
+
+def test_admin_saves_a_rule_and_a_resource_on_the_safety_page(
     login: Callable[[User], Client], admin: User, clinic: Clinic
 ):
-    resources = '[{"name": "Line", "contact": "Call 1", "description": "Any time."}]'
-    browser = login(admin)
-    response = browser.post(reverse("clinic_safety"), {"rules": "", "crisis_resources": resources})
+    response = _post(login(admin), [GAD7_RULE], [LINE])
     assert response["Location"] == reverse("clinic_safety")
-    assert [r.name for r in crisis_resources_for(clinic)] == ["Line"]
-    assert rules_for(clinic) == DEFAULT_RULES
+    stored = ClinicSafety.objects.get(clinic=clinic)
+    assert stored.rules == [{"source": "gad7", "field": "gad7_7", "comparison": ">=",
+                             "threshold": 3, "label": GAD7_RULE["label"]}]  # fmt: skip
+    assert [r.name for r in crisis_resources_for(clinic)] == ["Harbour after-hours line"]
+    # The answers the clinic's rule does not name keep their default rules.
+    assert ("diary", "urge_suicide") in [(r.source, r.field) for r in rules_for(clinic)]
 
 
-def test_admin_sees_the_defect_and_nothing_is_saved(
+def test_the_page_shows_the_stored_rules_as_rows_in_words(
     login: Callable[[User], Client], admin: User, clinic: Clinic
 ):
-    response = login(admin).post(reverse("clinic_safety"), {"rules": "[{}]"})
+    _post(login(admin), [GAD7_RULE])
+    page = login(admin).get(reverse("clinic_safety")).content.decode()
+    assert '<option value="gad7:gad7_7" selected>' in page
+    assert 'name="rules-0-threshold" value="3"' in page
+    assert "<td>is at least 3</td>" in page and "phq9_9</td>" not in page
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        ({"threshold": "4"}, "threshold", "This answer goes from 0 to 3"),
+        ({"threshold": "-1"}, "threshold", "This answer goes from 0 to 3"),
+        ({"comparison": ">", "threshold": "3"}, "threshold", "No answer is more than 3"),
+        ({"threshold": "two"}, "threshold", "Enter a whole number."),
+        ({"label": ""}, "label", "This field is required."),
+        ({"answer": "gad7:nope"}, "answer", "Select a valid choice."),
+        ({"comparison": "<"}, "comparison", "Select a valid choice."),
+    ],
+)
+def test_a_rule_that_does_not_make_sense_is_refused_at_its_field_and_nothing_is_saved(
+    login: Callable[[User], Client], admin: User, row: dict[str, str], field: str, message: str
+):
+    response = _post(login(admin), [{**GAD7_RULE, **row}])
     assert response.status_code == 400
-    assert "rules[0]" in response.content.decode()
+    page = response.content.decode()
+    assert "Some rows need another look" in page
+    assert f'id="id_rules-0-{field}_error">{message}' in page
     assert not ClinicSafety.objects.exists()
+
+
+def test_an_empty_row_as_the_browser_sends_it_is_left_out(
+    login: Callable[[User], Client], admin: User, clinic: Clinic
+):
+    empty = {"answer": "", "comparison": ">=", "threshold": "", "label": ""}
+    response = _post(
+        login(admin), [GAD7_RULE, empty], [{"name": "", "contact": "", "description": ""}]
+    )
+    assert response.status_code == 302
+    assert len(ClinicSafety.objects.get(clinic=clinic).rules) == 1
+    assert crisis_resources_for(clinic) == DEFAULT_CRISIS_RESOURCES
+
+
+def test_two_rules_for_the_same_answer_are_refused(login: Callable[[User], Client], admin: User):
+    response = _post(login(admin), [GAD7_RULE, {**GAD7_RULE, "threshold": "2"}])
+    assert response.status_code == 400
+    assert "Another rule already reads this answer" in response.content.decode()
+    assert not ClinicSafety.objects.exists()
+
+
+def test_an_incomplete_resource_is_refused(login: Callable[[User], Client], admin: User):
+    response = _post(login(admin), [], [{**LINE, "contact": ""}])
+    assert response.status_code == 400
+    assert 'id="id_resources-0-contact_error">This field is required.' in response.content.decode()
+    assert not ClinicSafety.objects.exists()
+
+
+def test_adding_a_row_without_javascript_shows_one_more_and_saves_nothing(
+    login: Callable[[User], Client], admin: User
+):
+    browser = login(admin)
+    response = _post(browser, [GAD7_RULE], add_rule="1")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="rules-1-answer"' in page and 'name="rules-2-answer"' not in page
+    assert '<option value="gad7:gad7_7" selected>' in page  # what was typed is kept
+    assert not ClinicSafety.objects.exists()
+    # The new row's comparison shows its first option; sent back as it is, the row is empty.
+    select = page.split('name="rules-1-comparison"')[1]
+    first_option = html.unescape(select.split('<option value="')[1].split('"')[0])
+    empty = {"answer": "", "comparison": first_option, "threshold": "", "label": ""}
+    assert _post(browser, [GAD7_RULE, empty]).status_code == 302
+
+
+def test_removing_every_row_goes_back_to_the_defaults(
+    login: Callable[[User], Client], admin: User, clinic: Clinic
+):
+    browser = login(admin)
+    _post(browser, [GAD7_RULE], [LINE])
+    response = _post(browser, [{**GAD7_RULE, "DELETE": "on"}], [{**LINE, "DELETE": "on"}])
+    assert response.status_code == 302
+    assert rules_for(clinic) == DEFAULT_RULES
+    assert crisis_resources_for(clinic) == DEFAULT_CRISIS_RESOURCES
+
+
+def test_a_stored_rule_for_a_questionnaire_no_longer_there_is_kept_when_saving(
+    login: Callable[[User], Client], admin: User, clinic: Clinic
+):
+    rule = {"source": "core10", "field": "core10_6", "comparison": ">=", "threshold": 2,
+            "label": "CORE-10 risk item"}  # fmt: skip
+    safety_set(clinic=clinic, actor=None, rules_json=json.dumps([rule]), resources_json=None)
+    browser = login(admin)
+    page = browser.get(reverse("clinic_safety")).content.decode()
+    assert '<option value="core10:core10_6" selected>' in page
+    row = {"answer": "core10:core10_6", "comparison": ">=", "threshold": "2",
+           "label": "CORE-10 risk item"}  # fmt: skip
+    assert _post(browser, [row, GAD7_RULE]).status_code == 302
+    assert ClinicSafety.objects.get().rules[0] == rule
 
 
 def test_only_a_clinic_admin_may_change_the_settings(clinic: Clinic, therapist: User):

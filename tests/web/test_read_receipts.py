@@ -120,7 +120,7 @@ def test_the_clients_pages_state_the_rule(login, therapist, client_user, sent):
 def test_who_has_seen_my_records_lists_the_read(login, therapist, client_user, sent):
     login(therapist).get(reverse("alert_detail", args=[Alert.objects.get().id]))
     page = login(client_user).get(reverse("access_log")).content.decode()
-    assert "Read one of your check-ins" in page
+    assert "read one of your check-ins" in page
     assert "Teresa Tran" in page
 
 

@@ -35,13 +35,15 @@ def _recompute_signals() -> str:
 
 
 def _clear_sessions() -> str:
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
-    from alliance.accounts.backends import SessionStore
-
     expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
-    SessionStore.clear_expired()  # Django's own clean-up of the session table
+    # Django's own clean-up of the session table (cached entries expire with their session).
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return f"{expired} expired sign-in sessions deleted"
 
 

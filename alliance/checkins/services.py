@@ -18,7 +18,6 @@ from alliance.checkins.models import CheckIn
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
-from alliance.prepared import Prepared
 from alliance.ruptures.models import ACTIVE_STATES, Alert
 
 ALREADY_ANSWERED = (
@@ -52,32 +51,17 @@ class CheckinResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
-_OPEN_RUPTURES = Prepared(
-    lambda episode_id, number: Alert.objects.filter(
-        episode_id=episode_id,
-        client_reported=True,
-        category="rupture",
-        state__in=ACTIVE_STATES,
-        session__number__lt=number,
-    ).order_by("session__number"),
-    uuid.UUID,
-    int,
-)
-
-
 def open_rupture_alerts(session: Session) -> list[Alert]:
     """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
-    return _OPEN_RUPTURES.fetch(session.episode_id, session.number)
-
-
-# "Is this a replay?" and "is this session already answered?" in one query.
-_EARLIER = Prepared(
-    lambda token, session_id: CheckIn.objects.filter(
-        Q(form_token=token) | Q(session_id=session_id)
-    )[:2],
-    uuid.UUID,
-    uuid.UUID,
-)
+    return list(
+        Alert.objects.filter(
+            episode_id=session.episode_id,
+            client_reported=True,
+            category="rupture",
+            state__in=ACTIVE_STATES,
+            session__number__lt=session.number,
+        ).order_by("session__number")
+    )
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
@@ -136,7 +120,8 @@ def checkin_submit(
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
         raise CheckinError("This check-in belongs to someone else.")
 
-    earlier = _EARLIER.fetch(token, session.id)
+    # "Is this a replay?" and "is this session already answered?" in one query.
+    earlier = list(CheckIn.objects.filter(Q(form_token=token) | Q(session_id=session.id))[:2])
     replay = next((c for c in earlier if c.form_token == token), None)
     if replay is not None:
         if replay.session_id != session.id:

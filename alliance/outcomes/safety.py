@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from datetime import datetime
 
 from django.db import transaction
@@ -31,7 +30,6 @@ from alliance.core.safety import (
 )
 from alliance.outcomes.models import ClinicSafety
 from alliance.people.models import Clinic, Role, User
-from alliance.prepared import Prepared
 
 __all__ = [
     "DEFAULT_CRISIS_RESOURCES",
@@ -55,15 +53,8 @@ class SafetyError(ValueError):
     """Settings that do not validate; the message names the field and what is wrong."""
 
 
-# Read on every diary card and questionnaire sent; compiled once (alliance/prepared.py).
-_STORED = Prepared(
-    lambda clinic_id: ClinicSafety.objects.filter(clinic_id=clinic_id).order_by("pk")[:1],
-    uuid.UUID,
-)
-
-
 def _stored(clinic: Clinic) -> ClinicSafety | None:
-    return _STORED.first(clinic.pk)
+    return ClinicSafety.objects.filter(clinic_id=clinic.pk).order_by("pk").first()
 
 
 def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:

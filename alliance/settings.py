@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "alliance.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML on the way out (static files are compressed ahead, by collectstatic).
+    # Outside every middleware that reads or writes the page; not on pages with secrets.
+    "alliance.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -269,10 +272,24 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The app's own files are served straight from the package by WhiteNoise's finders, so
-# `alliance demo` and `alliance serve` work without a collectstatic step. A clinic that runs
-# collectstatic (for a CDN-free reverse proxy, say) sets ALLIANCE_STATIC_ROOT.
-STATIC_ROOT = os.environ.get("ALLIANCE_STATIC_ROOT") or None
+# `alliance serve` and `alliance demo` run collectstatic into the data folder (or
+# ALLIANCE_STATIC_ROOT) before serving: each file gets a content hash in its name, a gzip copy
+# (and brotli, with the brotli package), and WhiteNoise sends the hashed names with a cache
+# life of ten years, "immutable". A page always links the current hash, so a changed file is a
+# new name. Anything else that serves alliance.wsgi runs `alliance collectstatic` first.
+STATIC_ROOT = (
+    None if TESTING else Path(os.environ.get("ALLIANCE_STATIC_ROOT") or DATA_DIR / "static")
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Tests use the plain storage (no collectstatic step); tests/web/test_static.py runs
+        # collectstatic and serves through the manifest once.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alliance import formtoken
@@ -51,21 +51,25 @@ class CheckinResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
+def open_ruptures_before(episode_id: uuid.UUID, number: int) -> QuerySet[Alert]:
+    """Client-reported ruptures of the episode before session ``number`` still waiting to close."""
+    return Alert.objects.filter(
+        episode_id=episode_id,
+        client_reported=True,
+        category="rupture",
+        state__in=ACTIVE_STATES,
+        session__number__lt=number,
+    ).order_by("session__number")
+
+
 def open_rupture_alerts(session: Session) -> list[Alert]:
     """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
-    return list(
-        Alert.objects.filter(
-            episode_id=session.episode_id,
-            client_reported=True,
-            category="rupture",
-            state__in=ACTIVE_STATES,
-            session__number__lt=session.number,
-        ).order_by("session__number")
-    )
+    return list(open_ruptures_before(session.episode_id, session.number))
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
-    return {"has_open_rupture": bool(open_rupture_alerts(session))}
+    # Whether any exists, not the alerts themselves: the form only asks if there is one.
+    return {"has_open_rupture": open_ruptures_before(session.episode_id, session.number).exists()}
 
 
 def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) -> int:

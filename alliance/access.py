@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from alliance import rawsql
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, about_person, note_read
 from alliance.checkins.models import CheckIn
@@ -178,16 +179,11 @@ def get_session_for_checkin(user: User, session_id: object) -> Session:
     """Only the client of the session may answer its check-in."""
     if user.role != Role.CLIENT or user.clinic_id is None:
         raise Http404
-    try:
-        # The episode's client is ``user`` (the filter says so): not loaded again. ``get`` is
-        # cheaper than ``first`` (no ordering, no slice to build), and whether the form asks
-        # about an earlier moment of tension is a separate small query: measured, an ``Exists``
-        # annotation here costs more CPU than the query it saves (docs/performance.md).
-        session = Session.objects.select_related(
-            "checkin", "episode__therapist", "episode__clinic"
-        ).get(id=_uuid(session_id), episode__client_id=user.id, episode__clinic_id=user.clinic_id)
-    except Session.DoesNotExist:
-        raise Http404 from None
+    # In SQL (alliance/rawsql.py, tested against its ORM twin): every check-in page asks it.
+    # The episode's client is ``user`` (the query says so): not loaded again.
+    session = rawsql.client_session(user.id, user.clinic_id, _uuid(session_id))
+    if session is None:
+        raise Http404
     session.episode.client = user
     note_read(
         user, about_episode(session.episode, AuditAction.VIEW, RecordType.SESSION, session.id)

@@ -84,3 +84,46 @@ def test_alert_signals_are_the_orms_rows(episode, other_episode, client_user, ot
     assert Alert.objects.filter(session__isnull=True).count() == 1
     assert raw == orm
     assert rawsql.alert_signals([other_episode.id]) and rawsql.alert_signals([]) == []
+
+
+def fields_of(instance):
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def orm_session(client, session_id):
+    from alliance.people.models import Session
+
+    return Session.objects.select_related("checkin", "episode__therapist", "episode__clinic").get(
+        id=session_id, episode__client_id=client.id, episode__clinic_id=client.clinic_id
+    )
+
+
+def test_the_check_in_session_is_the_orms(episode, client_user, attend, therapist, clinic):
+    clinic.signal_settings = {"tension_min": 2}
+    clinic.save()
+    answered = attend(episode, 1)
+    submit(answered, client_user, {**TENSION, "comment": "It felt rushed ünïcode"})
+    waiting = attend(episode, 2)
+    for session in (answered, waiting):
+        raw = rawsql.client_session(client_user.id, client_user.clinic_id, session.id)
+        orm = orm_session(client_user, session.id)
+        assert fields_of(raw) == fields_of(orm)
+        assert fields_of(raw.episode) == fields_of(orm.episode)
+        assert fields_of(raw.episode.therapist) == fields_of(orm.episode.therapist)
+        assert fields_of(raw.episode.clinic) == fields_of(orm.episode.clinic)
+        assert hasattr(raw, "checkin") == hasattr(orm, "checkin")
+        if hasattr(orm, "checkin"):
+            assert fields_of(raw.checkin) == fields_of(orm.checkin)
+            assert raw.checkin.comment == "It felt rushed ünïcode"
+            assert raw.checkin.session is raw
+    assert raw.episode.clinic.signal_settings == {"tension_min": 2}
+    assert isinstance(raw.scheduled_at.tzinfo, type(orm.scheduled_at.tzinfo))
+
+
+def test_the_check_in_session_of_someone_else_is_none(
+    episode, client_user, other_client, attend, stranger
+):
+    session = attend(episode, 1)
+    assert rawsql.client_session(other_client.id, other_client.clinic_id, session.id) is None
+    assert rawsql.client_session(client_user.id, uuid.uuid4(), session.id) is None
+    assert rawsql.client_session(client_user.id, client_user.clinic_id, uuid.uuid4()) is None

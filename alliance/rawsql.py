@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from alliance.checkins.models import CheckIn
 from alliance.people.models import Session
-from alliance.ruptures.models import Alert
+from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory
 
 
 def _table(model: type[models.Model]) -> str:
@@ -142,7 +142,8 @@ def client_session(
     client_id: uuid.UUID, clinic_id: uuid.UUID, session_id: uuid.UUID
 ) -> Session | None:
     """The client's own session ``session_id`` in their own clinic, or None, with its check-in
-    (or none), episode, therapist and clinic attached; the episode's client is left to the caller.
+    (or none), episode, therapist and clinic attached, and ``has_open_rupture``; the episode's
+    client is left to the caller.
 
     The ORM twin (``alliance.access.get_session_for_checkin``)::
 
@@ -159,13 +160,25 @@ def client_session(
         _part(Clinic, "k"),
     ]
     columns = ", ".join(column for names, _ in parts for column in names)
+    # ``checkin_context``'s question, asked in the same query: is an earlier client-reported
+    # rupture of the episode still open (``checkins.services.open_ruptures_before``)?
+    a = _table(Alert)
+    states = ", ".join(["%s"] * len(ACTIVE_STATES))
+    exists = (
+        f"EXISTS (SELECT 1 FROM {a} a INNER JOIN {_table(Session)} p"  # noqa: S608 - _meta
+        f" ON a.{_column(Alert, 'session')} = p.{_column(Session, 'id')}"
+        f" WHERE a.{_column(Alert, 'episode')} = s.{_column(Session, 'episode')}"
+        f" AND a.{_column(Alert, 'client_reported')} AND a.{_column(Alert, 'category')} = %s"
+        f" AND a.{_column(Alert, 'state')} IN ({states})"
+        f" AND p.{_column(Session, 'number')} < s.{_column(Session, 'number')})"
+    )
     e_id, e_client, e_clinic = (
         _column(CareEpisode, "id"),
         _column(CareEpisode, "client"),
         _column(CareEpisode, "clinic"),
     )
     sql = (
-        f"SELECT {columns} FROM {_table(Session)} s"  # noqa: S608 - names from _meta
+        f"SELECT {columns}, {exists} FROM {_table(Session)} s"  # noqa: S608 - names from _meta
         f" INNER JOIN {_table(CareEpisode)} e ON s.{_column(Session, 'episode')} = e.{e_id}"
         f" INNER JOIN {_table(User)} t ON e.{_column(CareEpisode, 'therapist')} ="
         f" t.{_column(User, 'id')}"
@@ -175,6 +188,8 @@ def client_session(
         f" WHERE s.{_column(Session, 'id')} = %s AND e.{e_client} = %s AND e.{e_clinic} = %s"
     )
     params = [
+        AlertCategory.RUPTURE.value,
+        *(str(state) for state in ACTIVE_STATES),
         _ids(Session, "id", [session_id])[0],
         _ids(CareEpisode, "client", [client_id])[0],
         _ids(CareEpisode, "clinic", [clinic_id])[0],
@@ -190,6 +205,7 @@ def client_session(
         start += len(names)
     (_, s_fields), (_, c_fields), (_, e_fields), (_, t_fields), (_, k_fields) = parts
     session: Session = _instance(Session, s_fields, values[0])
+    session.has_open_rupture = bool(row[-1])  # type: ignore[attr-defined]
     episode = _instance(CareEpisode, e_fields, values[2])
     episode.therapist = _instance(User, t_fields, values[3])
     episode.clinic = _instance(Clinic, k_fields, values[4])

@@ -68,8 +68,12 @@ def open_rupture_alerts(session: Session) -> list[Alert]:
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
-    # Whether any exists, not the alerts themselves: the form only asks if there is one.
-    return {"has_open_rupture": open_ruptures_before(session.episode_id, session.number).exists()}
+    # Whether any exists, not the alerts themselves: the form only asks if there is one. The
+    # check-in pages' session lookup (alliance/rawsql.py) has already asked, in its own query.
+    known = getattr(session, "has_open_rupture", None)
+    if known is None:
+        known = open_ruptures_before(session.episode_id, session.number).exists()
+    return {"has_open_rupture": bool(known)}
 
 
 def checkins_mark_read(*, episode_id: uuid.UUID, reader: User, now: datetime) -> int:

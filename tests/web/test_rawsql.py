@@ -127,3 +127,23 @@ def test_the_check_in_session_of_someone_else_is_none(
     assert rawsql.client_session(other_client.id, other_client.clinic_id, session.id) is None
     assert rawsql.client_session(client_user.id, uuid.uuid4(), session.id) is None
     assert rawsql.client_session(client_user.id, client_user.clinic_id, uuid.uuid4()) is None
+
+
+def test_the_open_rupture_question_is_the_orms(episode, client_user, attend, therapist):
+    from alliance.checkins.services import open_ruptures_before
+    from alliance.ruptures.services import alert_close
+
+    first = attend(episode, 1)
+    assert (
+        rawsql.client_session(client_user.id, client_user.clinic_id, first.id).has_open_rupture
+        is False
+    )
+    submit(first, client_user, TENSION)  # a client-reported rupture at session 1
+    second, third = attend(episode, 2), attend(episode, 3)
+    for session, expected in ((first, False), (second, True), (third, True)):
+        raw = rawsql.client_session(client_user.id, client_user.clinic_id, session.id)
+        orm = open_ruptures_before(session.episode_id, session.number).exists()
+        assert raw.has_open_rupture is orm is expected
+    alert_close(alert=Alert.objects.get(), actor=therapist, reason="resolved_in_session")
+    raw = rawsql.client_session(client_user.id, client_user.clinic_id, third.id)
+    assert raw.has_open_rupture is open_ruptures_before(episode.id, 3).exists() is False

@@ -29,6 +29,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from alliance import rawsql
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, about_person, note_read
 from alliance.checkins.models import CheckIn
@@ -41,7 +42,6 @@ from alliance.messaging.models import OutboxMessage
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, questionnaire_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, User
-from alliance.prepared import Prepared
 from alliance.ruptures.models import Alert
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -183,26 +183,18 @@ def get_session(user: User, session_id: object) -> Session:
 
 # The same rule as ``sessions_for`` for a client (their own episodes, in their own clinic), with
 # the check-in fetched in the same query: the check-in pages ask whether it is answered yet.
-# Compiled once (alliance/prepared.py): these pages are what every client opens after a session.
-_CLIENT_SESSION = Prepared(
-    lambda client_id, clinic_id, session_id: Session.objects.filter(
-        id=session_id, episode__client_id=client_id, episode__clinic_id=clinic_id
-    ).select_related(
-        "checkin", "episode", "episode__client", "episode__therapist", "episode__clinic"
-    ),
-    uuid.UUID,
-    uuid.UUID,
-    uuid.UUID,
-)
 
 
 def get_session_for_checkin(user: User, session_id: object) -> Session:
     """Only the client of the session may answer its check-in."""
     if user.role != Role.CLIENT or user.clinic_id is None:
         raise Http404
-    session = _CLIENT_SESSION.first(user.id, user.clinic_id, _uuid(session_id))
+    # In SQL (alliance/rawsql.py, tested against its ORM twin): every check-in page asks it.
+    # The episode's client is ``user`` (the query says so): not loaded again.
+    session = rawsql.client_session(user.id, user.clinic_id, _uuid(session_id))
     if session is None:
         raise Http404
+    session.episode.client = user
     note_read(
         user, about_episode(session.episode, AuditAction.VIEW, RecordType.SESSION, session.id)
     )
@@ -346,26 +338,19 @@ def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
 # --- diary cards ---------------------------------------------------------------------------
 
 
-# ``episodes_for`` of a client, in progress; compiled once (alliance/prepared.py): every diary
-# card page and save asks it.
-_ACTIVE_EPISODE = Prepared(
-    lambda client_id, clinic_id: (
-        CareEpisode.objects.filter(
-            client_id=client_id, clinic_id=clinic_id, status=EpisodeStatus.ACTIVE
-        )
-        .select_related("client", "therapist", "clinic")
-        .order_by("pk")[:1]
-    ),
-    uuid.UUID,
-    uuid.UUID,
-)
-
-
 def active_episode_of(client: User) -> CareEpisode | None:
     """The client's own care episode in progress, which new diary cards belong to."""
     if client.role != Role.CLIENT or client.clinic_id is None:
         return None
-    return _ACTIVE_EPISODE.first(client.id, client.clinic_id)
+    # ``episodes_for`` of a client, in progress.
+    return (
+        CareEpisode.objects.filter(
+            client_id=client.id, clinic_id=client.clinic_id, status=EpisodeStatus.ACTIVE
+        )
+        .select_related("client", "therapist", "clinic")
+        .order_by("pk")
+        .first()
+    )
 
 
 def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
@@ -383,38 +368,11 @@ def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
     return DiaryCard.objects.none()
 
 
-# ``diary_cards_for`` of a client, one day; compiled once (alliance/prepared.py).
-_CLIENT_CARD = Prepared(
-    lambda client_id, clinic_id, day: (
-        DiaryCard.objects.filter(
-            client_id=client_id,
-            episode__client_id=client_id,
-            episode__clinic_id=clinic_id,
-            day=day,
-        )
-        .select_related("episode", "episode__therapist", "episode__clinic")
-        .order_by("pk")[:1]
-    ),
-    uuid.UUID,
-    uuid.UUID,
-    date,
-)
-
-
-# The same rule between two days, with only each card's day and status; compiled once.
-_CLIENT_CARD_DAYS = Prepared(
-    lambda client_id, clinic_id, first, last: DiaryCard.objects.filter(
-        client_id=client_id,
-        episode__client_id=client_id,
-        episode__clinic_id=clinic_id,
-        day__gte=first,
-        day__lte=last,
-    ).only("id", "day", "status"),
-    uuid.UUID,
-    uuid.UUID,
-    date,
-    date,
-)
+def _client_cards(client: User) -> QuerySet[DiaryCard]:
+    """``diary_cards_for`` of a client, in their own clinic."""
+    return DiaryCard.objects.filter(
+        client_id=client.id, episode__client_id=client.id, episode__clinic_id=client.clinic_id
+    )
 
 
 def diary_card_days(client: User, first: date, last: date) -> list[DiaryCard]:
@@ -422,7 +380,9 @@ def diary_card_days(client: User, first: date, last: date) -> list[DiaryCard]:
     the page shows which days are filled in, not what is in them)."""
     if client.role != Role.CLIENT or client.clinic_id is None:
         return []
-    return _CLIENT_CARD_DAYS.fetch(client.id, client.clinic_id, first, last)
+    return list(
+        _client_cards(client).filter(day__gte=first, day__lte=last).only("id", "day", "status")
+    )
 
 
 def get_diary_card(user: User, day: date) -> DiaryCard | None:
@@ -432,7 +392,15 @@ def get_diary_card(user: User, day: date) -> DiaryCard | None:
     """
     if user.role != Role.CLIENT:
         raise Http404
-    card = _CLIENT_CARD.first(user.id, user.clinic_id, day) if user.clinic_id else None
+    card = (
+        _client_cards(user)
+        .filter(day=day)
+        .select_related("episode", "episode__therapist", "episode__clinic")
+        .order_by("pk")
+        .first()
+        if user.clinic_id
+        else None
+    )
     if card is not None:
         note_read(
             user, about_episode(card.episode, AuditAction.VIEW, RecordType.DIARY_CARD, card.id)

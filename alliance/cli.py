@@ -57,6 +57,17 @@ def _django_setup() -> None:
     django.setup()
 
 
+def _collect_static() -> None:
+    """Hashed, compressed copies of the static files, before serving (settings.STATIC_ROOT)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.STATIC_ROOT is None:  # tests: plain storage, nothing to collect
+        return
+    Path(settings.STATIC_ROOT).mkdir(mode=0o700, parents=True, exist_ok=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def _demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="alliance demo", description="Run the demo clinic.")
     parser.add_argument("--port", type=int, default=8000)
@@ -105,6 +116,7 @@ def _demo(argv: list[str]) -> int:
     except ValueError as error:
         sys.exit(f"alliance demo: ALLIANCE_DEMO_TOTP_SECRET: {error}")
     call_command("migrate", interactive=False, verbosity=0)
+    _collect_static()
     password = os.environ.get("ALLIANCE_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
     if demo_exists():
         print(f"Using the existing demo data in {data_dir} (use --reset to start over).")
@@ -211,6 +223,7 @@ def _serve(argv: list[str]) -> int:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=1)
+    _collect_static()
     from alliance import server
 
     workers = server.default_workers() if args.workers is None else args.workers

@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "alliance.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML on the way out (static files are compressed ahead, by collectstatic).
+    # Outside every middleware that reads or writes the page; not on pages with secrets.
+    "alliance.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -199,8 +202,7 @@ AUTH_USER_MODEL = "people.User"
 # django-axes first: it refuses a locked-out username and IP before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend with the signed-in user loaded by a compiled query.
-    "alliance.accounts.backends.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -224,8 +226,29 @@ LOGOUT_REDIRECT_URL = "login"
 ALLIANCE_SESSION_HOURS = env_int("ALLIANCE_SESSION_HOURS", 12, minimum=1)
 ALLIANCE_IDLE_MINUTES = env_int("ALLIANCE_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = ALLIANCE_SESSION_HOURS * 3600
-# Django's database sessions, the session row read by a compiled query.
-SESSION_ENGINE = "alliance.accounts.backends"
+# Sessions live in the database (the source of truth: `sessions_end`, backups and restores work
+# on the table) and are read through a cache, so a signed-in request does not query the session
+# table. The cache is files in the data folder, shared by every worker process of the server:
+# a session ended in one process (logout, deactivation, a two-factor reset) is gone for all of
+# them, which a per-process memory cache could not promise. Servers on several machines that
+# share one PostgreSQL database do not share the folder: they set ALLIANCE_SESSION_CACHE=off
+# (plain database sessions). See docs/configuration.md.
+if env_bool("ALLIANCE_SESSION_CACHE", True):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_CACHE_ALIAS = "sessions"
+CACHES = {
+    # Per process; only for what is the same in every process.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    SESSION_CACHE_ALIAS: {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "sessions"),
+        "TIMEOUT": SESSION_COOKIE_AGE,
+        # Past this many files a third are dropped (they are read from the database again).
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -254,10 +277,24 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The app's own files are served straight from the package by WhiteNoise's finders, so
-# `alliance demo` and `alliance serve` work without a collectstatic step. A clinic that runs
-# collectstatic (for a CDN-free reverse proxy, say) sets ALLIANCE_STATIC_ROOT.
-STATIC_ROOT = os.environ.get("ALLIANCE_STATIC_ROOT") or None
+# `alliance serve` and `alliance demo` run collectstatic into the data folder (or
+# ALLIANCE_STATIC_ROOT) before serving: each file gets a content hash in its name, a gzip copy
+# (and brotli, with the brotli package), and WhiteNoise sends the hashed names with a cache
+# life of ten years, "immutable". A page always links the current hash, so a changed file is a
+# new name. Anything else that serves alliance.wsgi runs `alliance collectstatic` first.
+STATIC_ROOT = (
+    None if TESTING else Path(os.environ.get("ALLIANCE_STATIC_ROOT") or DATA_DIR / "static")
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Tests use the plain storage (no collectstatic step); tests/web/test_static.py runs
+        # collectstatic and serves through the manifest once.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from base64 import b32encode
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 import django_otp
 import segno
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
@@ -256,7 +258,10 @@ def sessions_end(
         if session.session_key != keep_session_key
         and session.get_decoded().get(SESSION_KEY) == user_id
     ]
-    Session.objects.filter(session_key__in=ended).delete()
+    # Through the session engine, so the cached copy goes with the row (cached_db sessions).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in ended:
+        store(session_key=key).delete()
     return len(ended)
 
 

@@ -85,25 +85,56 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def client_home(client: User, *, now: datetime) -> dict[str, Any]:
-    """The client's open check-ins and their own history."""
-    sessions = list(
+# Check-ins listed per page of the client's home, latest first.
+HISTORY_PAGE = 10
+
+
+def client_home(client: User, *, now: datetime, page: int = 1) -> dict[str, Any]:
+    """The client's open check-ins and one page of their own history (``page`` 1 is the latest).
+
+    The same few queries however long the history: the database picks the open check-ins and
+    the page, and the rest of the history is never loaded.
+    """
+    open_sessions = list(
         access.sessions_for(client)
-        .filter(status=SessionStatus.ATTENDED)
-        .select_related("checkin", "episode__therapist")
+        .filter(
+            status=SessionStatus.ATTENDED,
+            checkin_opens_at__lte=now,
+            checkin_closes_at__gt=now,
+            checkin__isnull=True,
+        )
+        .select_related("episode__therapist")
         .order_by("-scheduled_at")
     )
-    open_sessions = [
-        s for s in sessions if s.checkin_is_open(now) and getattr(s, "checkin", None) is None
-    ]
-    history = [s.checkin for s in sessions if getattr(s, "checkin", None) is not None]
+    page = max(page, 1)
+    start = (page - 1) * HISTORY_PAGE
+    # One more than a page: whether there are older ones, without counting them all.
+    rows = list(
+        access.checkins_for(client)
+        .filter(session__status=SessionStatus.ATTENDED)
+        .select_related("session__episode__therapist")
+        .only(
+            "session__scheduled_at",
+            "session__episode__therapist__display_name",
+            "therapist_read_at",
+        )
+        .order_by("-session__scheduled_at", "-id")[start : start + HISTORY_PAGE + 1]
+    )
+    history = rows[:HISTORY_PAGE]
     upcoming = (
         access.sessions_for(client)
         .filter(status=SessionStatus.SCHEDULED, scheduled_at__gte=now)
         .order_by("scheduled_at")
         .first()
     )
-    return {"open_sessions": open_sessions, "history": history, "upcoming": upcoming}
+    return {
+        "open_sessions": open_sessions,
+        "history": history,
+        "upcoming": upcoming,
+        "page": page,
+        "older_page": page + 1 if len(rows) > HISTORY_PAGE else None,
+        "newer_page": page - 1 if page > 1 else None,
+    }
 
 
 def followup_answered(checkin: CheckIn) -> Alert | None:

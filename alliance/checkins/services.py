@@ -20,7 +20,6 @@ from alliance.checkins.models import CheckIn
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
-from alliance.prepared import Prepared
 from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory
 
 ALREADY_ANSWERED = (
@@ -59,19 +58,20 @@ class CheckinResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
-def _open_ruptures(session: Session) -> QuerySet[Alert]:
+def open_ruptures_before(episode_id: uuid.UUID, number: int) -> QuerySet[Alert]:
+    """Client-reported ruptures of the episode before session ``number`` still waiting to close."""
     return Alert.objects.filter(
-        episode_id=session.episode_id,
+        episode_id=episode_id,
         client_reported=True,
         category=AlertCategory.RUPTURE,
         state__in=ACTIVE_STATES,
-        session__number__lt=session.number,
-    )
+        session__number__lt=number,
+    ).order_by("session__number")
 
 
 def open_rupture_alerts(session: Session) -> list[Alert]:
     """Client-reported ruptures from earlier sessions of this episode still waiting to close."""
-    return list(_open_ruptures(session).order_by("session__number"))
+    return list(open_ruptures_before(session.episode_id, session.number))
 
 
 def followup_alert_for(session: Session) -> Alert | None:
@@ -83,25 +83,20 @@ def followup_alert_for(session: Session) -> Alert | None:
     check-in come with it, for the question to name the date and the client's own words.
     """
     return (
-        _open_ruptures(session)
+        open_ruptures_before(session.episode_id, session.number)
         .select_related("session", "checkin")
         .order_by(F("client_followup_at").asc(nulls_first=True), "session__number")
         .first()
     )
 
 
-# "Is this a replay?" and "is this session already answered?" in one query.
-_EARLIER = Prepared(
-    lambda token, session_id: CheckIn.objects.filter(
-        Q(form_token=token) | Q(session_id=session_id)
-    )[:2],
-    uuid.UUID,
-    uuid.UUID,
-)
-
-
 def checkin_context(session: Session) -> dict[str, bool]:
-    return {"has_open_rupture": followup_alert_for(session) is not None}
+    # Whether any exists, not the alerts themselves: the form only asks if there is one. The
+    # check-in pages' session lookup (alliance/rawsql.py) has already asked, in its own query.
+    known = getattr(session, "has_open_rupture", None)
+    if known is None:
+        known = open_ruptures_before(session.episode_id, session.number).exists()
+    return {"has_open_rupture": bool(known)}
 
 
 def checkins_mark_read(
@@ -195,7 +190,8 @@ def checkin_submit(
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
         raise CheckinError("This check-in belongs to someone else.")
 
-    earlier = _EARLIER.fetch(token, session.id)
+    # "Is this a replay?" and "is this session already answered?" in one query.
+    earlier = list(CheckIn.objects.filter(Q(form_token=token) | Q(session_id=session.id))[:2])
     replay = next((c for c in earlier if c.form_token == token), None)
     if replay is not None:
         if replay.session_id != session.id:
@@ -297,4 +293,4 @@ def _asked_about(
         return None
     if wanted == target.id:
         return target
-    return _open_ruptures(session).filter(id=wanted).first()
+    return open_ruptures_before(session.episode_id, session.number).filter(id=wanted).first()

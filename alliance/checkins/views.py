@@ -27,7 +27,11 @@ from alliance.ruptures.models import Alert
 @require_GET
 @access.role_required(Role.CLIENT)
 def client_home_view(request: AuthedRequest) -> HttpResponse:
-    context = client_home(request.user, now=timezone.now())
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    context = client_home(request.user, now=timezone.now(), page=min(max(page, 1), 100_000))
     # The home page shows the client's own check-ins: their episodes are logged as read.
     access.note_listed(request.user, list(access.episodes_for(request.user)))
     return render(request, "checkins/client_home.html", context)

@@ -27,7 +27,6 @@ from alliance.diary.charts import (
 from alliance.diary.models import DiaryCard, DiaryStatus, DiaryTarget, DiaryTargetEntry
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, User
-from alliance.prepared import Prepared
 
 TREND_WEEKS = 8
 URGE_SERIES = (*((u.key, u.short) for u in card_def.URGES), (card_def.QUIT.key, "Quit therapy"))
@@ -128,13 +127,9 @@ def _greeting(client: User, episode: CareEpisode, days: list[DayLink], today: da
     )
 
 
-# Compiled once (alliance/prepared.py): every diary card page and save asks for them.
-_TARGETS = Prepared(lambda episode_id: DiaryTarget.objects.filter(episode_id=episode_id), uuid.UUID)
-
-
 def episode_targets(episode: CareEpisode) -> list[DiaryTarget]:
     """Every target of the episode's card, stopped ones too, oldest first."""
-    return _TARGETS.fetch(episode.id)
+    return list(DiaryTarget.objects.filter(episode_id=episode.id))
 
 
 def targets_of(user: User, episode: CareEpisode) -> list[DiaryTarget]:

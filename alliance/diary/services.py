@@ -25,7 +25,6 @@ from alliance.diary.models import (
 from alliance.diary.selectors import episode_targets
 from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
-from alliance.prepared import Prepared
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.services import alert_raise
 from alliance.validators import NUL_MESSAGE, has_nul, nul_errors
@@ -68,22 +67,16 @@ def _check_day(client: User, day: date, now: datetime) -> None:
         raise DiaryError(problem)
 
 
-_CARD_FOR_UPDATE = Prepared(
-    lambda client_id, day: (
-        DiaryCard.objects.select_for_update()
-        .filter(client_id=client_id, day=day)
-        .order_by("pk")[:1]
-    ),
-    uuid.UUID,
-    date,
-)
-
-
 def _card_for_update(
     *, client: User, episode: CareEpisode, day: date, now: datetime
 ) -> tuple[DiaryCard, bool]:
     """The day's card, locked, made now if there is none. Call inside a transaction."""
-    card = _CARD_FOR_UPDATE.first(client.id, day)
+    card = (
+        DiaryCard.objects.select_for_update()
+        .filter(client_id=client.id, day=day)
+        .order_by("pk")
+        .first()
+    )
     if card is not None:
         return card, False
     try:
@@ -187,12 +180,6 @@ def _alert_summary(day: date, answers: card_def.DiaryAnswers, findings: list[Ris
     return f"Diary card for {day:%a} {day.day} {day:%b}: " + "; ".join(parts) + "."
 
 
-# The cards that carry a form token (at most one: the column is unique).
-_TOKEN_USED = Prepared(
-    lambda token: DiaryCard.objects.filter(form_token=token).values_list("pk")[:2], uuid.UUID
-)
-
-
 def diary_card_submit(
     *,
     client: User,
@@ -229,7 +216,8 @@ def diary_card_submit(
         if card.form_token == token and card.is_submitted:
             findings = evaluate("diary", card.answers().safety_answers(), rules)
             return SubmitResult(card=card, created=False, findings=findings)
-        if any(other != card.pk for (other,) in _TOKEN_USED.fetch(token)):
+        # The cards that carry this form token (at most one: the column is unique).
+        if DiaryCard.objects.filter(form_token=token).exclude(pk=card.pk).exists():
             raise DiaryError("This form was already used for another day. Please reload the page.")
         first_send = not card.is_submitted
         for name, value in cleaned.columns().items():
@@ -276,14 +264,9 @@ def diary_card_submit(
     return SubmitResult(card=card, created=created, findings=findings, alert=alert)
 
 
-_TARGET_ENTRIES = Prepared(
-    lambda card_id: DiaryTargetEntry.objects.filter(card_id=card_id), uuid.UUID
-)
-
-
 def _save_target_entries(card: DiaryCard, targets: Mapping[str, card_def.TargetAnswer]) -> None:
     """Make the card's target rows match ``targets`` (an answer cleared is a row removed)."""
-    existing = {str(e.target_id): e for e in _TARGET_ENTRIES.fetch(card.pk)}
+    existing = {str(e.target_id): e for e in DiaryTargetEntry.objects.filter(card_id=card.pk)}
     for target_id, entry in existing.items():
         if target_id not in targets:
             entry.delete()

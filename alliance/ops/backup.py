@@ -30,6 +30,7 @@ from typing import Any
 import django
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, transaction
 
 from alliance import __version__
@@ -315,6 +316,9 @@ def backup_restore(*, path: Path, force: bool = False) -> RestoreResult:
         target, method = _sqlite_restore(path, force=force)
     else:
         target, method = _pg_restore(path, force=force)
+    # Sessions are read through a cache (cached_db): the restored table has none, and no
+    # session cached before the restore may outlive it.
+    caches[settings.SESSION_CACHE_ALIAS].clear()
     restored = _current_counts()
     differ = {
         table: (count, restored.get(table))

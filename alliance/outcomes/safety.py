@@ -44,7 +44,6 @@ from alliance.core.safety import (
 from alliance.outcomes.definitions import UnknownInstrument, available_for, definition_for
 from alliance.outcomes.models import ClinicSafety
 from alliance.people.models import Clinic, Role, User
-from alliance.prepared import Prepared
 
 __all__ = [
     "DEFAULT_CRISIS_RESOURCES",
@@ -167,15 +166,8 @@ class SafetyError(ValueError):
     """Settings that do not validate; the message names the field and what is wrong."""
 
 
-# Read on every diary card and questionnaire sent; compiled once (alliance/prepared.py).
-_STORED = Prepared(
-    lambda clinic_id: ClinicSafety.objects.filter(clinic_id=clinic_id).order_by("pk")[:1],
-    uuid.UUID,
-)
-
-
 def _stored(clinic: Clinic) -> ClinicSafety | None:
-    return _STORED.first(clinic.pk)
+    return ClinicSafety.objects.filter(clinic_id=clinic.pk).order_by("pk").first()
 
 
 def stored_settings(clinic: Clinic) -> ClinicSafety | None:

@@ -256,6 +256,26 @@ def schedule_set(
     return schedule
 
 
+def schedules_set(
+    *,
+    episode: CareEpisode,
+    specs: Mapping[str, ScheduleSpec],
+    actor: User | None,
+    now: datetime | None = None,
+) -> None:
+    """Save the whole schedule form at once: every questionnaire's schedule, or none of them.
+
+    A questionnaire that is no longer available (removed by the clinic while the form was open)
+    raises ``ScheduleError`` and nothing is changed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        for instrument_id, spec in specs.items():
+            schedule_set(
+                episode=episode, instrument_id=instrument_id, spec=spec, actor=actor, now=now
+            )
+
+
 # --- Responses -----------------------------------------------------------------------------
 
 

@@ -152,16 +152,22 @@ def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         rows.append({"available": available, "form": form})
     if request.method == "POST":
         if all(row["form"].is_valid() for row in rows):
-            for row in rows:
-                services.schedule_set(
-                    episode=episode,
-                    instrument_id=row["available"].instrument_id,
-                    spec=row["form"].spec(),
-                    actor=request.user,
+            specs = {row["available"].instrument_id: row["form"].spec() for row in rows}
+            try:
+                services.schedules_set(episode=episode, specs=specs, actor=request.user)
+            except services.ScheduleError as error:
+                messages.error(
+                    request,
+                    _("%(problem)s Nothing was changed: please check the list and save again.")
+                    % {"problem": error},
                 )
-            messages.success(request, "Questionnaire schedule saved.")
-            return redirect("client_detail", client_id=episode.client_id)
-        messages.error(request, "Please check the numbers below: each is from 1 to 52, or blank.")
+            else:
+                messages.success(request, "Questionnaire schedule saved.")
+                return redirect("client_detail", client_id=episode.client_id)
+        else:
+            messages.error(
+                request, "Please check the numbers below: each is from 1 to 52, or blank."
+            )
     status = 400 if request.method == "POST" else 200
     context = {"episode": episode, "client": episode.client, "rows": rows}
     return render(request, "outcomes/schedule.html", context, status=status)

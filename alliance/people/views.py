@@ -340,7 +340,7 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except services.InviteError as error:
             return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
         else:
-            login(request, user, backend="alliance.accounts.backends.UserBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.display_name}. Your password is set.")
             return redirect("home")
     return render(request, "people/invite_accept.html", {"form": form, "person": invite.user})

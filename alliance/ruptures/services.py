@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance import rawsql
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
@@ -37,7 +37,6 @@ from alliance.core.signals import (
     detect_for_latest,
 )
 from alliance.people.models import CareEpisode, Clinic, EpisodeStatus, Role, User
-from alliance.prepared import Prepared
 from alliance.ruptures.models import (
     ACTIVE_STATES,
     CLOSE_NEEDS_NOTE,
@@ -72,19 +71,13 @@ def _signal_json(signal: Signal) -> dict[str, Any]:
     }
 
 
-# Every check-in's numbers, which each new check-in's signals are worked out from.
-_POINTS = Prepared(
-    lambda episode_id: (
+def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
+    """Every check-in's numbers, which each new check-in's signals are worked out from."""
+    rows = (
         CheckIn.objects.filter(episode_id=episode_id)
         .order_by("session__number")
         .values_list("session_id", "session__number", "alliance", "tension", "resolved", "talked")
-    ),
-    uuid.UUID,
-)
-
-
-def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
-    rows = _POINTS.fetch(episode_id)
+    )
     return [
         CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
         for sid, n, a, t, r, tk in rows
@@ -557,6 +550,10 @@ def close_locked(alert: Alert, *, actor: User, reason: str, note: str, now: date
     )
 
 
+# Alerts gaining a signal in a recomputation are loaded this many at a time.
+GAINING_BATCH = 500
+
+
 @dataclass(frozen=True)
 class RecomputeReport:
     episodes: int
@@ -598,20 +595,6 @@ def signals_recompute(
     )
 
 
-def _raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
-    """The rows of a ``values_list`` queryset as the database driver returns them.
-
-    Skips Django's per-value converters (a million UUID conversions were a quarter of a full
-    recomputation); ids stay in the driver's form and serve only as opaque keys until an alert
-    is actually created.
-    """
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    return rows
-
-
 def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
@@ -631,20 +614,8 @@ def _recompute_chunk(
     clinic_of = dict(chunk)
     series: dict[Any, list[CheckinPoint]] = defaultdict(list)
     checkin_of: dict[Any, Any] = {}
-    rows = _raw_rows(
-        CheckIn.objects.filter(episode_id__in=ids)
-        .order_by("episode_id", "session__number")
-        .values_list(
-            "episode_id",
-            "session_id",
-            "session__number",
-            "alliance",
-            "tension",
-            "resolved",
-            "talked",
-            "id",
-        )
-    )
+    # Ids stay in the driver's form (alliance/rawsql.py) until an alert is actually created.
+    rows = rawsql.checkin_points(ids)
     for eid, sid, n, a, t, r, tk, cid in rows:
         series[eid].append(
             CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
@@ -655,12 +626,7 @@ def _recompute_chunk(
 
     # Only the kinds each session's alert already holds are needed to decide what is new.
     known: dict[tuple[Any, Any], set[str]] = {
-        (eid, sid): _kinds(signals)
-        for eid, sid, signals in _raw_rows(
-            Alert.objects.filter(episode_id__in=ids, session__isnull=False).values_list(
-                "episode_id", "session_id", "signals"
-            )
-        )
+        (eid, sid): _kinds(signals) for eid, sid, signals in rawsql.alert_signals(ids)
     }
     to_create: list[Alert] = []
     gaining: dict[tuple[uuid.UUID, uuid.UUID], list[Signal]] = {}
@@ -690,12 +656,13 @@ def _recompute_chunk(
     # The few alerts that gain a kind are loaded as objects, merged and saved with an event.
     to_update: list[Alert] = []
     events: list[AlertEvent] = []
-    if gaining:
-        wanted = Q()
-        for eid, sid in gaining:
-            wanted |= Q(episode_id=eid, session_id=sid)
-        for alert in Alert.objects.filter(wanted):
-            if _merge(alert, gaining[(alert.episode_id, _as_uuid(alert.session_id))]):
+    # Looked up by session id (a session belongs to one episode) in batches: one OR of a
+    # condition per alert passes SQLite's expression-depth limit (1,000) in a large chunk.
+    sessions = [sid for _, sid in gaining]
+    for start in range(0, len(sessions), GAINING_BATCH):
+        for alert in Alert.objects.filter(session_id__in=sessions[start : start + GAINING_BATCH]):
+            new = gaining.get((alert.episode_id, _as_uuid(alert.session_id)))
+            if new is not None and _merge(alert, new):
                 to_update.append(alert)
                 events.append(
                     AlertEvent(alert=alert, action=AlertEvent.Action.SIGNAL_ADDED, at=now)

@@ -320,3 +320,23 @@ def test_sign_in_sessions_stay_out_of_a_backup(site: Site, tmp_path: Path):
     assert {t: r for t, r in after.items() if t != "django_session"} == {
         t: r for t, r in before.items() if t != "django_session"
     }
+
+
+def test_a_restore_leaves_no_cached_session_behind(site: Site, tmp_path: Path):
+    """Sessions are read through a cache (cached_db): a restore empties it with the table."""
+    site.seed()
+    site.backup(tmp_path / "nightly")
+    made = site.alliance(
+        "shell",
+        "-c",
+        "from django.contrib.sessions.backends.cached_db import SessionStore as S; "
+        "s = S(); s['_auth_user_id'] = 'x'; s.create(); print(s.session_key)",
+    )
+    key = made.stdout.strip().splitlines()[-1]
+    check = (
+        "from django.contrib.sessions.backends.cached_db import SessionStore as S; "
+        f"print('alive' if S().exists({key!r}) else 'gone')"
+    )
+    assert site.alliance("shell", "-c", check).stdout.split()[-1] == "alive"
+    site.alliance("restore", "--force", str(tmp_path / "nightly"))
+    assert site.alliance("shell", "-c", check).stdout.split()[-1] == "gone"

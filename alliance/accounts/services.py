@@ -23,6 +23,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.accounts.models import Authenticator, RecoveryCodes
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
 from alliance.people.models import Role, User
@@ -111,7 +112,7 @@ def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]
     codes: list[str] = []
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            Authenticator.objects.select_for_update()
             .filter(user=user, confirmed=False)
             .order_by("-id")
             .first()
@@ -177,15 +178,16 @@ def _check_allowed(device: Device) -> None:
 def two_factor_check(*, user: User, code: str) -> Device:
     """The device that accepts ``code``: the authenticator (6 digits) or a recovery code.
 
-    A recovery code is used up. Wrong codes slow down further tries (django-otp's throttling:
-    1, 2, 4, 8… seconds) and raise WrongCode; a try while slowed down raises CodeThrottled.
+    A recovery code is used up. Wrong codes raise WrongCode and, from the second one in a row,
+    slow down further tries (django-otp's throttling, 2, 4, 8… seconds; see
+    ``alliance.accounts.models``); a try while slowed down raises CodeThrottled.
     """
     token = normalize_code(code)
     devices: list[Device]
     if len(token) == 6 and token.isdigit():
-        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices = list(Authenticator.objects.filter(user=user, confirmed=True))
     else:
-        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+        devices = list(RecoveryCodes.objects.filter(user=user, confirmed=True))
     for device in devices:
         _check_allowed(device)
         verified = django_otp.verify_token(user, device.persistent_id, token)

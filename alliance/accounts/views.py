@@ -145,6 +145,7 @@ def two_factor_setup_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("code", str(error))
         else:
             otp_login(request, device)
+            request.session.cycle_key()
             mark_recent_auth(request)
             request.session[NEW_CODES_KEY] = codes
             return redirect("recovery_codes")
@@ -177,6 +178,9 @@ def two_factor_verify_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("code", str(error))
         else:
             otp_login(request, device)
+            # A new session id once the second factor is given, as after the password: an id
+            # seen before this point (a fixated or sniffed one) never reaches a verified session.
+            request.session.cycle_key()
             mark_recent_auth(request)
             if isinstance(device, StaticDevice):
                 left = services.recovery_codes_left(user)

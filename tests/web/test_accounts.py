@@ -236,18 +236,64 @@ def test_a_new_therapist_sets_up_two_factor_right_after_accepting_the_invite(adm
     assert browser.get("/caseload/")["Location"].startswith(SETUP)
 
 
-def test_wrong_codes_are_throttled_by_django_otp(therapist):
+def test_the_right_code_right_after_one_wrong_one_is_accepted(therapist):
+    device = enrol_authenticator(therapist)
+    with time_machine.travel(T0, tick=False):
+        browser = password_step(therapist)
+        assert browser.post(VERIFY, {"code": wrong_code(device)}).status_code == 400
+        # The same instant: one mistyped code costs no wait.
+        assert browser.post(VERIFY, {"code": totp_code(device)})["Location"] == reverse("home")
+
+
+def test_the_right_recovery_code_right_after_one_wrong_one_is_accepted(therapist):
+    enrol_authenticator(therapist)
+    codes = services.recovery_codes_generate(user=therapist)
+    with time_machine.travel(T0, tick=False):
+        browser = password_step(therapist)
+        assert browser.post(VERIFY, {"code": "zzzz-zzzz"}).status_code == 400
+        assert browser.post(VERIFY, {"code": codes[0]})["Location"] == reverse("home")
+
+
+def test_a_second_wrong_code_in_a_row_is_throttled_by_django_otp(therapist):
     device = enrol_authenticator(therapist)
     with time_machine.travel(T0, tick=False) as clock:
         browser = password_step(therapist)
         browser.post(VERIFY, {"code": wrong_code(device)})
+        browser.post(VERIFY, {"code": wrong_code(device)})
         throttled = browser.post(VERIFY, {"code": totp_code(device)})
         assert throttled.status_code == 400
-        assert "Too many wrong codes in a row. Please wait 1 second and try again." in html(
+        assert "Too many wrong codes in a row. Please wait 2 seconds and try again." in html(
             throttled
         )
         clock.shift(timedelta(seconds=1))
+        assert browser.post(VERIFY, {"code": totp_code(device)}).status_code == 400
+        clock.shift(timedelta(seconds=1))
         assert browser.post(VERIFY, {"code": totp_code(device)})["Location"] == reverse("home")
+
+
+def test_the_session_id_changes_when_the_code_is_verified(therapist):
+    device = enrol_authenticator(therapist)
+    browser = password_step(therapist)
+    after_password = browser.cookies["sessionid"].value
+    response = browser.post(VERIFY, {"code": totp_code(device)})
+    assert response["Location"] == reverse("home")
+    after_code = browser.cookies["sessionid"].value
+    assert after_code != after_password
+    # The session under the old id is gone, and the new one is signed in and verified.
+    stale = Client()
+    stale.cookies["sessionid"] = after_password
+    assert stale.get("/caseload/")["Location"].startswith(reverse("login"))
+    assert browser.get("/caseload/").status_code == 200
+
+
+def test_the_session_id_changes_when_a_new_authenticator_is_confirmed(therapist):
+    browser = password_step(therapist)
+    browser.get(SETUP)
+    after_password = browser.cookies["sessionid"].value
+    response = browser.post(SETUP, {"code": code_for_new_device(therapist)})
+    assert response["Location"] == CODES
+    assert browser.cookies["sessionid"].value != after_password
+    assert "recovery" in html(browser.get(CODES)).lower()
 
 
 # --- confirming it's you --------------------------------------------------------------------

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from django.db import OperationalError, connection
 from django.test import Client
 
+from alliance import __version__
 from alliance.checkins.services import checkin_submit
 from alliance.people.models import Invite
 from alliance.people.services import client_add, invite_lookup
 from alliance.ruptures.models import Alert
 from alliance.ruptures.services import alert_acknowledge
-from tests.conftest import GOOD_ANSWERS
+from tests.conftest import GOOD_ANSWERS, enrol_authenticator
+from tests.web.test_accounts import password_step
 
 TENSION = {
     **GOOD_ANSWERS,
@@ -22,11 +26,44 @@ TENSION = {
 }
 
 
-def test_healthz_reports_the_database(db):
+def test_healthz_tells_anonymous_callers_only_ok(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_tells_anonymous_callers_only_not_ok_when_the_database_is_down(db, monkeypatch):
+    class Unreachable:
+        vendor = "postgresql"
+
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("alliance.views.connection", Unreachable())
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+@pytest.mark.parametrize("persona", ["client_user", "therapist"])
+def test_healthz_gives_no_details_to_clients_or_therapists(request, login, persona):
+    body = login(request.getfixturevalue(persona)).get("/healthz").json()
+    assert body == {"status": "ok"}
+
+
+def test_healthz_gives_a_signed_in_clinic_admin_the_details(login, admin):
+    body = login(admin).get("/healthz").json()
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "vendor": connection.vendor,
+        "version": __version__,
+    }
+
+
+def test_healthz_gives_no_details_to_an_admin_before_their_code(admin):
+    enrol_authenticator(admin)
+    assert password_step(admin).get("/healthz").json() == {"status": "ok"}
 
 
 def test_pages_send_a_strict_content_security_policy(db):

@@ -49,6 +49,16 @@ def _pop_data_dir(argv: list[str]) -> list[str]:
     return rest
 
 
+def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """List --data-dir in --help; main() has already taken it out of the arguments."""
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=DEFAULT_DATA_DIR,
+        help=f"folder for the database and keys (default {DEFAULT_DATA_DIR}; or ALLIANCE_DATA_DIR)",
+    )
+
+
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
     import django
@@ -58,6 +68,7 @@ def _django_setup() -> None:
 
 def _demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="alliance demo", description="Run the demo clinic.")
+    _add_data_dir_option(parser)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--reset", action="store_true", help="delete the demo data and start over")
     parser.add_argument("--no-serve", action="store_true", help="prepare the data, don't serve")
@@ -148,6 +159,7 @@ def _worker(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="alliance worker", description="Run the scheduled jobs (signals, retention, ...)."
     )
+    _add_data_dir_option(parser)
     parser.add_argument("--once", action="store_true", help="run every job once, then exit")
     args = parser.parse_args(argv)
     _django_setup()
@@ -161,6 +173,7 @@ def _serve(argv: list[str]) -> int:
         prog="alliance serve",
         description="Serve Alliance: gunicorn worker processes (waitress on Windows).",
     )
+    _add_data_dir_option(parser)
     parser.add_argument("--host", default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ALLIANCE_PORT", "8000")))
     parser.add_argument(

@@ -135,3 +135,17 @@ def test_demo_has_diary_cards_with_gaps_and_a_diary_risk_answer():
         episode__client__email="client2@demo.example", source_key__startswith="diary:"
     )
     assert (risk.category, risk.state) == ("risk", AlertState.OPEN)
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "worker"])
+def test_help_lists_the_data_dir_option(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--data-dir DIR" in result.stdout
+    assert "ALLIANCE_DATA_DIR" in result.stdout

@@ -272,6 +272,18 @@ def password_change(*, user: User, form: Any) -> None:
         audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_changed"))
 
 
+def password_reset_complete(*, form: Any) -> User:
+    """Save the new password chosen through a reset link, and log that it changed.
+
+    Nothing about two-factor changes: a staff member still gives a code at their next login.
+    Every session of the person ends (Django checks the password hash each session holds).
+    """
+    with transaction.atomic():
+        user: User = form.save_password()
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_reset"))
+    return user
+
+
 def email_change(*, user: User, email: str) -> User:
     email = email.strip().lower()
     if email == user.email:

@@ -96,6 +96,24 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE),
     ),
+    # "Forgot your password?" is open to everyone; a made-up link answers with its own page.
+    "password_reset": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
+    ),
+    "password_reset_done": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "password_reset_confirm": Rule(
+        url={"uidb64": "reset_uid", "token": "reset_token"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
+    ),
+    "password_reset_complete": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
     "invite_accept": Rule(
         url={"token": "invite_token"},
         get=(200,         200,    200,    200,         200,      200,      200),
@@ -371,6 +389,8 @@ def records(
         "phq9": "phq9",
         "intake": "intake",
         "response": str(answered_gad7.id),
+        "reset_uid": "MTIz",
+        "reset_token": "not-a-token",
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from alliance.people.models import Role, SessionStatus
 
@@ -84,6 +85,17 @@ class EpisodeEndForm(forms.Form):
     confirm = forms.BooleanField(
         label="Yes, end this course of therapy today",
         help_text="Open alerts close as 'care episode ended'. The record is kept, not deleted.",
+    )
+
+
+class DeactivateForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, deactivate this account"),
+        help_text=_(
+            "They are logged out everywhere at once and can't log in until an admin "
+            "reactivates the account. Nothing they recorded is deleted."
+        ),
+        error_messages={"required": _("Please tick the box to confirm.")},
     )
 
 

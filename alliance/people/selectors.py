@@ -20,9 +20,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from alliance.access import episodes_for
+from alliance.access import episodes_for, people_for
 from alliance.checkins.models import CheckIn
-from alliance.people.models import CareEpisode, EpisodeStatus, Session, SessionStatus, User
+from alliance.people.models import (
+    CareEpisode,
+    EpisodeStatus,
+    Invite,
+    Session,
+    SessionStatus,
+    User,
+)
 from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory, AlertState
 
 OVERDUE_LOOKBACK = timedelta(days=30)
@@ -175,3 +182,27 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         )
     )
     return rows
+
+
+def clinic_people(admin: User, *, now: datetime) -> list[User]:
+    """Everyone in the admin's clinic for the People page, in one query.
+
+    Each person carries ``in_care`` (a client with an active episode), ``therapist_name`` (that
+    episode's therapist), ``invite_expires_at`` (when their open invitation lapses; None when
+    there is none or it has lapsed) and, from the model, ``last_login``.
+    """
+    active = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
+    open_invite = Invite.objects.filter(
+        user=OuterRef("pk"), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).order_by("-expires_at")
+    return list(
+        people_for(admin)
+        .annotate(
+            in_care=Exists(active),
+            therapist_name=Subquery(active.values("therapist__full_name")[:1]),
+            invite_expires_at=Subquery(
+                open_invite.values("expires_at")[:1], output_field=DateTimeField()
+            ),
+        )
+        .order_by("role", "full_name")
+    )

@@ -6,12 +6,15 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
+from alliance.accounts.mail import send_notice
 from alliance.accounts.services import sessions_end
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, about_person, audit_record
@@ -41,10 +44,18 @@ class NewPerson:
     episode: CareEpisode | None = None
 
 
+class AddressInUse(PeopleError):
+    """The address already has an account (in this clinic or another).
+
+    Only services see this: what staff are shown must not say whether an address has an
+    account anywhere (see ``client_invite``).
+    """
+
+
 def _check_new_email(email: str) -> str:
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise PeopleError(f"Someone with the email {email} already has an account.")
+        raise AddressInUse(f"Someone with the email {email} already has an account.")
     return email
 
 
@@ -65,6 +76,78 @@ def invite_create(*, user: User, created_by: User | None, now: datetime | None =
         )
         audit_record(actor=created_by, entry=_invite_entry(invite, AuditAction.CREATE))
     return token
+
+
+def invite_send(
+    *, user: User, created_by: User, site: str, resent: bool = False, now: datetime | None = None
+) -> str:
+    """A new invite for ``user``, sent by mail to their address; returns the token.
+
+    The link goes only to the person's own address: staff never see it, so nobody but the
+    person can use it to set their password (and read their records).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        token = invite_create(user=user, created_by=created_by, now=now)
+        _mail_invite(user=user, token=token, created_by=created_by, site=site, resent=resent)
+    return token
+
+
+def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent: bool) -> None:
+    send_notice(
+        to=user.email,
+        name="invite",
+        context={
+            "person": user,
+            "inviter": created_by,
+            "clinic": user.clinic,
+            "link": site + reverse("invite_accept", args=[token]),
+            "days": settings.ALLIANCE_INVITE_DAYS,
+            "resent": resent,
+            "for_client": user.role == Role.CLIENT,
+        },
+    )
+
+
+def _address_in_use_notice(*, email: str, added_by: User, now: datetime) -> None:
+    """Tell the owner of ``email`` that someone tried to add them; staff are told nothing."""
+    send_notice(
+        to=email,
+        name="invite_address_in_use",
+        context={"inviter": added_by, "clinic": added_by.clinic},
+    )
+    audit_record(
+        actor=added_by,
+        entry=Entry(
+            action=AuditAction.CREATE,
+            record_type=RecordType.INVITE,
+            record_id="",
+            # Not the existing account: it may belong to another clinic.
+            subject_id=None,
+            clinic_id=added_by.clinic_id,
+            detail="address_in_use",
+        ),
+    )
+
+
+def invite_revoke(*, user: User, revoked_by: User, now: datetime | None = None) -> int:
+    """Stop ``user``'s open invitation links working; returns how many were open."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invites = list(
+            Invite.objects.select_for_update()
+            .select_related("user")
+            .filter(user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        )
+        if not invites:
+            raise InviteError("There is no open invitation to withdraw.")
+        for invite in invites:
+            invite.revoked_at = now
+            invite.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=revoked_by, entry=_invite_entry(invite, AuditAction.TRANSITION, "revoked")
+            )
+    return len(invites)
 
 
 def _invite_entry(invite: Invite, action: str, detail: str = "") -> Entry:
@@ -113,7 +196,7 @@ def client_add(
                 date_joined=now,
             )
         except IntegrityError:
-            raise PeopleError(f"Someone with the email {email} already has an account.") from None
+            raise AddressInUse(f"Someone with the email {email} already has an account.") from None
         episode = CareEpisode.objects.create(
             clinic=therapist.clinic,
             client=client,
@@ -127,6 +210,75 @@ def client_add(
         )
         token = invite_create(user=client, created_by=therapist, now=now)
     return NewPerson(user=client, invite_token=token, episode=episode)
+
+
+def client_invite(
+    *,
+    therapist: User,
+    full_name: str,
+    email: str,
+    timezone_name: str,
+    site: str,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> str:
+    """Add a client and mail them their invitation; returns the address as typed (normalised).
+
+    The answer is the same whether or not the address already has an account somewhere: then
+    nothing is created here, and the owner of the address gets a message saying who tried to
+    add them. A therapist cannot use this form to learn who uses Alliance.
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            added = client_add(
+                therapist=therapist,
+                full_name=full_name,
+                email=email,
+                timezone_name=timezone_name,
+                display_name=display_name,
+                now=now,
+            )
+            _mail_first_invite(added, created_by=therapist, site=site, now=now)
+    except AddressInUse:
+        _address_in_use_notice(email=email, added_by=therapist, now=now)
+    return email
+
+
+def staff_invite(
+    *,
+    admin: User,
+    full_name: str,
+    email: str,
+    site: str,
+    role: str = Role.THERAPIST,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> str:
+    """``client_invite`` for staff: a clinic admin adds a therapist or another admin."""
+    now = now or timezone.now()
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            added = therapist_add(
+                admin=admin,
+                full_name=full_name,
+                email=email,
+                role=role,
+                display_name=display_name,
+                now=now,
+            )
+            _mail_first_invite(added, created_by=admin, site=site, now=now)
+    except AddressInUse:
+        _address_in_use_notice(email=email, added_by=admin, now=now)
+    return email
+
+
+def _mail_first_invite(added: NewPerson, *, created_by: User, site: str, now: datetime) -> None:
+    _mail_invite(
+        user=added.user, token=added.invite_token, created_by=created_by, site=site, resent=False
+    )
 
 
 def therapist_add(

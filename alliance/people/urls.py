@@ -19,6 +19,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="session_status",
     ),
     path("people/<uuid:person_id>/invite/", views.invite_resend_view, name="invite_resend"),
+    path(
+        "people/<uuid:person_id>/invite/revoke/",
+        views.invite_revoke_view,
+        name="invite_revoke",
+    ),
     path("clients/<uuid:client_id>/end/", views.episode_end_view, name="episode_end"),
     path("people/<uuid:person_id>/legal-hold/", views.legal_hold_view, name="legal_hold"),
     # Clinic admin

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import access
@@ -18,6 +19,7 @@ from alliance.outcomes.selectors import outcome_overview
 from alliance.people import services
 from alliance.people.forms import (
     ClientAddForm,
+    DeactivateForm,
     EpisodeEndForm,
     LegalHoldForm,
     SessionScheduleForm,
@@ -25,12 +27,24 @@ from alliance.people.forms import (
     SetPasswordForm,
     StaffAddForm,
 )
-from alliance.people.models import CareEpisode, EpisodeStatus, Role
-from alliance.people.selectors import caseload
+from alliance.people.models import Role
+from alliance.people.selectors import caseload, clinic_people
 
 
-def _invite_url(request: HttpRequest, token: str) -> str:
-    return request.build_absolute_uri(reverse("invite_accept", args=[token]))
+def _site(request: HttpRequest) -> str:
+    """This site's address, for links in mail (``https://alliance.example``)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _invite_sent(request: HttpRequest, email: str, back: str, resent: bool = False) -> HttpResponse:
+    # The same page whether or not the address already had an account (see client_invite).
+    context = {
+        "email": email,
+        "resent": resent,
+        "invite_days": settings.ALLIANCE_INVITE_DAYS,
+        "back_url": reverse(back),
+    }
+    return render(request, "people/invite_sent.html", context)
 
 
 @require_GET
@@ -47,25 +61,18 @@ def client_add_view(request: AuthedRequest) -> HttpResponse:
     form = ClientAddForm(request.POST or None, initial={"timezone": request.user.clinic.timezone})
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.client_add(
+            email = services.client_invite(
                 therapist=request.user,
                 full_name=form.cleaned_data["full_name"],
                 display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 timezone_name=form.cleaned_data["timezone"],
+                site=_site(request),
             )
         except services.PeopleError as error:
             form.add_error(None, str(error))
         else:
-            return render(
-                request,
-                "people/invite_created.html",
-                {
-                    "person": added.user,
-                    "invite_url": _invite_url(request, added.invite_token),
-                    "episode": added.episode,
-                },
-            )
+            return _invite_sent(request, email, back="caseload")
     return render(request, "people/client_add.html", {"form": form})
 
 
@@ -134,14 +141,11 @@ def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse
 def invite_resend_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     person = access.get_client_for_invite(request.user, person_id)
     if person.has_usable_password():
-        messages.info(request, f"{person} has already set a password.")
+        messages.info(request, _("%(person)s has already set a password.") % {"person": person})
         return redirect("home")
-    token = services.invite_create(user=person, created_by=request.user)
-    return render(
-        request,
-        "people/invite_created.html",
-        {"person": person, "invite_url": _invite_url(request, token), "resent": True},
-    )
+    services.invite_send(user=person, created_by=request.user, site=_site(request), resent=True)
+    back = "clinic_people" if request.user.role == Role.CLINIC_ADMIN else "caseload"
+    return _invite_sent(request, person.email, back=back, resent=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -188,29 +192,20 @@ def clinic_people_view(request: AuthedRequest) -> HttpResponse:
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.therapist_add(
+            email = services.staff_invite(
                 admin=request.user,
                 full_name=form.cleaned_data["full_name"],
                 display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                site=_site(request),
             )
         except services.PeopleError as error:
             form.add_error(None, str(error))
         else:
-            return render(
-                request,
-                "people/invite_created.html",
-                {"person": added.user, "invite_url": _invite_url(request, added.invite_token)},
-            )
-    in_care = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
-    people = list(
-        access.people_for(request.user)
-        .prefetch_related("invites")
-        .annotate(in_care=Exists(in_care))
-        .order_by("role", "full_name")
-    )
-    access.note_listed(request.user, people)  # type: ignore[arg-type]
+            return _invite_sent(request, email, back="clinic_people")
+    people = clinic_people(request.user, now=timezone.now())
+    access.note_listed(request.user, people)
     return render(request, "people/clinic_people.html", {"people": people, "form": form})
 
 
@@ -256,17 +251,44 @@ def legal_hold_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     return redirect("clinic_people")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
 def person_deactivate_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """A page to confirm first (a ticked box, so it works without JavaScript), then deactivate."""
     person = access.get_person(request.user, person_id)
+    form = DeactivateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_deactivate(admin=request.user, person=person)
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(person)s is deactivated and logged out everywhere.") % {"person": person},
+            )
+            return redirect("clinic_people")
+    status = 400 if request.method == "POST" else 200
+    context = {"person": person, "form": form}
+    return render(request, "people/person_deactivate.html", context, status=status)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
+def invite_revoke_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_client_for_invite(request.user, person_id)
     try:
-        services.person_deactivate(admin=request.user, person=person)
+        services.invite_revoke(user=person, revoked_by=request.user)
     except services.PeopleError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{person} is deactivated and logged out everywhere.")
-    return redirect("clinic_people")
+        messages.success(
+            request,
+            _("%(person)s's invitation link no longer works.") % {"person": person},
+        )
+    if request.user.role == Role.CLINIC_ADMIN:
+        return redirect("clinic_people")
+    return redirect("client_detail", client_id=person.id)
 
 
 @require_POST

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.core import mail
 from django.db import OperationalError, connection
 from django.test import Client
 
@@ -156,15 +157,18 @@ def test_alert_page_shows_the_signals_and_the_comment(
     assert "Acknowledge" in html
 
 
-def test_add_client_shows_a_single_use_invite_link(therapist, login):
+def test_add_client_mails_a_single_use_invite_link_and_shows_none(therapist, login):
     response = login(therapist).post(
         "/clients/new/",
         {"full_name": "New Person", "email": "new@example.org", "timezone": "America/Toronto"},
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "http://testserver/invite/" in html
-    token = html.split("http://testserver/invite/")[1].split("/")[0]
+    assert "/invite/" not in html
+    assert "An invitation is on its way to <strong>new@example.org</strong>." in html
+    (message,) = mail.outbox
+    assert message.to == ["new@example.org"]
+    token = message.body.split("http://testserver/invite/")[1].split("/")[0]
     assert invite_lookup(token=token).user.email == "new@example.org"
 
 
@@ -190,10 +194,11 @@ def test_admin_people_page_lists_staff_and_invites(admin, therapist, login):
         "/clinic/people/",
         {"full_name": "Third Therapist", "email": "third@example.org", "role": "therapist"},
     )
-    assert "/invite/" in response.content.decode()
+    assert "/invite/" not in response.content.decode()
+    assert "http://testserver/invite/" in mail.outbox[0].body
     html = login(admin).get("/clinic/people/").content.decode()
     assert "Third Therapist" in html
-    assert "Invited, link expires" in html
+    assert "Invited; the link expires" in html
 
 
 def test_invite_opened_while_logged_in_as_someone_else_asks_to_log_out(therapist, login):

@@ -147,6 +147,12 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    200,         404,      404,      200),
     ),
+    "invite_revoke": Rule(
+        url={"person_id": "invited"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    To("client_detail", {"client_id": "invited"}),
+              404,        404,    PEOPLE),
+    ),
     "alert_detail": Rule(
         url={"alert_id": "alert"},
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
@@ -208,10 +214,11 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
     ),
+    # A confirmation page first; an empty post (no ticked box) is refused.
     "person_deactivate": Rule(
         url={"person_id": "invited"},
-        get=NOT_ALLOWED,
-        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      400),
     ),
     "person_reactivate": Rule(
         url={"person_id": "invited"},

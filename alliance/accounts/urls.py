@@ -41,6 +41,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/confirm/", views.reauth_view, name="reauth"),
     path("account/password/", views.password_change_view, name="password_change"),
     path("account/email/", views.email_change_view, name="email_change"),
+    path(
+        "account/email/confirm/<str:token>/",
+        views.email_change_confirm_view,
+        name="email_change_confirm",
+    ),
     path("account/two-factor/setup/", views.two_factor_setup_view, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify_view, name="two_factor_verify"),
     path(

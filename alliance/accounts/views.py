@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -120,13 +121,44 @@ def email_change_view(request: AuthedRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.email_change(user=request.user, email=form.cleaned_data["email"])
+            email = services.email_change_request(
+                user=request.user,
+                email=form.cleaned_data["email"],
+                site=request.build_absolute_uri("/").rstrip("/"),
+            )
         except services.AccountError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"Your email address is now {user.email}. Use it to log in.")
+            # The same words whether or not the address has an account somewhere.
+            messages.info(
+                request,
+                _(
+                    "We sent a link to %(email)s. Your login changes when you open it (within "
+                    "a day); until then, keep using %(current)s."
+                )
+                % {"email": email, "current": request.user.email},
+            )
             return redirect("account")
     return render(request, "accounts/email_change.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+def email_change_confirm_view(request: AuthedRequest, token: str) -> HttpResponse:
+    """GET asks, POST changes: a mail program that opens links must not change anything."""
+    try:
+        new_email = services.email_change_lookup(user=request.user, token=token)
+        if request.method == "POST":
+            user = services.email_change_confirm(user=request.user, token=token)
+            messages.success(
+                request,
+                _("Your email address is now %(email)s. Use it to log in.") % {"email": user.email},
+            )
+            return redirect("account")
+    except services.AccountError as error:
+        context = {"error": str(error)}
+        return render(request, "accounts/email_change_confirm.html", context, status=400)
+    return render(request, "accounts/email_change_confirm.html", {"new_email": new_email})
 
 
 @require_http_methods(["GET", "POST"])

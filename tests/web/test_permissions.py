@@ -248,6 +248,12 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=(LOGIN,      400,    400,    400,         400,      400,      400),
     ),
+    # A made-up link answers 400 with its own page, for everyone signed in.
+    "email_change_confirm": Rule(
+        url={"token": "reset_token"},
+        get=(LOGIN,       400,    400,    400,         400,      400,      400),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
     "two_factor_setup": Rule(
         get=(LOGIN,       404,    404,    ACCOUNT,     ACCOUNT,  ACCOUNT,  ACCOUNT),
         post=(LOGIN,      404,    404,    ACCOUNT,     ACCOUNT,  ACCOUNT,  ACCOUNT),

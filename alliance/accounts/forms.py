@@ -63,6 +63,40 @@ class EmailChangeForm(forms.Form):
     )
 
 
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("What you'd like to be called"),
+        max_length=80,
+        help_text=_("Shown on your pages, and to the people you work with."),
+    )
+    contact_details = forms.CharField(
+        label=_("How clients can reach you between sessions"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Shown to your clients on their help page, for example: “Text 555-0134 on "
+            "weekdays, 9 to 5. I answer within a working day.” Leave it empty to show none."
+        ),
+    )
+
+    def __init__(self, *args: Any, for_therapist: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not for_therapist:
+            del self.fields["contact_details"]
+        else:
+            self.fields["display_name"].label = _("How your clients address you")
+            self.fields["display_name"].help_text = _(
+                "For example Maya, or Dr. Chen. Clients read it on every page (“Send to Maya”)."
+            )
+
+    def clean_display_name(self) -> str:
+        name = " ".join(str(self.cleaned_data["display_name"]).split())
+        if not name:
+            raise forms.ValidationError(_("Please give the name you'd like to be called."))
+        return name
+
+
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Django's reset form; the mail goes through ``alliance.accounts.mail``.
 

@@ -277,6 +277,35 @@ def password_change(*, user: User, form: Any) -> None:
         audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_changed"))
 
 
+def profile_update(*, user: User, display_name: str, contact_details: str | None = None) -> User:
+    """Change how the person is addressed, and (therapists) how clients reach them.
+
+    ``contact_details`` of None leaves it as it is (only therapists have it). Each change is
+    logged as other account changes are, without the values.
+    """
+    display_name = " ".join(display_name.split())[:80]
+    if not display_name:
+        raise AccountError("Please give the name you'd like to be called.")
+    if contact_details is not None and user.role != Role.THERAPIST:
+        raise AccountError("Only therapists give contact details for their clients.")
+    changed: list[str] = []
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if display_name != user.display_name:
+            user.display_name = display_name
+            changed.append("display_name")
+        if contact_details is not None and contact_details.strip() != user.contact_details:
+            user.contact_details = contact_details.strip()
+            changed.append("contact_details")
+        if changed:
+            user.save(update_fields=changed)
+            for field in changed:
+                audit_record(
+                    actor=user, entry=about_person(user, AuditAction.UPDATE, f"{field}_changed")
+                )
+    return user
+
+
 def password_reset_complete(*, form: Any) -> User:
     """Save the new password chosen through a reset link, and log that it changed.
 

@@ -38,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="password_reset_complete",
     ),
     path("account/", views.account_view, name="account"),
+    path("account/profile/", views.profile_view, name="profile"),
     path("account/confirm/", views.reauth_view, name="reauth"),
     path("account/password/", views.password_change_view, name="password_change"),
     path("account/email/", views.email_change_view, name="email_change"),

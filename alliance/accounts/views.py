@@ -20,7 +20,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from alliance import access
 from alliance.access import AuthedRequest
 from alliance.accounts import services
-from alliance.accounts.forms import EmailChangeForm, ReauthForm, SetupCodeForm, VerifyCodeForm
+from alliance.accounts.forms import (
+    EmailChangeForm,
+    ProfileForm,
+    ReauthForm,
+    SetupCodeForm,
+    VerifyCodeForm,
+)
 from alliance.accounts.lockout import lockout_ends_at, lockout_username, record_failed_code
 from alliance.accounts.reauth import mark_recent_auth, require_recent_auth
 from alliance.people.models import Role, User
@@ -69,6 +75,32 @@ def account_view(request: AuthedRequest) -> HttpResponse:
         "codes_left": services.recovery_codes_left(user),
     }
     return render(request, "accounts/account.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+def profile_view(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    for_therapist = user.role == Role.THERAPIST
+    initial = {"display_name": user.display_name, "contact_details": user.contact_details}
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        for_therapist=for_therapist,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(
+                user=user,
+                display_name=form.cleaned_data["display_name"],
+                contact_details=form.cleaned_data["contact_details"] if for_therapist else None,
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("account")
+    return render(request, "accounts/profile.html", {"form": form}, status=_status(request))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import datetime
 from typing import Any
@@ -8,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from alliance.people.models import Role, SessionStatus
+from alliance.people.models import Region, Role, SessionStatus
 
 COMMON_ZONES = [
     "America/Toronto",
@@ -86,6 +87,39 @@ class EpisodeEndForm(forms.Form):
         label="Yes, end this course of therapy today",
         help_text="Open alerts close as 'care episode ended'. The record is kept, not deleted.",
     )
+
+
+PHONE = re.compile(r"^\+?[0-9 ().-]{3,30}( ?(ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
+
+
+class ClinicSettingsForm(forms.Form):
+    region = forms.ChoiceField(
+        label=_("Where your clients live"),
+        choices=Region.choices,
+        help_text=_("Decides which crisis lines the help page shows."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Clinic phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("For example +1 416 555 0100, or 416-555-0100 ext. 12."),
+    )
+    contact_email = forms.EmailField(label=_("Clinic email"), max_length=254, required=False)
+    contact_hours = forms.CharField(
+        label=_("When the clinic answers"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: Monday to Friday, 9 to 5."),
+    )
+
+    def clean_contact_phone(self) -> str:
+        phone = " ".join(str(self.cleaned_data["contact_phone"]).split())
+        if phone and (not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
+            raise forms.ValidationError(
+                _("Please give a phone number in digits, for example +1 416 555 0100.")
+            )
+        return phone
 
 
 class DeactivateForm(forms.Form):

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import localdate
 from django.utils.timezone import now as tz_now
+from django.utils.translation import gettext_lazy as _
 
 
 @functools.cache
@@ -28,6 +29,15 @@ def _known_zones() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in _known_zones():
         raise ValidationError(f"{value!r} is not a known time zone (for example America/Toronto).")
+
+
+class Region(models.TextChoices):
+    """Where a clinic's clients live: decides which crisis lines the help page shows."""
+
+    CA = "CA", _("Canada")
+    US = "US", _("United States")
+    UK = "UK", _("United Kingdom")
+    AU = "AU", _("Australia")
 
 
 class Clinic(models.Model):
@@ -54,7 +64,8 @@ class Clinic(models.Model):
     )
     region = models.CharField(
         max_length=8,
-        default="CA",
+        choices=Region.choices,
+        default=Region.CA,
         help_text="Where the clinic's clients live: decides which crisis lines pages show.",
     )
     contact_phone = models.CharField(max_length=40, blank=True)

@@ -23,6 +23,7 @@ from alliance.people.models import (
     Clinic,
     EpisodeStatus,
     Invite,
+    Region,
     Role,
     Session,
     SessionStatus,
@@ -465,6 +466,44 @@ def session_set_status(
             ),
         )
     return session
+
+
+CLINIC_CONTACT_FIELDS = ("region", "contact_phone", "contact_email", "contact_hours")
+
+
+def clinic_settings_update(*, admin: User, **values: str) -> Clinic:
+    """A clinic admin changes the clinic's region and contact details (shown on help pages).
+
+    Logged like the safety settings, naming which settings changed, never their values.
+    """
+    if admin.role != Role.CLINIC_ADMIN:
+        raise PeopleError("Only a clinic admin can change the clinic's settings.")
+    unknown = set(values) - set(CLINIC_CONTACT_FIELDS)
+    if unknown:
+        raise PeopleError(f"Unknown clinic settings: {', '.join(sorted(unknown))}.")
+    if "region" in values and values["region"] not in Region.values:
+        raise PeopleError(f"Unknown region {values['region']!r}.")
+    with transaction.atomic():
+        clinic = Clinic.objects.select_for_update().get(pk=admin.clinic_id)
+        changed = [name for name, value in values.items() if getattr(clinic, name) != value]
+        if not changed:
+            return clinic
+        for name in changed:
+            setattr(clinic, name, values[name])
+        clinic.full_clean()
+        clinic.save(update_fields=changed)
+        audit_record(
+            actor=admin,
+            entry=Entry(
+                action=AuditAction.UPDATE,
+                record_type=RecordType.CLINIC_SAFETY,
+                record_id=clinic.id,
+                subject_id=None,
+                clinic_id=clinic.id,
+                detail=" ".join(sorted(changed)),
+            ),
+        )
+    return clinic
 
 
 def clinic_create(*, name: str, timezone_name: str = "America/Toronto") -> Clinic:

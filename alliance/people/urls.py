@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/<uuid:person_id>/legal-hold/", views.legal_hold_view, name="legal_hold"),
     # Clinic admin
     path("clinic/people/", views.clinic_people_view, name="clinic_people"),
+    path("clinic/settings/", views.clinic_settings_view, name="clinic_settings"),
     path(
         "clinic/people/<uuid:person_id>/deactivate/",
         views.person_deactivate_view,

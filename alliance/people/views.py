@@ -19,6 +19,7 @@ from alliance.outcomes.selectors import outcome_overview
 from alliance.people import services
 from alliance.people.forms import (
     ClientAddForm,
+    ClinicSettingsForm,
     DeactivateForm,
     EpisodeEndForm,
     LegalHoldForm,
@@ -271,6 +272,24 @@ def person_deactivate_view(request: AuthedRequest, person_id: str) -> HttpRespon
     status = 400 if request.method == "POST" else 200
     context = {"person": person, "form": form}
     return render(request, "people/person_deactivate.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLINIC_ADMIN)
+def clinic_settings_view(request: AuthedRequest) -> HttpResponse:
+    clinic = request.user.clinic
+    initial = {name: getattr(clinic, name) for name in services.CLINIC_CONTACT_FIELDS}
+    form = ClinicSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_settings_update(admin=request.user, **form.cleaned_data)
+        except (services.PeopleError, ValidationError) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("The clinic's settings are saved."))
+            return redirect("clinic_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/clinic_settings.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -187,6 +187,10 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       200,    404,    404,         404,      404,      404),
         post=NOT_ALLOWED,
     ),
+    "clinic_settings": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      400),
+    ),
     "clinic_people": Rule(
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
         post=(LOGIN,      404,    404,    404,         404,      404,      200),
@@ -235,6 +239,10 @@ MATRIX: dict[str, Rule] = {
     "account": Rule(
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=NOT_ALLOWED,
+    ),
+    "profile": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
     ),
     "reauth": Rule(
         get=(LOGIN,       200,    200,    200,         200,      200,      200),

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from alliance.access import episodes_for, people_for
+from alliance.access import episodes_for, people_for, waiting_invites_for
 from alliance.checkins.models import CheckIn
 from alliance.people.models import (
     CareEpisode,
@@ -152,7 +152,9 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
                 "in the last 30 days"
             )
         if not e.client.has_usable_password():
-            reasons.append("Has not accepted the invitation yet")
+            # Listed with the invitations waiting instead (invitations_waiting), like an
+            # invitation to an address that already had an account: the two look the same.
+            continue
         if e.n_awaiting:
             reasons.append(f"{e.n_awaiting} check-in{'s' if e.n_awaiting != 1 else ''} open")
         rows.append(
@@ -205,4 +207,16 @@ def clinic_people(admin: User, *, now: datetime) -> list[User]:
             ),
         )
         .order_by("role", "full_name")
+    )
+
+
+def invitations_waiting(therapist: User, *, now: datetime) -> list[Invite]:
+    """The therapist's invitations not yet accepted, oldest first, in one query.
+
+    Those of clients they added (or whose new invitation someone else sent), and those kept for
+    an address that already had an account (``Invite.user`` is None). Both look alike on the
+    caseload, so adding a client tells the therapist nothing about who uses Alliance.
+    """
+    return list(
+        waiting_invites_for(therapist, now=now).select_related("user").order_by("created_at")
     )

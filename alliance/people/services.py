@@ -110,25 +110,82 @@ def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent:
     )
 
 
-def _address_in_use_notice(*, email: str, added_by: User, now: datetime) -> None:
-    """Tell the owner of ``email`` that someone tried to add them; staff are told nothing."""
+def _address_in_use_notice(
+    *, email: str, added_by: User, now: datetime, full_name: str = "", keep_waiting: bool = False
+) -> Invite | None:
+    """Tell the owner of ``email`` that someone tried to add them; staff are told nothing.
+
+    With ``keep_waiting`` (a therapist adding a client) an invite with no account is kept, so the
+    therapist's caseload shows the invitation waiting exactly as it would for a new address.
+    Its token is made and thrown away: no link to it exists anywhere.
+    """
     send_notice(
         to=email,
         name="invite_address_in_use",
         context={"inviter": added_by, "clinic": added_by.clinic},
     )
+    waiting = None
+    if keep_waiting:
+        _, token_hash = Invite.new_token()
+        waiting = Invite.objects.create(
+            email=email,
+            full_name=full_name.strip()[:200],
+            token_hash=token_hash,
+            created_by=added_by,
+            created_at=now,
+            expires_at=Invite.default_expiry(now),
+        )
     audit_record(
         actor=added_by,
         entry=Entry(
             action=AuditAction.CREATE,
             record_type=RecordType.INVITE,
-            record_id="",
+            record_id=waiting.id if waiting is not None else "",
             # Not the existing account: it may belong to another clinic.
             subject_id=None,
             clinic_id=added_by.clinic_id,
             detail="address_in_use",
         ),
     )
+    return waiting
+
+
+def invitation_resend(
+    *, invite: Invite, actor: User, site: str, now: datetime | None = None
+) -> str:
+    """Send a waiting invitation again (a new link, or the notice again); returns the address.
+
+    Both kinds answer alike (see ``_address_in_use_notice``).
+    """
+    now = now or timezone.now()
+    if not invite.is_usable(now) or (invite.user is not None and invite.user.has_usable_password()):
+        raise InviteError("This invitation is no longer waiting.")
+    with transaction.atomic():
+        if invite.user is not None:
+            invite_send(user=invite.user, created_by=actor, site=site, resent=True, now=now)
+            return invite.user.email
+        Invite.objects.filter(pk=invite.pk).update(revoked_at=now)
+        _address_in_use_notice(
+            email=invite.email,
+            added_by=actor,
+            now=now,
+            full_name=invite.full_name,
+            keep_waiting=True,
+        )
+    return invite.email
+
+
+def invitation_withdraw(*, invite: Invite, actor: User, now: datetime | None = None) -> Invite:
+    """Stop a waiting invitation; its link (if it has one) no longer works."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invite = Invite.objects.select_for_update().select_related("user").get(pk=invite.pk)
+        if not invite.is_usable(now):
+            raise InviteError("There is no open invitation to withdraw.")
+        invite.revoked_at = now
+        invite.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, entry=_invite_entry(invite, AuditAction.TRANSITION, "revoked"))
+    return invite
 
 
 def invite_revoke(*, user: User, revoked_by: User, now: datetime | None = None) -> int:
@@ -152,12 +209,14 @@ def invite_revoke(*, user: User, revoked_by: User, now: datetime | None = None) 
 
 
 def _invite_entry(invite: Invite, action: str, detail: str = "") -> Entry:
+    # An invite with no account belongs to the clinic of whoever made it.
+    owner = invite.user or invite.created_by
     return Entry(
         action=action,
         record_type=RecordType.INVITE,
         record_id=invite.id,
         subject_id=invite.user_id,
-        clinic_id=invite.user.clinic_id,
+        clinic_id=owner.clinic_id if owner is not None else None,
         detail=detail,
     )
 
@@ -243,7 +302,9 @@ def client_invite(
             )
             _mail_first_invite(added, created_by=therapist, site=site, now=now)
     except AddressInUse:
-        _address_in_use_notice(email=email, added_by=therapist, now=now)
+        _address_in_use_notice(
+            email=email, added_by=therapist, now=now, full_name=full_name, keep_waiting=True
+        )
     return email
 
 
@@ -356,7 +417,8 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
     """The usable invite for this token, or an InviteError saying plainly what is wrong."""
     now = now or timezone.now()
     invite = Invite.objects.select_related("user").filter(token_hash=Invite.hash(token)).first()
-    if invite is None:
+    # An invite with no account has no link: nobody holds its token (see Invite).
+    if invite is None or invite.user is None:
         raise InviteError(
             "This invitation link is not valid. Please check you copied the whole link, "
             "or ask your therapist for a new one."
@@ -370,8 +432,8 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
         )
     if invite.revoked_at is not None:
         raise InviteError(
-            "A newer invitation was sent, so this link no longer works. "
-            "Please use the most recent link, or ask for a new one."
+            "This link no longer works: a newer invitation was sent, or this one was "
+            "withdrawn. Please use the most recent link, or ask for a new one."
         )
     if now >= invite.expires_at:
         raise InviteError(
@@ -394,6 +456,8 @@ def invite_accept(
         if invite.used_at is not None:
             raise InviteError("This invitation link has already been used.")
         user = invite.user
+        if user is None:
+            raise InviteError("This invitation link is not valid.")
         validate_password(password, user)  # raises ValidationError with the validators' words
         user.set_password(password)
         fields = ["password"]

@@ -7,6 +7,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Therapist
     path("caseload/", views.caseload_view, name="caseload"),
     path("clients/new/", views.client_add_view, name="client_add"),
+    path(
+        "invitations/<uuid:invite_id>/resend/",
+        views.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path(
+        "invitations/<uuid:invite_id>/withdraw/",
+        views.invitation_withdraw_view,
+        name="invitation_withdraw",
+    ),
     path("clients/<uuid:client_id>/", views.client_detail_view, name="client_detail"),
     path(
         "clients/<uuid:client_id>/sessions/",

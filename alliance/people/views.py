@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from alliance.people.forms import (
     StaffAddForm,
 )
 from alliance.people.models import Role
-from alliance.people.selectors import caseload, clinic_people
+from alliance.people.selectors import caseload, clinic_people, invitations_waiting
 
 
 def _site(request: HttpRequest) -> str:
@@ -51,9 +51,12 @@ def _invite_sent(request: HttpRequest, email: str, back: str, resent: bool = Fal
 @require_GET
 @access.role_required(Role.THERAPIST)
 def caseload_view(request: AuthedRequest) -> HttpResponse:
-    rows = caseload(request.user, now=timezone.now())
+    now = timezone.now()
+    rows = caseload(request.user, now=now)
     access.note_listed(request.user, [row.episode for row in rows])
-    return render(request, "people/caseload.html", {"rows": rows})
+    waiting = invitations_waiting(request.user, now=now)
+    access.note_listed(request.user, [invite.user for invite in waiting if invite.user is not None])
+    return render(request, "people/caseload.html", {"rows": rows, "waiting": waiting})
 
 
 @require_http_methods(["GET", "POST"])
@@ -149,24 +152,56 @@ def invite_resend_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     return _invite_sent(request, person.email, back=back, resent=True)
 
 
+@require_POST
+@access.role_required(Role.THERAPIST)
+def invitation_resend_view(request: AuthedRequest, invite_id: str) -> HttpResponse:
+    """From the caseload's invitations waiting: the same answer for either kind (see Invite)."""
+    invite = access.get_waiting_invite(request.user, invite_id)
+    try:
+        email = services.invitation_resend(invite=invite, actor=request.user, site=_site(request))
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+        return redirect("caseload")
+    return _invite_sent(request, email, back="caseload", resent=True)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def invitation_withdraw_view(request: AuthedRequest, invite_id: str) -> HttpResponse:
+    invite = access.get_waiting_invite(request.user, invite_id)
+    try:
+        services.invitation_withdraw(invite=invite, actor=request.user)
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s is withdrawn.") % {"email": invite.invitee_email},
+        )
+    return redirect("caseload")
+
+
 @require_http_methods(["GET", "POST"])
 def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invite = services.invite_lookup(token=token)
     except services.InviteError as error:
         return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
+    invitee = invite.user
+    if invitee is None:  # invite_lookup returns only invites with an account
+        raise Http404
     signed_in_as = request.user if request.user.is_authenticated else None
     if signed_in_as is not None and signed_in_as.pk != invite.user_id:
         # Accepting would silently switch accounts on a shared device; ask to log out first.
         return render(
             request,
             "people/invite_accept.html",
-            {"person": invite.user, "signed_in_as": signed_in_as},
+            {"person": invitee, "signed_in_as": signed_in_as},
         )
     form = SetPasswordForm(
         request.POST or None,
-        initial={"display_name": invite.user.display_name},
-        person_role=invite.user.role,
+        initial={"display_name": invitee.display_name},
+        person_role=invitee.role,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,7 +219,7 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="alliance.accounts.backends.UserBackend")
             messages.success(request, f"Welcome, {user.display_name}. Your password is set.")
             return redirect("home")
-    return render(request, "people/invite_accept.html", {"form": form, "person": invite.user})
+    return render(request, "people/invite_accept.html", {"form": form, "person": invitee})
 
 
 @require_http_methods(["GET", "POST"])

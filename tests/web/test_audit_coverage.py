@@ -34,12 +34,13 @@ OWNER = {
     "open_session": "client_user",
     "alert": "client_user",
     "invited": "invited",
+    "waiting_invite": "invited",
     "teresa": "therapist",
     "episode": "client_user",
     "response": "client_user",
 }
 # URL values in the matrix that are not records (a token, an instrument, an occasion).
-NOT_RECORDS = {"invite_token", "phq9", "intake"}
+NOT_RECORDS = {"invite_token", "phq9", "intake", "reset_uid", "reset_token"}
 # Pages that show clients without naming one in the URL: route -> (role, whose row to expect).
 LIST_ROUTES = {
     "caseload": ("therapist", "client_user"),

@@ -441,7 +441,7 @@ NOT_VALID = (
     "or ask your therapist for a new one."
 )
 SUPERSEDED = (
-    "A newer invitation was sent, so this link no longer works. "
+    "This link no longer works: a newer invitation was sent, or this one was withdrawn. "
     "Please use the most recent link, or ask for a new one."
 )
 

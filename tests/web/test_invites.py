@@ -9,8 +9,10 @@ the screen of the staff member who asked for it.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +23,7 @@ from alliance.people.models import Invite, Role, User
 from alliance.people.services import client_add, invite_lookup
 
 ADD = reverse("client_add")
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def add_client(browser: Client, email: str, name: str = "Nina New") -> object:
@@ -162,3 +165,88 @@ def test_no_new_invite_for_someone_who_has_a_password(login, therapist, client_u
     assert response.status_code == 302
     assert mail.outbox == []
     assert not Invite.objects.filter(user=client_user, created_at__lte=timezone.now()).exists()
+
+
+# --- point 13: what the caseload shows afterwards ------------------------------------------
+
+
+def waiting_rows(browser: Client) -> list[str]:
+    page = browser.get(reverse("caseload")).content.decode()
+    if "Invitations waiting" not in page:
+        return []
+    table = page[page.index('<table class="waiting">') : page.index("</table>")]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", table, re.S)
+    # The invitation's own id is in its buttons' addresses; everything else must match.
+    return [re.sub(r"/invitations/[0-9a-f-]+/", "/invitations/ID/", row) for row in rows]
+
+
+def test_the_caseload_shows_both_invitations_waiting_alike(therapist, stranger, login):
+    with time_machine.travel(T0, tick=False):
+        browser = login(therapist)
+        add_client(browser, "nina@example.org", name="Same Name")
+        add_client(browser, stranger.email, name="Same Name")
+        fresh, existing = waiting_rows(browser)
+    assert fresh.replace("nina@example.org", "X") == existing.replace(stranger.email, "X")
+    assert "Same Name" in fresh
+    # The new client is not yet among the clients: they appear once they accept.
+    page = browser.get(reverse("caseload")).content.decode()
+    assert 'class="case-name"' not in page
+
+
+def test_sending_again_answers_alike_for_both(therapist, stranger, login):
+    browser = login(therapist)
+    add_client(browser, "nina@example.org", name="Same Name")
+    add_client(browser, stranger.email, name="Same Name")
+    first, second = (invite.id for invite in Invite.objects.order_by("created_at"))
+    mail.outbox.clear()
+    fresh = browser.post(reverse("invitation_resend", args=[first]))
+    existing = browser.post(reverse("invitation_resend", args=[second]))
+    assert fresh.status_code == existing.status_code == 200
+    assert main_text(fresh).replace("nina@example.org", "X") == main_text(existing).replace(
+        stranger.email, "X"
+    )
+    assert [m.to for m in mail.outbox] == [["nina@example.org"], [stranger.email]]
+    assert "/invite/" in mail.outbox[0].body and "/invite/" not in mail.outbox[1].body
+    # Still one waiting row each, with a new expiry.
+    assert len(waiting_rows(browser)) == 2
+
+
+def test_withdrawing_a_waiting_invitation_removes_it(therapist, stranger, login):
+    browser = login(therapist)
+    add_client(browser, stranger.email, name="Someone")
+    (invite,) = Invite.objects.all()
+    response = browser.post(reverse("invitation_withdraw", args=[invite.id]))
+    assert response["Location"] == reverse("caseload")
+    assert waiting_rows(browser) == []
+    assert browser.post(reverse("invitation_withdraw", args=[invite.id])).status_code == 404
+
+
+def test_an_invitation_with_no_account_has_no_working_link(therapist, stranger, login):
+    add_client(login(therapist), stranger.email)
+    (invite,) = Invite.objects.all()
+    assert (invite.user, invite.email) == (None, stranger.email)
+    # Its token was never kept: nothing can open it, and accepting needs an account anyway.
+    assert invite.token_hash not in mail.outbox[0].body
+
+
+def test_another_therapist_cannot_see_or_touch_a_waiting_invitation(
+    therapist, other_therapist, stranger, login
+):
+    add_client(login(therapist), stranger.email)
+    (invite,) = Invite.objects.all()
+    other = login(other_therapist)
+    assert waiting_rows(other) == []
+    assert other.post(reverse("invitation_resend", args=[invite.id])).status_code == 404
+    assert other.post(reverse("invitation_withdraw", args=[invite.id])).status_code == 404
+
+
+def test_once_accepted_the_client_moves_to_the_caseload(therapist, login):
+    browser = login(therapist)
+    add_client(browser, "nina@example.org", name="Nina New")
+    token = token_in(mail.outbox[0].body)
+    Client().post(
+        f"/invite/{token}/",
+        {"password1": "a long enough sentence", "password2": "a long enough sentence"},
+    )
+    assert waiting_rows(browser) == []
+    assert '<a class="case-name"' in browser.get(reverse("caseload")).content.decode()

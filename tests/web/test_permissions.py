@@ -147,6 +147,17 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    200,         404,      404,      200),
     ),
+    # Invitations waiting, on the caseload: only the therapist who is waiting for them.
+    "invitation_resend": Rule(
+        url={"invite_id": "waiting_invite"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    200,         404,      404,      404),
+    ),
+    "invitation_withdraw": Rule(
+        url={"invite_id": "waiting_invite"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    CASELOAD,    404,      404,      404),
+    ),
     "invite_revoke": Rule(
         url={"person_id": "invited"},
         get=NOT_ALLOWED,
@@ -410,6 +421,7 @@ def records(
         "phq9": "phq9",
         "intake": "intake",
         "response": str(answered_gad7.id),
+        "waiting_invite": str(invited.user.invites.get().id),
         "reset_uid": "MTIz",
         "reset_token": "not-a-token",
     }

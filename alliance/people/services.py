@@ -179,7 +179,9 @@ def invitation_withdraw(*, invite: Invite, actor: User, now: datetime | None = N
     """Stop a waiting invitation; its link (if it has one) no longer works."""
     now = now or timezone.now()
     with transaction.atomic():
-        invite = Invite.objects.select_for_update().select_related("user").get(pk=invite.pk)
+        invite = (
+            Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
+        )
         if not invite.is_usable(now):
             raise InviteError("There is no open invitation to withdraw.")
         invite.revoked_at = now
@@ -452,7 +454,9 @@ def invite_accept(
     with transaction.atomic():
         invite = invite_lookup(token=token, now=now)
         # Lock the row so two simultaneous submissions cannot both use one invite.
-        invite = Invite.objects.select_for_update().select_related("user").get(pk=invite.pk)
+        invite = (
+            Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
+        )
         if invite.used_at is not None:
             raise InviteError("This invitation link has already been used.")
         user = invite.user

@@ -54,7 +54,7 @@ def html(response) -> str:
 
 
 def setup_key(page: str) -> str:
-    match = re.search(r'<code id="setup-key">([A-Z2-7 ]+)</code>', page)
+    match = re.search(r'<code id="setup-key"[^>]*>([A-Z2-7 ]+)</code>', page)
     assert match, "no setup key on the page"
     return match.group(1)
 

@@ -9,7 +9,7 @@ the screen of the staff member who asked for it.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -181,9 +181,10 @@ def waiting_rows(browser: Client) -> list[str]:
 
 
 def test_the_caseload_shows_both_invitations_waiting_alike(therapist, stranger, login):
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(T0, tick=False) as clock:
         browser = login(therapist)
         add_client(browser, "nina@example.org", name="Same Name")
+        clock.shift(timedelta(seconds=1))  # listed oldest first
         add_client(browser, stranger.email, name="Same Name")
         fresh, existing = waiting_rows(browser)
     assert fresh.replace("nina@example.org", "X") == existing.replace(stranger.email, "X")

@@ -38,6 +38,7 @@ from alliance.diary.models import (
     DiaryStatus,
     DiaryTarget,
 )
+from alliance.messaging.models import OutboxMessage
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, questionnaire_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Invite, Role, Session, User
@@ -252,6 +253,24 @@ def get_person(user: User, person_id: object) -> User:
         raise Http404 from None
     note_read(user, about_person(person, AuditAction.VIEW))
     return person
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+
+def messages_for(user: User) -> QuerySet[OutboxMessage]:
+    """A clinic admin sees the delivery state of their clinic's messages (never their bodies on
+    a page: the list shows kind, recipient, times and errors)."""
+    if user.role != Role.CLINIC_ADMIN:
+        return OutboxMessage.objects.none()
+    return OutboxMessage.objects.filter(clinic_id=user.clinic_id)
+
+
+def get_message(user: User, message_id: object) -> OutboxMessage:
+    try:
+        return messages_for(user).select_related("recipient").get(id=_uuid(message_id))
+    except OutboxMessage.DoesNotExist:
+        raise Http404 from None
 
 
 def note_audit_log_read(user: User, *, subject: User | None) -> None:

@@ -2,7 +2,7 @@
 
 alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
 alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads N]
-alliance worker [--once]   (scheduled jobs: nightly signal recompute, ...)
+alliance worker [--once]   (the task queue: messages, reminders, nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
 alliance rotate-keys [--check]   (re-encrypt free text under the first key)
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -149,19 +150,46 @@ def _demo(argv: list[str]) -> int:
     if args.no_serve:
         return 0
     print(f"\nAlliance demo running at {url}  (Ctrl+C to stop)")
+    print("Email is printed here instead of being sent: the demo's worker delivers it.")
     from alliance.server import serve
 
-    # One process is plenty for one person trying the demo.
-    return serve("127.0.0.1", args.port, workers=1, threads=4)
+    worker = _demo_worker()
+    try:
+        # One process is plenty for one person trying the demo.
+        return serve("127.0.0.1", args.port, workers=1, threads=4)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _demo_worker() -> subprocess.Popen[bytes]:
+    """The demo's task-queue worker, as a child that dies with the demo (reminders, mail)."""
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and module, no user input)
+        [sys.executable, "-m", "alliance.cli", "worker", "--parent-pid", str(os.getpid())],
+        env=os.environ.copy(),
+    )
 
 
 def _worker(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="alliance worker", description="Run the scheduled jobs (signals, retention, ...)."
+        prog="alliance worker",
+        description="Run the task queue: messages, reminders, and the periodic jobs "
+        "(nightly signal recompute, hourly sign-in clean-up, the outbox sweep).",
     )
     _add_data_dir_option(parser)
-    parser.add_argument("--once", action="store_true", help="run every job once, then exit")
+    parser.add_argument(
+        "--once", action="store_true", help="enqueue what is due, run every queued task, exit"
+    )
+    # The demo's child worker: exit when the demo does.
+    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        from alliance.server import die_with_parent
+
+        die_with_parent(args.parent_pid)
     _django_setup()
     from alliance.worker import run
 
@@ -243,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(generate_key())
         return 0
     if command == "stats":
-        from alliance.core.stats_cli import main as stats_main
+        from alliance.stats_cli import main as stats_main
 
         return stats_main(argv[1:])
     if command in {"help", "-h", "--help"} and len(argv) <= 1:

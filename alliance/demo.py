@@ -121,6 +121,13 @@ def seed_diary(clinic: Clinic, now: datetime, rng: random.Random) -> None:
     seed(clinic=clinic, now=now, rng=rng)
 
 
+def seed_messages(clinic: Clinic, now: datetime) -> None:
+    """The outbox: a sent, a queued and a failed message (alliance/messaging/demo.py)."""
+    from alliance.messaging.demo import seed
+
+    seed(clinic=clinic, now=now)
+
+
 def seed_demo(
     *,
     seed: int = 2026,
@@ -159,6 +166,7 @@ def seed_demo(
             _seed_client(c, therapists[c.therapist_key], clinic, password, now, rng)
         seed_outcomes(clinic, now, rng)
         seed_diary(clinic, now, rng)
+        seed_messages(clinic, now)
         # Therapists read check-ins before the next session; the last few days' are unread.
         CheckIn.objects.filter(
             episode__clinic=clinic,

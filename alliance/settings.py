@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "alliance.ops",
     "alliance.outcomes",
     "alliance.diary",
+    "alliance.messaging",
+    "django_tasks",
+    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -256,7 +259,25 @@ STATIC_ROOT = os.environ.get("ALLIANCE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = env_str("ALLIANCE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every email goes to the outbox first (alliance/messaging); the worker then delivers it with
+# ALLIANCE_EMAIL_BACKEND (SMTP in production, the console for the demo), retrying with backoff.
+EMAIL_BACKEND = "alliance.messaging.backends.OutboxEmailBackend"
+ALLIANCE_EMAIL_DELIVERY_BACKEND = env_str(
+    "ALLIANCE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+# A dotted path to a class with send(*, to, body, idempotency_key) (alliance.messaging.channels).
+# None is bundled: without one, text messages are skipped with that reason.
+ALLIANCE_SMS_BACKEND = os.environ.get("ALLIANCE_SMS_BACKEND", "")
+# How long a worker holds a message it is sending before another may take it over.
+ALLIANCE_OUTBOX_LEASE_SECONDS = env_int("ALLIANCE_OUTBOX_LEASE_SECONDS", 300, minimum=1)
+# How often a worker beats (heartbeat, periodic jobs) and sweeps the outbox for due messages.
+ALLIANCE_WORKER_BEAT_SECONDS = env_int("ALLIANCE_WORKER_BEAT_SECONDS", 10, minimum=1)
+ALLIANCE_OUTBOX_SWEEP_SECONDS = env_int("ALLIANCE_OUTBOX_SWEEP_SECONDS", 60, minimum=1)
+ALLIANCE_REMINDER_SCAN_SECONDS = env_int("ALLIANCE_REMINDER_SCAN_SECONDS", 60, minimum=1)
+# Where links in emails point (the scans that write reminders have no request to ask).
+ALLIANCE_SITE_URL = env_str("ALLIANCE_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_FILE_PATH = os.environ.get("ALLIANCE_EMAIL_FILE_PATH", str(DATA_DIR / "sent-mail"))
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_FROM_EMAIL = env_str("ALLIANCE_FROM_EMAIL", "alliance@localhost")
 EMAIL_HOST = env_str("ALLIANCE_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("ALLIANCE_EMAIL_PORT", 587, minimum=1)
@@ -296,7 +317,7 @@ OTP_TOTP_ISSUER = "Alliance"
 if TESTING:
     # Hashing cost is not under test; the Argon2 choice is checked by its own test.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    ALLIANCE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 LOGGING = {
     "version": 1,

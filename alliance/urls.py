@@ -26,4 +26,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("alliance.audit.urls")),
     path("", include("alliance.outcomes.urls")),
     path("", include("alliance.diary.urls")),
+    path("", include("alliance.messaging.urls")),
 ]

@@ -1,95 +1,98 @@
-"""`alliance worker`: the scheduled jobs of a clinic installation, run in a loop.
+"""`alliance worker`: runs the task queue (django-tasks' database backend) and the periodic jobs.
 
-Each job is idempotent, so a worker that is restarted, or two workers by mistake, do no harm.
-Jobs are registered in ``JOBS`` with their interval; ``alliance worker --once`` runs every job
-once and exits (for cron or a systemd timer instead of a long-running process).
+A worker is two threads: the main thread runs django-tasks-db's own worker loop (``db_worker``),
+which claims one task at a time in a locked transaction, so several workers on one PostgreSQL
+never run the same task; a small thread beats every ``ALLIANCE_WORKER_BEAT_SECONDS``: it
+records that this worker is alive (``/healthz`` reads it) and enqueues the periodic jobs whose
+slot has come (``alliance.ops.periodic``). ``alliance worker --once`` enqueues what is due,
+runs every queued task, and exits (for cron or a systemd timer instead of a long-running
+process).
+
+Messages are never sent twice by two workers: they are claimed row by row in the outbox
+(``alliance.messaging.services``), whatever the task queue does.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from types import FrameType
+import threading
+from datetime import datetime
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from alliance.messaging.services import default_worker_id
 
 log = logging.getLogger("alliance.worker")
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    every_seconds: int
-    run: Callable[[], str]
+def beat_once(worker_id: str) -> list[str]:
+    from alliance.ops.periodic import heartbeat, periodic_enqueue_due
+
+    heartbeat(worker_id=worker_id)
+    return periodic_enqueue_due(worker_id=worker_id)
 
 
-def _recompute_signals() -> str:
-    from alliance.ruptures.services import signals_recompute
+class Beat(threading.Thread):
+    def __init__(self, worker_id: str) -> None:
+        super().__init__(name="alliance-beat", daemon=True)
+        self.worker_id = worker_id
+        self.every = float(settings.ALLIANCE_WORKER_BEAT_SECONDS)
+        self.stopped = threading.Event()
 
-    report = signals_recompute()
-    return (
-        f"{report.checkins} check-ins, {report.alerts_created} alerts opened, "
-        f"{report.alerts_updated} updated"
-    )
-
-
-def _clear_sessions() -> str:
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    from alliance.accounts.backends import SessionStore
-
-    expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
-    SessionStore.clear_expired()  # Django's own clean-up of the session table
-    return f"{expired} expired sign-in sessions deleted"
-
-
-JOBS: list[Job] = [
-    # Signals are computed on every check-in; the nightly pass picks up changed clinic
-    # thresholds and anything written outside the app (imports, restores).
-    Job("recompute-signals", 24 * 3600, _recompute_signals),
-    # An expired session can't sign anyone in, but its row still says who was signed in when.
-    Job("clear-sessions", 3600, _clear_sessions),
-]
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                close_old_connections()
+                try:
+                    for name in beat_once(self.worker_id):
+                        print(f"[worker] enqueued {name}", flush=True)
+                except Exception:  # a database blip must not end the beat
+                    log.exception("worker beat failed")
+                self.stopped.wait(self.every)
+        finally:
+            connection.close()
 
 
-class _Stop:
-    requested = False
+def run(*, once: bool, worker_id: str | None = None, interval: float = 1.0) -> int:
+    worker_id = worker_id or default_worker_id()
+    started = timezone.now()
+    if once:
+        for name in beat_once(worker_id):
+            print(f"[worker] enqueued {name}", flush=True)
+        call_command(
+            "db_worker",
+            queue_name="*",
+            batch=True,
+            startup_delay=False,
+            reload=False,
+            worker_id=worker_id,
+            verbosity=1,
+        )
+        return _failures_since(started)
+    beat = Beat(worker_id)
+    beat.start()
+    print(f"[worker] {worker_id} running the task queue (Ctrl+C to stop)", flush=True)
+    try:
+        call_command(
+            "db_worker",
+            queue_name="*",
+            interval=interval,
+            reload=False,
+            worker_id=worker_id,
+            verbosity=1,
+        )
+    finally:
+        beat.stopped.set()
+    return 0
 
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.requested = True
 
+def _failures_since(started: datetime) -> int:
+    from django_tasks_db.models import DBTaskResult
 
-def run(*, once: bool, tick_seconds: float = 5.0, jobs: list[Job] | None = None) -> int:
-    """Run due jobs until stopped (SIGTERM/SIGINT finish the current job, then exit)."""
-    jobs = JOBS if jobs is None else jobs
-    stop = _Stop()
-    if not once:
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-    last_run: dict[str, float] = {}
-    failures = 0
-    while True:
-        now = time.monotonic()
-        for job in jobs:
-            if not once and now - last_run.get(job.name, -1e18) < job.every_seconds:
-                continue
-            started = time.monotonic()
-            try:
-                summary = job.run()
-            except Exception:  # one failing job must not stop the others
-                failures += 1
-                log.exception("job %s failed", job.name)
-                print(f"[worker] {job.name}: FAILED (see the log)", flush=True)
-            else:
-                print(
-                    f"[worker] {job.name}: {summary} ({time.monotonic() - started:.1f} s)",
-                    flush=True,
-                )
-            last_run[job.name] = time.monotonic()
-            if stop.requested:
-                break
-        if once or stop.requested:
-            return 1 if failures else 0
-        time.sleep(tick_seconds)
+    failed = DBTaskResult.objects.failed().filter(started_at__gte=started).count()
+    if failed:
+        print(f"[worker] {failed} task(s) failed (see the log)", flush=True)
+    return 1 if failed else 0

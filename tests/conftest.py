@@ -89,9 +89,21 @@ def clinic(db: Any) -> Clinic:
 
 @pytest.fixture
 def make_user(clinic: Clinic) -> Callable[..., User]:
-    def make(email: str, role: str, name: str, *, in_clinic: Clinic | None = None) -> User:
+    def make(
+        email: str,
+        role: str,
+        name: str,
+        *,
+        in_clinic: Clinic | None = None,
+        display_name: str = "",
+    ) -> User:
         return User.objects.create_user(
-            email, PASSWORD, full_name=name, role=role, clinic=in_clinic or clinic
+            email,
+            PASSWORD,
+            full_name=name,
+            display_name=display_name or name,
+            role=role,
+            clinic=in_clinic or clinic,
         )
 
     return make
@@ -99,27 +111,27 @@ def make_user(clinic: Clinic) -> Callable[..., User]:
 
 @pytest.fixture
 def therapist(make_user: Callable[..., User]) -> User:
-    return make_user("teresa@example.org", Role.THERAPIST, "Teresa Tran")
+    return make_user("teresa@example.org", Role.THERAPIST, "Teresa Tran", display_name="Teresa")
 
 
 @pytest.fixture
 def other_therapist(make_user: Callable[..., User]) -> User:
-    return make_user("omar@example.org", Role.THERAPIST, "Omar Osei")
+    return make_user("omar@example.org", Role.THERAPIST, "Omar Osei", display_name="Omar")
 
 
 @pytest.fixture
 def admin(make_user: Callable[..., User]) -> User:
-    return make_user("adam@example.org", Role.CLINIC_ADMIN, "Adam Admin")
+    return make_user("adam@example.org", Role.CLINIC_ADMIN, "Adam Admin", display_name="Adam")
 
 
 @pytest.fixture
 def client_user(make_user: Callable[..., User]) -> User:
-    return make_user("carla@example.org", Role.CLIENT, "Carla Client")
+    return make_user("carla@example.org", Role.CLIENT, "Carla Client", display_name="Carla")
 
 
 @pytest.fixture
 def other_client(make_user: Callable[..., User]) -> User:
-    return make_user("olivia@example.org", Role.CLIENT, "Olivia Other")
+    return make_user("olivia@example.org", Role.CLIENT, "Olivia Other", display_name="Olivia")
 
 
 @pytest.fixture
@@ -129,6 +141,7 @@ def stranger(db: Any) -> User:
         "sid@elsewhere.org",
         PASSWORD,
         full_name="Sid Stranger",
+        display_name="Sid",
         role=Role.THERAPIST,
         clinic=elsewhere,
     )

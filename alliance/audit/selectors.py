@@ -41,6 +41,11 @@ def audit_events(
     return events.order_by("-at", "-id")
 
 
+def no_events() -> QuerySet[AuditEvent]:
+    """An empty selection, for a filter form with errors: the page lists nothing."""
+    return AuditEvent.objects.none()
+
+
 def seen_by_others(client: User) -> QuerySet[AuditEvent]:
     """What other people did with this client's records, newest first.
 

@@ -13,9 +13,8 @@ from alliance.access import AuthedRequest
 from alliance.accounts.reauth import require_recent_auth
 from alliance.audit.export import csv_lines
 from alliance.audit.forms import AuditFilterForm
-from alliance.audit.models import AuditEvent
 from alliance.audit.recorder import audit_export_record
-from alliance.audit.selectors import audit_events, describe_for_client, seen_by_others
+from alliance.audit.selectors import audit_events, describe_for_client, no_events, seen_by_others
 from alliance.people.models import Role, User
 
 PAGE_SIZE = 50
@@ -26,7 +25,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
     admin: User = request.user  # type: ignore[assignment]
     form = AuditFilterForm(request.GET or None, clinic_id=admin.clinic_id)
     if form.is_bound and not form.is_valid():
-        return form, AuditEvent.objects.none()
+        return form, no_events()
     filters = form.cleaned_data if form.is_bound else {}
     events = audit_events(clinic_id=admin.clinic_id, zone=admin.zone, **filters)
     return form, events

@@ -1,10 +1,13 @@
-"""Change statistics: reliable change, clinically significant change and Cronbach's alpha.
+"""Change statistics: reliable change, clinically significant change, sudden gains and losses,
+and Cronbach's alpha.
 
 Reliable and clinically significant change follow Jacobson, N. S. & Truax, P. (1991). Clinical
 significance: a statistical approach to defining meaningful change in psychotherapy research.
-*Journal of Consulting and Clinical Psychology*, 59(1), 12-19. Cronbach's alpha follows
-Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. *Psychometrika*,
-16(3), 297-334.
+*Journal of Consulting and Clinical Psychology*, 59(1), 12-19. Sudden gains and losses follow
+Tang, T. Z. & DeRubeis, R. J. (1999), *Journal of Consulting and Clinical Psychology*, 67(6),
+894-904, as implemented in the R package *suddengains* (Wiedemann et al. 2020). Cronbach's alpha
+follows Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+*Psychometrika*, 16(3), 297-334.
 
 Every function takes plain numbers and raises ValueError, with a message naming the argument, on
 input that would make the result meaningless (an SD of zero, a reliability of one, NaN).
@@ -14,13 +17,17 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Final
+from types import MappingProxyType
+from typing import Final, NamedTuple
 
 __all__ = [
+    "CRITICAL_T_05",
     "DEFAULT_Z",
     "ChangeCategory",
+    "MeanShift",
+    "SuddenChange",
     "classify_change",
     "clinical_cutoff_c",
     "cronbach_alpha",
@@ -30,10 +37,17 @@ __all__ = [
     "reliable_change_threshold",
     "s_diff",
     "sample_sd",
+    "sudden_change",
 ]
 
 # Two-tailed 5 % critical value of the standard normal distribution (Jacobson & Truax 1991).
 DEFAULT_Z: Final = 1.96
+
+# Two-tailed critical t at alpha .05 by degrees of freedom, for criterion 3 of a sudden gain or
+# loss: with 3 + 3 sessions df = 4, and each missing session lowers df by one. The values of the
+# R package suddengains (2.776, 3.182 and 4.303 for df 4, 3 and 2). The one copy: the app's
+# sudden-loss signal (alliance.core.signals) and ``alliance stats sudden`` both use it.
+CRITICAL_T_05: Final[Mapping[int, float]] = MappingProxyType({2: 4.303, 3: 3.182, 4: 2.776})
 
 
 class ChangeCategory(StrEnum):
@@ -229,6 +243,155 @@ def classify_change(
     return ChangeCategory.IMPROVED
 
 
+# Named tuples rather than frozen dataclasses: the app's sudden-loss signal builds one for every
+# candidate drop of every client on each recomputation, and they are several times cheaper.
+class MeanShift(NamedTuple):
+    """Criterion 3 of a sudden gain or loss: the windows before and after the change."""
+
+    pre_mean: float
+    post_mean: float
+    pre_sd: float
+    post_sd: float
+    pooled_sd: float
+    df: int
+    critical_t: float
+    difference: float
+    """``post_mean - pre_mean`` in the direction looked for (positive when the mean moved so)."""
+
+    @property
+    def threshold(self) -> float:
+        """The critical t times the pooled SD, which ``difference`` must exceed."""
+        return self.critical_t * self.pooled_sd
+
+    @property
+    def passed(self) -> bool:
+        return self.difference > self.threshold
+
+
+class SuddenChange(NamedTuple):
+    """The three criteria of a sudden gain or loss between sessions *n* and *n* + 1.
+
+    ``size`` is the change from *n* to *n* + 1 in the direction looked for (positive when the
+    score moved that way). ``shift`` is None when a window holds fewer than two scores;
+    criterion 3 then fails.
+    """
+
+    size: float
+    cutoff: float
+    crit2_threshold: float
+    shift: MeanShift | None
+
+    @property
+    def crit1(self) -> bool:
+        return self.size >= self.cutoff
+
+    @property
+    def crit2(self) -> bool:
+        return self.size >= self.crit2_threshold
+
+    @property
+    def crit3(self) -> bool:
+        return self.shift is not None and self.shift.passed
+
+    @property
+    def sudden(self) -> bool:
+        """All three criteria hold."""
+        return self.crit1 and self.crit2 and self.crit3
+
+
+def sudden_change(
+    pre: Sequence[float],
+    post: Sequence[float],
+    *,
+    increase: bool,
+    cutoff: float,
+    fraction: float = 0.25,
+    critical_t: Mapping[int, float] = CRITICAL_T_05,
+) -> SuddenChange:
+    """Test a change between two sessions against the Tang & DeRubeis (1999) criteria.
+
+    Parameters
+    ----------
+    pre : sequence of float
+        The scores of sessions *n* − 2 … *n* that exist, in session order, ending with the score
+        :math:`x_n` before the change.
+    post : sequence of float
+        The scores of sessions *n* + 1 … that the window holds (*n* + 1 … *n* + 3 in
+        *suddengains*), in session order, starting with the score :math:`x_{n+1}` after it.
+    increase : bool
+        True to look for an increase (a gain on an alliance score, a loss on a symptom score),
+        False for a decrease.
+    cutoff : float
+        Criterion 1, in score points (often the reliable change value :math:`z\\,S_{diff}`).
+    fraction : float, default 0.25
+        Criterion 2, a fraction of :math:`x_n`.
+    critical_t : mapping of int to float, default :data:`CRITICAL_T_05`
+        Criterion 3: the critical t by df (2, 3 and 4 for windows of two or three scores).
+
+    Returns
+    -------
+    SuddenChange
+        With :math:`d` = ``size`` the change toward the direction looked for:
+
+        1. :math:`d \\ge` ``cutoff``;
+        2. :math:`d \\ge f\\,x_n`;
+        3. the difference of the window means, in the same direction, is larger than
+           :math:`t_{crit}(n_1 + n_2 - 2)\\;s_p` with the pooled SD
+           :math:`s_p = \\sqrt{((n_1 - 1)s_1^2 + (n_2 - 1)s_2^2) / (n_1 + n_2 - 2)}`; it needs
+           at least two scores on each side.
+
+    Raises
+    ------
+    ValueError
+        An empty window, a value that is not a finite number, or a df that ``critical_t`` does
+        not give (windows of more than three).
+
+    Examples
+    --------
+    Sessions 19, 21, 20 then 10, 12, 11 on a symptom score (a gain is a decrease), cut-off 5:
+
+    >>> result = sudden_change([19, 21, 20], [10, 12, 11], increase=False, cutoff=5)
+    >>> result.size, result.shift.pooled_sd, result.shift.df, result.shift.critical_t
+    (10, 1.0, 4, 2.776)
+    >>> result.sudden
+    True
+    """
+    if not pre or not post:
+        raise ValueError("pre and post: each needs at least the score on its side of the change")
+    if not (_all_finite(pre) and _all_finite(post) and _all_finite((cutoff, fraction))):
+        # The slow check only to name the culprit: this runs on the app's hot path.
+        for name, values in (("pre", pre), ("post", post)):
+            for index, value in enumerate(values):
+                _check_finite(value, f"{name}[{index}]")
+        _check_finite(cutoff, "cutoff")
+        _check_finite(fraction, "fraction")
+    before, after = pre[-1], post[0]
+    # The change toward the direction looked for; negating a difference is exact in floating
+    # point, so a decrease is exactly before - after.
+    size = after - before if increase else -(after - before)
+    shift: MeanShift | None = None
+    n1, n2 = len(pre), len(post)
+    if n1 >= 2 and n2 >= 2:
+        df = n1 + n2 - 2
+        if df not in critical_t:
+            raise ValueError(f"critical_t: no critical t for df {df} (windows of {n1} and {n2})")
+        pre_mean = math.fsum(pre) / n1
+        post_mean = math.fsum(post) / n2
+        pre_var = _variance_about(pre, pre_mean)
+        post_var = _variance_about(post, post_mean)
+        shift = MeanShift(
+            pre_mean=pre_mean,
+            post_mean=post_mean,
+            pre_sd=math.sqrt(pre_var),
+            post_sd=math.sqrt(post_var),
+            pooled_sd=math.sqrt(((n1 - 1) * pre_var + (n2 - 1) * post_var) / df),
+            df=df,
+            critical_t=critical_t[df],
+            difference=post_mean - pre_mean if increase else -(post_mean - pre_mean),
+        )
+    return SuddenChange(size=size, cutoff=cutoff, crit2_threshold=fraction * before, shift=shift)
+
+
 def cronbach_alpha(rows: Sequence[Sequence[float]]) -> float:
     """Cronbach's alpha, the internal consistency of a set of items.
 
@@ -304,8 +467,18 @@ def sample_sd(values: Sequence[float]) -> float:
 def _sample_variance(values: Sequence[float]) -> float:
     # Two passes over the data with compensated sums: exact enough for any clinic's data and
     # much faster than statistics.variance, which works in exact fractions.
-    centre = math.fsum(values) / len(values)
+    return _variance_about(values, math.fsum(values) / len(values))
+
+
+def _variance_about(values: Sequence[float], centre: float) -> float:
     return math.fsum((value - centre) ** 2 for value in values) / (len(values) - 1)
+
+
+def _all_finite(values: Sequence[float]) -> bool:
+    try:
+        return all(map(math.isfinite, values))
+    except TypeError:  # not a number at all
+        return False
 
 
 def _check_finite(value: float, name: str) -> None:

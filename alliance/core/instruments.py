@@ -451,7 +451,7 @@ def _load_item(entry: object, path: str) -> tuple[Item, object]:
         raise DefinitionError(
             f"{path}.kind", f'expected "choice" or "text", got {_describe(kind_raw)}'
         )
-    kind = ItemKind(kind_raw)
+    kind = ItemKind(str(kind_raw))
 
     options: tuple[Option, ...] = ()
     max_length: int | None = None
@@ -625,7 +625,7 @@ def _load_scale(raw: object, path: str, items: Sequence[Item]) -> Scale:
                 f"expected an integer from 1 to {len(keys)}, got {min_answered}",
             )
     return Scale(
-        name=name, items=tuple(keys), method=ScaleMethod(method_raw), min_answered=min_answered
+        name=name, items=tuple(keys), method=ScaleMethod(str(method_raw)), min_answered=min_answered
     )
 
 

@@ -328,7 +328,7 @@ def load_outcome(data: Mapping[str, object]) -> OutcomeDefinition:
             f"{path}.direction",
             f'expected "lower_is_better" or "higher_is_better", got {_describe(direction_raw)}',
         )
-    direction = Direction(direction_raw)
+    direction = Direction(str(direction_raw))
     low, high = _composite_range(instrument)
 
     if "reliability" in obj:

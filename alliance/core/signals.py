@@ -68,6 +68,8 @@ from operator import attrgetter, mul, sub, truediv
 from types import MappingProxyType
 from typing import Any, Final, NoReturn, cast
 
+from alliance.core.change import CRITICAL_T_05, sudden_change
+
 __all__ = [
     "DEFAULT_SETTINGS",
     "CheckinPoint",
@@ -184,8 +186,7 @@ class Signal:
 # Settings
 # ---------------------------------------------------------------------------------------------
 
-# Two-tailed critical t at alpha .05 (suddengains: 2.776, 3.182, 4.303 for df 4, 3, 2).
-_ALPHA_05_T: Final[Mapping[int, float]] = MappingProxyType({2: 4.303, 3: 3.182, 4: 2.776})
+# The critical t for df 2, 3 and 4: by default CRITICAL_T_05 of alliance.core.change.
 _ALPHA_T_DFS: Final = (2, 3, 4)
 
 
@@ -252,7 +253,7 @@ class SignalSettings:
     repair_window: int = 6
     sudden_cutoff: float | None = None
     sudden_fraction: float = 0.25
-    sudden_alpha_t: Mapping[int, float] = field(default_factory=lambda: _ALPHA_05_T, hash=False)
+    sudden_alpha_t: Mapping[int, float] = field(default_factory=lambda: CRITICAL_T_05, hash=False)
     early_sessions: int = 3
     early_threshold: float = 4.0
 
@@ -1015,17 +1016,16 @@ def _sudden_loss(
     settings: SignalSettings,
 ) -> Signal | None:
     scores, indices = series.scores, series.indices
-    pre_values = [scores[p] for p in pre]
-    post_values = [scores[p] for p in post]
-    n1, n2 = len(pre_values), len(post_values)
-    pre_mean = math.fsum(pre_values) / n1
-    post_mean = math.fsum(post_values) / n2
-    pre_var = _variance(pre_values, pre_mean)
-    post_var = _variance(post_values, post_mean)
-    df = n1 + n2 - 2
-    pooled = math.sqrt(((n1 - 1) * pre_var + (n2 - 1) * post_var) / df)
-    t_crit = settings.sudden_alpha_t[df]
-    if not pre_mean - post_mean > t_crit * pooled:
+    test = sudden_change(
+        [scores[p] for p in pre],
+        [scores[p] for p in post],
+        increase=False,
+        cutoff=cutoff,
+        fraction=settings.sudden_fraction,
+        critical_t=settings.sudden_alpha_t,
+    )
+    shift = test.shift
+    if not test.sudden or shift is None:
         return None
     n = pre[-1]
     before, after = scores[n], scores[n + 1]
@@ -1040,8 +1040,8 @@ def _sudden_loss(
         summary=(
             f"Alliance fell from {before:.1f} at session {indices[n]} to {after:.1f} at session "
             f"{indices[n + 1]} ({drop:.1f} points, {100.0 * drop / before:.0f} % of the earlier "
-            f"score) and stayed low: mean {post_mean:.1f} over sessions "
-            f"{_sessions(post_indices)} against {pre_mean:.1f} over sessions "
+            f"score) and stayed low: mean {shift.post_mean:.1f} over sessions "
+            f"{_sessions(post_indices)} against {shift.pre_mean:.1f} over sessions "
             f"{_sessions(pre_indices)}."
         ),
         detail={
@@ -1053,21 +1053,16 @@ def _sudden_loss(
             "sessions_between": indices[n + 1] - indices[n] - 1,
             "pre_sessions": _sessions(pre_indices),
             "post_sessions": _sessions(post_indices),
-            "pre_mean": pre_mean,
-            "post_mean": post_mean,
-            "pre_sd": math.sqrt(pre_var),
-            "post_sd": math.sqrt(post_var),
-            "pooled_sd": pooled,
-            "df": df,
-            "t_crit": t_crit,
+            "pre_mean": shift.pre_mean,
+            "post_mean": shift.post_mean,
+            "pre_sd": shift.pre_sd,
+            "post_sd": shift.post_sd,
+            "pooled_sd": shift.pooled_sd,
+            "df": shift.df,
+            "t_crit": shift.critical_t,
             "confirmed_index": post_indices[-1],
         },
     )
-
-
-def _variance(values: Sequence[float], mean: float) -> float:
-    # statistics.variance works in exact fractions, which is needlessly slow for 2–3 values.
-    return math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1)
 
 
 def _weak_early(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:

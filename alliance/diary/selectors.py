@@ -135,6 +135,16 @@ def episode_targets(episode: CareEpisode) -> list[DiaryTarget]:
     return _TARGETS.fetch(episode.id)
 
 
+def targets_of(user: User, episode: CareEpisode) -> list[DiaryTarget]:
+    """The episode's targets, stopped ones too, oldest first, if ``user`` may see them."""
+    return list(access.diary_targets_for(user).filter(episode=episode))
+
+
+def active_target_count(user: User, episode: CareEpisode) -> int:
+    """How many of the episode's targets are on the card, if ``user`` may see them."""
+    return access.diary_targets_for(user).filter(episode=episode, active=True).count()
+
+
 def _targets_for_card(episode: CareEpisode, entries: list[DiaryTargetEntry]) -> list[DiaryTarget]:
     """The targets being tracked, and any stopped one the card already has an answer for."""
     answered = {entry.target_id for entry in entries}

@@ -215,9 +215,7 @@ def diary_week_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         "episode": episode,
         "client": episode.client,
         "bad_week": week is None,
-        "targets_count": access.diary_targets_for(therapist)
-        .filter(episode=episode, active=True)
-        .count(),
+        "targets_count": selectors.active_target_count(therapist, episode),
     }
     context.update(
         selectors.week_grid(therapist, episode, card_def.week_start(week or today), today)
@@ -254,7 +252,7 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
             error = failure.message
         else:
             return redirect("diary_targets", client_id=episode.client_id)
-    targets = list(access.diary_targets_for(therapist).filter(episode=episode))
+    targets = selectors.targets_of(therapist, episode)
     context = {
         "episode": episode,
         "client": episode.client,

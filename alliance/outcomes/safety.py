@@ -66,6 +66,11 @@ def _stored(clinic: Clinic) -> ClinicSafety | None:
     return _STORED.first(clinic.pk)
 
 
+def stored_settings(clinic: Clinic) -> ClinicSafety | None:
+    """The clinic's own stored safety settings, None while it uses the defaults."""
+    return _stored(clinic)
+
+
 def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:
     """The clinic's safety rules, then each default rule for an answer they don't mention.
 

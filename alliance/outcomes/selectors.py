@@ -71,6 +71,12 @@ def spec_of(schedule: OutcomeSchedule) -> ScheduleSpec:
     )
 
 
+def schedules_by_instrument(episode: CareEpisode) -> dict[str, OutcomeSchedule]:
+    """The episode's questionnaire schedules by instrument id (``episode`` came through
+    alliance.access)."""
+    return {s.instrument_id: s for s in OutcomeSchedule.objects.filter(episode=episode)}
+
+
 def session_slots(sessions: list[Session]) -> list[SessionSlot]:
     return [SessionSlot(s.number, s.scheduled_at, s.status) for s in sessions]
 

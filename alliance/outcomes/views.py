@@ -17,8 +17,8 @@ from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.definitions import available_for, definition_for
 from alliance.outcomes.forms import SafetyForm, ScheduleForm
-from alliance.outcomes.models import ClinicSafety, OutcomeResponse, OutcomeSchedule
-from alliance.outcomes.selectors import Questionnaire, spec_of
+from alliance.outcomes.models import OutcomeResponse
+from alliance.outcomes.selectors import Questionnaire, schedules_by_instrument, spec_of
 from alliance.people.models import Clinic, Role
 
 QUESTIONNAIRE_FIELDS = {"csrfmiddlewaretoken", "form_token", "send_incomplete"}
@@ -133,7 +133,7 @@ def response_detail_view(request: AuthedRequest, response_id: str) -> HttpRespon
 @access.role_required(Role.THERAPIST)
 def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     episode = access.get_client_episode(request.user, client_id)
-    current = {s.instrument_id: s for s in OutcomeSchedule.objects.filter(episode=episode)}
+    current = schedules_by_instrument(episode)
     rows: list[dict[str, Any]] = []
     for available in available_for(episode.clinic_id):
         known = current.get(available.instrument_id)
@@ -162,7 +162,7 @@ def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
 @access.role_required(Role.CLINIC_ADMIN)
 def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
     clinic: Clinic = request.user.clinic
-    stored = ClinicSafety.objects.filter(clinic=clinic).first()
+    stored = safety.stored_settings(clinic)
     form = SafetyForm.for_stored(stored and stored.rules, stored and stored.crisis_resources)
     status = 200
     if request.method == "POST":

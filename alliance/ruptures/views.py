@@ -9,7 +9,7 @@ from alliance import access
 from alliance.access import AuthedRequest
 from alliance.core import taxonomy
 from alliance.people.models import Role
-from alliance.ruptures import services
+from alliance.ruptures import selectors, services
 from alliance.ruptures.forms import CloseForm, RepairForm
 from alliance.ruptures.models import AlertState
 
@@ -23,7 +23,7 @@ def _alert_page(
     status: int = 200,
 ) -> HttpResponse:
     alert = access.get_alert(request.user, alert_id)  # type: ignore[arg-type]
-    repairs = list(alert.repairs.select_related("recorded_by"))
+    repairs = selectors.alert_repairs(alert)
     current = repairs[0] if repairs else None
     if repair_form is None:
         initial = {}
@@ -51,7 +51,7 @@ def _alert_page(
             "checkin": alert.checkin,
             "repairs": repairs,
             "current_repair": current,
-            "events": alert.events.select_related("actor"),
+            "events": selectors.alert_events(alert),
             "repair_form": repair_form,
             "marker_groups": marker_groups,
             "close_form": close_form or CloseForm(),

@@ -86,6 +86,7 @@ def story(therapist: User, client_user: User, episode: CareEpisode, attend: Any)
     nadia = people.client_add(
         therapist=therapist,
         full_name="Nadia Noor",
+        display_name="Nadia",
         email="nadia@example.org",
         timezone_name="America/Halifax",
     )

@@ -9,6 +9,7 @@ import statistics
 import pytest
 
 from alliance.core.change import (
+    CRITICAL_T_05,
     DEFAULT_Z,
     ChangeCategory,
     classify_change,
@@ -20,6 +21,7 @@ from alliance.core.change import (
     reliable_change_threshold,
     s_diff,
     sample_sd,
+    sudden_change,
 )
 
 # sd = 5, r = 0.5 gives S_diff = 5 * sqrt(2) * sqrt(0.5) = 5 * sqrt(1) = 5 exactly, so with z = 2 a
@@ -425,3 +427,107 @@ def test_sample_sd_needs_two_values() -> None:
 def test_sample_sd_rejects_nan() -> None:
     with pytest.raises(ValueError, match=r"^values\[1\]: expected a finite number, got nan$"):
         sample_sd([1.0, math.nan])
+
+
+# --- sudden_change (Tang & DeRubeis 1999, as suddengains) ---------------------------------------
+
+
+def test_sudden_gain_worked_example_from_the_docs() -> None:
+    # docs/statistics.md: 19, 21, 20 | 10, 12, 11 on a symptom score, cut-off 5. The drop is
+    # 20 - 10 = 10 >= 5 and >= 0.25 * 20 = 5; pre mean 20 (SD 1), post mean 11 (SD 1), pooled
+    # SD sqrt((2 * 1 + 2 * 1) / 4) = 1, df 4, and 20 - 11 = 9 > 2.776 * 1.
+    test = sudden_change([19.0, 21.0, 20.0], [10.0, 12.0, 11.0], increase=False, cutoff=5.0)
+    assert (test.size, test.crit1, test.crit2_threshold, test.crit2) == (10.0, True, 5.0, True)
+    shift = test.shift
+    assert shift is not None
+    assert (shift.pre_mean, shift.post_mean, shift.pre_sd, shift.post_sd) == (20, 11, 1, 1)
+    assert (shift.pooled_sd, shift.df, shift.critical_t, shift.difference) == (1, 4, 2.776, 9)
+    assert shift.threshold == 2.776
+    assert test.crit3 and test.sudden
+
+
+def test_sudden_change_in_the_other_direction_is_not_one() -> None:
+    # The same scores looked at as an increase: every change is negative, nothing holds.
+    test = sudden_change([19.0, 21.0, 20.0], [10.0, 12.0, 11.0], increase=True, cutoff=5.0)
+    assert test.size == -10.0
+    assert not (test.crit1 or test.crit2 or test.crit3 or test.sudden)
+    assert test.shift is not None and test.shift.difference == -9.0
+
+
+def test_each_criterion_can_fail_alone() -> None:
+    # Criterion 1: the rise 4 -> 6 is 2 < 3 (criterion 2, 0.25 * 4 = 1, and 3 hold).
+    c1 = sudden_change([4.0, 4.0], [6.0, 6.0], increase=True, cutoff=3.0)
+    assert (c1.crit1, c1.crit2, c1.crit3, c1.sudden) == (False, True, True, False)
+    # Criterion 2: 20 -> 16 is 4 >= cut-off 3 but below 0.25 * 20 = 5.
+    c2 = sudden_change([20.0, 20.0], [16.0, 16.0], increase=False, cutoff=3.0)
+    assert (c2.crit1, c2.crit2, c2.crit3, c2.sudden) == (True, False, True, False)
+    # Criterion 3: the windows overlap. Pre 10, 2 (mean 6, SD sqrt(32)), post 1, 11 (mean 6):
+    # no difference of means at all.
+    c3 = sudden_change([10.0, 2.0], [1.0, 11.0], increase=False, cutoff=1.0)
+    assert (c3.crit1, c3.crit2, c3.crit3, c3.sudden) == (True, True, False, False)
+
+
+def test_the_criteria_are_at_least_and_more_than() -> None:
+    # Criteria 1 and 2 hold at equality; criterion 3 needs strictly more. Pre 8, 8 and post
+    # 4, 4: pooled SD 0, so any difference of means passes; a drop of exactly 4 with cut-off 4
+    # and fraction 0.5 (0.5 * 8 = 4) is sudden.
+    test = sudden_change([8.0, 8.0], [4.0, 4.0], increase=False, cutoff=4.0, fraction=0.5)
+    assert test.crit1 and test.crit2 and test.sudden
+    # Flat windows: a difference of 0 against a threshold of 0 is not more than it.
+    flat = sudden_change([8.0, 8.0], [8.0, 8.0], increase=False, cutoff=0.0, fraction=0.0)
+    assert flat.crit1 and flat.crit2 and not flat.crit3
+
+
+def test_missing_sessions_lower_df_and_raise_the_critical_t() -> None:
+    # 2 + 2 scores: df 2, t 4.303; 3 + 2: df 3, t 3.182.
+    two = sudden_change([6.0, 7.0], [3.0, 4.0], increase=False, cutoff=1.0)
+    three = sudden_change([6.0, 6.0, 7.0], [3.0, 4.0], increase=False, cutoff=1.0)
+    assert two.shift is not None and (two.shift.df, two.shift.critical_t) == (2, 4.303)
+    assert three.shift is not None and (three.shift.df, three.shift.critical_t) == (3, 3.182)
+    # Pooled SD of (6, 7) and (3, 4): both SDs sqrt(0.5), so sqrt(0.5) = 0.7071; 3 > 4.303 *
+    # 0.7071 = 3.0427 fails, by a hair: the df matters.
+    assert two.shift.difference == 3.0
+    assert two.shift.pooled_sd == pytest.approx(math.sqrt(0.5), rel=1e-12)
+    assert not two.crit3
+
+
+def test_one_score_on_a_side_leaves_criterion_3_unmet() -> None:
+    test = sudden_change([20.0], [10.0, 10.0], increase=False, cutoff=5.0)
+    assert test.crit1 and test.crit2
+    assert test.shift is None and not test.crit3 and not test.sudden
+
+
+def test_a_given_critical_t_table_is_used() -> None:
+    table = {2: 99.0, 3: 99.0, 4: 9.5}
+    strict = sudden_change(
+        [19.0, 21.0, 20.0], [10.0, 12.0, 11.0], increase=False, cutoff=5.0, critical_t=table
+    )
+    assert strict.shift is not None and strict.shift.critical_t == 9.5
+    assert not strict.sudden  # 9 is not more than 9.5 * 1
+
+
+@pytest.mark.parametrize(
+    ("pre", "post", "options", "message"),
+    [
+        ([], [1.0], {}, "pre and post"),
+        ([1.0], [], {}, "pre and post"),
+        ([1.0, math.nan], [1.0], {}, "pre[1]"),
+        ([1.0, "2"], [1.0], {}, "pre[1]: expected a number, got '2'"),
+        ([1.0], [1.0, math.inf], {}, "post[1]"),
+        ([1.0], [1.0], {"cutoff": math.nan}, "cutoff"),
+        ([1.0], [1.0], {"fraction": math.inf}, "fraction"),
+        ([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0], {}, "no critical t for df 5"),
+    ],
+)
+def test_sudden_change_refuses_meaningless_input(
+    pre: list[float], post: list[float], options: dict[str, float], message: str
+) -> None:
+    arguments: dict[str, float] = {"cutoff": 1.0, **options}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        sudden_change(pre, post, increase=False, **arguments)
+
+
+def test_one_critical_t_table() -> None:
+    assert dict(CRITICAL_T_05) == {2: 4.303, 3: 3.182, 4: 2.776}
+    with pytest.raises(TypeError):
+        CRITICAL_T_05[2] = 1.0  # type: ignore[index]

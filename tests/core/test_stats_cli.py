@@ -11,7 +11,7 @@ import pytest
 
 from alliance import cli
 from alliance.core.signals import CheckinPoint, SignalKind, SignalSettings, detect
-from alliance.core.stats_cli import main
+from alliance.stats_cli import main
 
 
 def write(tmp_path: Path, text: str, name: str = "scores.csv") -> str:

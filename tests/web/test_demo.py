@@ -137,6 +137,83 @@ def test_demo_has_diary_cards_with_gaps_and_a_diary_risk_answer():
     assert (risk.category, risk.state) == ("risk", AlertState.OPEN)
 
 
+@pytest.mark.django_db
+def test_demo_outbox_has_a_sent_a_queued_and_a_failed_message():
+    from alliance.messaging.models import MessageState, OutboxMessage
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    states = sorted(OutboxMessage.objects.values_list("state", flat=True))
+    assert states == [MessageState.FAILED, MessageState.QUEUED, MessageState.SENT]
+    queued = OutboxMessage.objects.get(state=MessageState.QUEUED)
+    assert queued.next_attempt_at > NOW  # due tomorrow: the demo's worker leaves it for now
+
+
+def test_the_served_demo_runs_a_worker_that_dies_with_it(tmp_path):
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ALLIANCE_WORKER_BEAT_SECONDS": "1"}
+    env.pop("ALLIANCE_TESTING", None)
+    env.pop("DATABASE_URL", None)
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "alliance.cli",
+            "--data-dir",
+            str(tmp_path),
+            "demo",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        db_path = tmp_path / "alliance.sqlite3"
+        beat = None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and beat is None:
+            time.sleep(1)
+            if db_path.exists():
+                try:
+                    beat = (
+                        sqlite3.connect(db_path)
+                        .execute("SELECT worker_id FROM ops_workerheartbeat")
+                        .fetchone()
+                    )
+                except sqlite3.OperationalError:
+                    beat = None  # not migrated yet
+        assert beat is not None, "the demo's worker never beat"
+        children = subprocess.run(
+            ["pgrep", "-P", str(demo.pid), "-f", "alliance.cli worker"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        assert len(children) == 1
+        demo.send_signal(signal.SIGKILL)
+        demo.wait(timeout=10)
+        child = int(children[0])
+        for _ in range(50):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the demo's worker outlived the demo")
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+
+
 @pytest.mark.parametrize("command", ["demo", "serve", "worker"])
 def test_help_lists_the_data_dir_option(command):
     result = subprocess.run(

@@ -94,7 +94,7 @@ def test_a_card_sent_late_at_night_belongs_to_the_clients_local_date(
 def test_the_card_says_which_day_it_is(carla, frozen):
     page = text(carla.get(reverse("diary")))
     assert "Today, Tuesday 10 March." in page
-    assert "Teresa Tran sees your card once you press “Done for today”." in page
+    assert "Teresa sees your card once you press “Done for today”." in page
 
 
 # --- one card per day -------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_the_crisis_page_follows_a_risk_answer_after_the_card_is_saved(carla, cl
 
 def test_a_calm_card_is_thanked_without_the_crisis_page(carla, frozen):
     page = text(carla.get(post_card(carla, CALM)["Location"]))
-    assert "Your card for Tuesday 10 March is sent to Teresa Tran." in page
+    assert "Your card for Tuesday 10 March is sent to Teresa." in page
     assert "9-8-8 Suicide" not in page
 
 

@@ -53,7 +53,7 @@ def test_a_reset_mails_a_link_to_the_address(client_user):
     message = mail.outbox[0]
     assert message.to == ["carla@example.org"]
     assert message.subject == "Choose a new Alliance password"
-    assert "Hello Carla Client," in message.body
+    assert "Hello Carla," in message.body
     assert "authenticator" not in message.body
 
 

@@ -23,6 +23,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alliance.checkins.services import checkin_submit
+from alliance.messaging.models import MessageKind, MessageState, OutboxMessage
+from alliance.messaging.reminders import pause_token
+from alliance.messaging.services import message_queue
 from alliance.outcomes.schedule import ScheduleSpec
 from alliance.outcomes.selectors import questionnaire_for
 from alliance.outcomes.services import response_submit, schedule_set
@@ -75,6 +78,7 @@ ME = To("client_home")
 PEOPLE = To("clinic_people")
 ACCOUNT = To("account")
 DIARY = To("diary")
+MESSAGES = To("clinic_messages")
 STAFF_ONLY = (LOGIN, 404, 404, 200, 200, 200, 200)
 
 # fmt: off
@@ -205,6 +209,24 @@ MATRIX: dict[str, Rule] = {
     "clinic_people": Rule(
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
         post=(LOGIN,      404,    404,    404,         404,      404,      200),
+    ),
+    "clinic_messages": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    "message_resend": Rule(
+        url={"message_id": "failed_message"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      MESSAGES),
+    ),
+    "message_settings": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      404),
+        post=(LOGIN,      200,    200,    200,         200,      200,      404),
+    ),
+    "reminders_pause": Rule(
+        url={"token": "pause_token"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
     ),
     # Audit log and data rights
     "access_log": Rule(
@@ -409,7 +431,17 @@ def records(
         email="ivy@example.org",
         timezone_name="America/Toronto",
     )
+    failed, _ = message_queue(
+        kind=MessageKind.CHECKIN_REMINDER,
+        key="matrix",
+        subject="You have a check-in waiting",
+        body="link",
+        recipient=client_user,
+    )
+    OutboxMessage.objects.filter(pk=failed.pk).update(state=MessageState.FAILED)
     return {
+        "pause_token": pause_token(client_user),
+        "failed_message": str(failed.id),
         "client": str(client_user.id),
         "answered_session": str(answered.id),
         "open_session": str(open_session.id),
@@ -475,7 +507,8 @@ def test_access(
 RECORD_ROUTES = [
     (route, method)
     for route, rule in MATRIX.items()
-    if rule.url and route != "invite_accept"
+    # Token links are capabilities, not records: whoever holds the link may use it.
+    if rule.url and route not in {"invite_accept", "reminders_pause"}
     for method, row in (("GET", rule.get), ("POST", rule.post))
     if row != NOT_ALLOWED
 ]

@@ -31,14 +31,14 @@ def test_an_empty_name_is_refused_and_nothing_changes(login, client_user):
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     client_user.refresh_from_db()
-    assert client_user.display_name == "Carla Client"
+    assert client_user.display_name == "Carla"
 
 
 def test_a_name_with_a_nul_byte_is_refused(login, client_user):
     response = login(client_user).post(PROFILE, {"display_name": "Jo\x00"})
     assert response.status_code == 400
     client_user.refresh_from_db()
-    assert client_user.display_name == "Carla Client"
+    assert client_user.display_name == "Carla"
 
 
 def test_a_therapist_sets_how_clients_reach_them(login, therapist):
@@ -72,7 +72,7 @@ def test_contact_details_are_limited_to_300_characters(login, therapist):
 
 
 def test_profile_changes_are_logged_without_the_values(login, therapist):
-    login(therapist).post(PROFILE, {"display_name": "Teresa", "contact_details": "555-0134"})
+    login(therapist).post(PROFILE, {"display_name": "Maya", "contact_details": "555-0134"})
     rows = list(
         AuditEvent.objects.filter(subject_id=therapist.id, action="update").values_list(
             "detail", flat=True

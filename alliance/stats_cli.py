@@ -23,6 +23,10 @@ error, reported with its line and column; the exit status is then 2 and nothing 
 
 Output is CSV on standard output, or in ``--output FILE``; numbers are rounded to 4 decimals;
 ``true``/``false`` for yes/no columns. The statistics are in ``docs/statistics.md``.
+
+This module is the command line only (options, reading and writing CSV, messages); every
+statistic comes from the pure core (``alliance.core.change``, ``alliance.core.retrospective``,
+``alliance.core.signals``), the same functions the app uses. No Django.
 """
 
 from __future__ import annotations
@@ -38,28 +42,29 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from _csv import Reader
 
 from alliance.core.change import (
+    CRITICAL_T_05,
     DEFAULT_Z,
     classify_change,
     clinical_cutoff_c,
     reliable_change_index,
     reliable_change_threshold,
+    sudden_change,
 )
 from alliance.core.definitions import builtin
 from alliance.core.instruments import DefinitionError
 from alliance.core.outcomes import OutcomeDefinition, load_outcome_json, score_range
+from alliance.core.retrospective import retrospective_ruptures
 from alliance.core.signals import CheckinPoint, SignalKind, SignalSettings, detect
 
-__all__ = ["CRITICAL_T", "main"]
+__all__ = ["main"]
 
-# Two-tailed critical t at alpha .05 by degrees of freedom, as in alliance.core.signals and the
-# R package suddengains: with 3 + 3 sessions df = 4; each missing session lowers df by one.
-CRITICAL_T: Final[Mapping[int, float]] = {2: 4.303, 3: 3.182, 4: 2.776}
 _MISSING: Final = frozenset({"", "NA"})
 _TRAILING_NUMBER: Final = re.compile(r".*?([0-9]+)\s*")
 _WHOLE: Final = re.compile(r"[+-]?[0-9]+")
@@ -616,9 +621,8 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
         score_type = "alliance" if measure.higher_is_better else "symptom"
     if measure.definition is not None:
         _check_range(table, measure.definition)
-    # The sign that turns a raw change (later minus earlier) into the size of a gain or loss.
-    worse_is_higher = score_type == "symptom"
-    sign = -1.0 if (args.direction == "gains") == worse_is_higher else 1.0
+    # On a symptom score a gain is a decrease; on an alliance score, an increase.
+    increase = (args.direction == "gains") != (score_type == "symptom")
     kind = "gain" if args.direction == "gains" else "loss"
 
     header = [
@@ -647,6 +651,9 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
         "crit3",
         "sudden",
     ]
+    critical_t: Mapping[int, float] = CRITICAL_T_05
+    if args.critical_t is not None:
+        critical_t = MappingProxyType(dict.fromkeys(CRITICAL_T_05, args.critical_t))
     rows = [header]
     for person in table.people:
         by_session = {point.session: point for point in person.points}
@@ -654,10 +661,6 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
             after = by_session.get(before.session + 1)
             if after is None:
                 continue
-            size = sign * (after.score - before.score)
-            crit1 = size >= cutoff
-            crit2_threshold = args.fraction * before.score
-            crit2 = size >= crit2_threshold
             pre = [
                 by_session[s]
                 for s in range(before.session - 2, before.session + 1)
@@ -666,34 +669,31 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
             post = [
                 by_session[s] for s in range(after.session, after.session + 3) if s in by_session
             ]
-            crit3_cells = ["", "", "", "", "", "", "", "", "", "false"]
-            crit3 = False
-            if len(pre) >= 2 and len(post) >= 2:
-                pre_scores = [point.score for point in pre]
-                post_scores = [point.score for point in post]
-                n1, n2 = len(pre_scores), len(post_scores)
-                pre_mean, post_mean = statistics.fmean(pre_scores), statistics.fmean(post_scores)
-                pre_sd, post_sd = statistics.stdev(pre_scores), statistics.stdev(post_scores)
-                df = n1 + n2 - 2
-                pooled = math.sqrt(((n1 - 1) * pre_sd**2 + (n2 - 1) * post_sd**2) / df)
-                critical = args.critical_t if args.critical_t is not None else CRITICAL_T[df]
-                difference = sign * (post_mean - pre_mean)
-                crit3 = difference > critical * pooled
-                crit3_cells = [
-                    _fmt(pre_mean),
-                    _fmt(post_mean),
-                    _fmt(pre_sd),
-                    _fmt(post_sd),
-                    _fmt(pooled),
-                    str(df),
-                    _fmt(critical),
-                    _fmt(difference),
-                    _fmt(critical * pooled),
-                    _flag(crit3),
-                ]
-            found = crit1 and crit2 and crit3
-            if not (found or args.all_pairs):
+            test = sudden_change(
+                [point.score for point in pre],
+                [point.score for point in post],
+                increase=increase,
+                cutoff=cutoff,
+                fraction=args.fraction,
+                critical_t=critical_t,
+            )
+            if not (test.sudden or args.all_pairs):
                 continue
+            shift = test.shift
+            crit3_cells = ["", "", "", "", "", "", "", "", "", "false"]
+            if shift is not None:
+                crit3_cells = [
+                    _fmt(shift.pre_mean),
+                    _fmt(shift.post_mean),
+                    _fmt(shift.pre_sd),
+                    _fmt(shift.post_sd),
+                    _fmt(shift.pooled_sd),
+                    str(shift.df),
+                    _fmt(shift.critical_t),
+                    _fmt(shift.difference),
+                    _fmt(shift.threshold),
+                    _flag(shift.passed),
+                ]
             rows.append(
                 [
                     person.id,
@@ -702,15 +702,15 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
                     after.label,
                     _fmt(before.score),
                     _fmt(after.score),
-                    _fmt(size),
+                    _fmt(test.size),
                     _fmt(cutoff),
-                    _flag(crit1),
-                    _fmt(crit2_threshold),
-                    _flag(crit2),
+                    _flag(test.crit1),
+                    _fmt(test.crit2_threshold),
+                    _flag(test.crit2),
                     " ".join(point.label for point in pre),
                     " ".join(point.label for point in post),
                     *crit3_cells,
-                    _flag(found),
+                    _flag(test.sudden),
                 ]
             )
     return rows
@@ -804,52 +804,27 @@ def _ruptures(args: argparse.Namespace, table: Table) -> list[list[str]]:
 
 def _retrospective(person: Person, reference: float, args: argparse.Namespace) -> list[_Episode]:
     points = person.points
-    if len(points) < args.min_sessions:
-        return []
-    scores = [point.score for point in points]
-    mean = statistics.fmean(scores)
-    within = statistics.stdev(scores)
-    # The stricter of within- and between-person variability (Gumz et al. 2012).
-    sd = max(within, reference)
-    repair_line = mean - sd
-    last_session = points[-1].session
-    episodes: list[_Episode] = []
-    for k in (1, 2):
-        dip_line = mean - k * sd
-        i = 0
-        while i < len(points):
-            if points[i].score > dip_line:
-                i += 1
-                continue
-            start = i
-            j = i + 1
-            while j < len(points) and points[j].score < repair_line:
-                j += 1
-            repaired = points[j] if j < len(points) else None
-            deadline = points[start].session + args.repair_window
-            if repaired is not None and repaired.session <= deadline:
-                status = "repaired"
-            elif repaired is not None or last_session >= deadline:
-                status = "not_repaired"
-            else:
-                status = "open"
-            below = points[start:j]
-            episodes.append(
-                _Episode(
-                    threshold=k,
-                    first=below[0],
-                    last=below[-1],
-                    lowest=min(below, key=lambda point: (point.score, point.session)),
-                    mean=mean,
-                    sd_within=within,
-                    sd=sd,
-                    repaired=repaired,
-                    status=status,
-                    history=len(points),
-                )
-            )
-            i = j + 1
-    return episodes
+    found = retrospective_ruptures(
+        [(point.session, point.score) for point in points],
+        reference_sd=reference,
+        min_sessions=args.min_sessions,
+        repair_window=args.repair_window,
+    )
+    return [
+        _Episode(
+            threshold=episode.threshold,
+            first=points[episode.first],
+            last=points[episode.last],
+            lowest=points[episode.lowest],
+            mean=episode.mean,
+            sd_within=episode.sd_within,
+            sd=episode.sd,
+            repaired=None if episode.repaired is None else points[episode.repaired],
+            status=episode.status,
+            history=episode.history,
+        )
+        for episode in found
+    ]
 
 
 def _realtime(person: Person, reference: float, args: argparse.Namespace) -> list[_Episode]:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -107,13 +107,22 @@ def get_episode(user: User, episode_id: object) -> CareEpisode:
     return episode
 
 
+# The episode in progress before any ended one, said in so many words: sorting the status text
+# ("active" < "ended") would depend on how the values happen to be spelled.
+ACTIVE_FIRST = Case(
+    When(status=EpisodeStatus.ACTIVE, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+).asc()
+
+
 def get_client_episode(user: User, client_id: object) -> CareEpisode:
     """The therapist's current (or latest) episode with this client."""
     episode = (
         episodes_for(user)
         .filter(client_id=_uuid(client_id))
         .select_related("client", "therapist", "clinic")
-        .order_by("-status", "-started_on")  # "active" sorts after "ended": reversed
+        .order_by(ACTIVE_FIRST, "-started_on")
         .first()
     )
     if episode is None:
@@ -129,7 +138,7 @@ def get_episode_to_end(user: User, client_id: object) -> CareEpisode:
     episode = (
         CareEpisode.objects.filter(clinic_id=user.clinic_id, client_id=_uuid(client_id))
         .select_related("client", "therapist", "clinic")
-        .order_by("-status", "-started_on")
+        .order_by(ACTIVE_FIRST, "-started_on")
         .first()
     )
     if episode is None:

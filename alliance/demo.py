@@ -20,8 +20,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from alliance.checkins.models import CheckIn
 from alliance.checkins.services import CheckinError, checkin_submit, open_rupture_alerts
 from alliance.core import synthetic
-from alliance.people.models import CareEpisode, Clinic, Role, Session, SessionStatus, User
-from alliance.people.services import episode_end
+from alliance.people.models import (
+    CareEpisode,
+    Clinic,
+    EpisodeStatus,
+    Role,
+    Session,
+    SessionStatus,
+    User,
+)
+from alliance.people.services import episode_end, session_schedule
 from alliance.ruptures.models import Alert, AlertState, CloseReason
 from alliance.ruptures.services import (
     RepairInput,
@@ -39,6 +47,7 @@ DEMO_LOGINS = (
     ("client2@demo.example", "client"),
 )
 ADMIN_EMAIL = "admin@demo.example"
+WAITING_CLIENT_EMAIL = "client@demo.example"
 # Staff accounts need a code from an authenticator app; in the demo they all share this secret
 # (or ALLIANCE_DEMO_TOTP_SECRET), printed by `alliance demo` and documented in the README.
 DEMO_TOTP_SECRET = "ALLIANCEDEMOTOTPSECRETKEY234567A"  # noqa: S105 -- a documented demo value
@@ -167,6 +176,7 @@ def seed_demo(
         seed_outcomes(clinic, now, rng)
         seed_diary(clinic, now, rng)
         seed_messages(clinic, now)
+        seed_waiting_checkin(clinic, now)
         # Therapists read check-ins before the next session; the last few days' are unread.
         CheckIn.objects.filter(
             episode__clinic=clinic,
@@ -175,6 +185,32 @@ def seed_demo(
         ).update(therapist_read_at=F("submitted_at") + timedelta(hours=20))
         demo_enrol_two_factor(secret=totp_secret)
     return _report(clinic)
+
+
+def seed_waiting_checkin(clinic: Clinic, now: datetime) -> Session | None:
+    """Leave client@demo.example a check-in to answer when the demo first starts.
+
+    Whatever day the demo starts, their therapist recorded a session that ended a few minutes
+    ago as attended, through the same service as the caseload's "Attended" button, so its
+    check-in is open for the clinic's window (and asks about the open rupture too). Nothing is
+    added when a generated session's check-in is already waiting.
+    """
+    episode = (
+        CareEpisode.objects.select_related("therapist", "clinic")
+        .filter(clinic=clinic, client__email=WAITING_CLIENT_EMAIL, status=EpisodeStatus.ACTIVE)
+        .first()
+    )
+    if episode is None:
+        return None
+    sessions = list(episode.sessions.select_related("checkin"))
+    if any(s.checkin_is_open(now) and not hasattr(s, "checkin") for s in sessions):
+        return None
+    start = now - synthetic.SESSION_LENGTH - timedelta(minutes=10)
+    while any(abs(start - s.scheduled_at) < timedelta(hours=2) for s in sessions):
+        start -= timedelta(hours=2)  # not on top of a generated session
+    return session_schedule(
+        episode=episode, scheduled_at=start, actor=episode.therapist, attended=True, now=now
+    )
 
 
 def _seed_client(

@@ -6,9 +6,12 @@ from django.urls import URLPattern, URLResolver, include, path
 from alliance import views
 from alliance.people.forms import EmailLoginForm
 
+handler500 = "alliance.views.server_error_view"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home_view, name="home"),
     path("healthz", views.healthz_view, name="healthz"),
+    path("favicon.ico", views.favicon_view, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(

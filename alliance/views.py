@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from alliance import __version__
 from alliance.accounts.services import second_factor_given
+from alliance.core.safety import CRISIS_LINES, CrisisLines
+from alliance.outcomes.safety import crisis_lines_for
 from alliance.people.models import Role
 
 
@@ -53,3 +64,30 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
             version=__version__,
         )
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@require_GET
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on their own: the icon in the static files.
+
+    A temporary redirect, kept for a day: a static file's name may change with its content.
+    """
+    response = HttpResponseRedirect(static("alliance/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the crisis lines of the person's region.
+
+    The page may be shown because the database is down: if the person's clinic can't be read,
+    or nobody is signed in, it lists the lines of every region.
+    """
+    regions: list[CrisisLines] = list(CRISIS_LINES.values())
+    try:
+        user = request.user
+        if user.is_authenticated:
+            regions = [crisis_lines_for(user.clinic)]
+    except Exception:  # whatever failed, the page must still show the numbers
+        regions = list(CRISIS_LINES.values())
+    return HttpResponseServerError(render_to_string("500.html", {"regions": regions}))

@@ -20,13 +20,16 @@ class ChartPoint:
 
 
 WIDTH, HEIGHT = 640, 240
+# The phone chart: drawn at about the width it is shown at (text stays 12 px), with the latest
+# RECENT check-ins only; the data table under it keeps the whole history.
+NARROW_WIDTH, RECENT = 360, 10
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 36
 Y_MIN, Y_MAX = 1.0, 7.0
 
 
-def _x(number: int, first: int, last: int) -> float:
+def _x(number: int, first: int, last: int, width: int = WIDTH) -> float:
     span = max(last - first, 1)
-    return LEFT + (number - first) / span * (WIDTH - LEFT - RIGHT)
+    return LEFT + (number - first) / span * (width - LEFT - RIGHT)
 
 
 def _y(value: float) -> float:
@@ -59,23 +62,32 @@ def describe(points: Sequence[ChartPoint]) -> str:
     return " ".join(parts)
 
 
-def alliance_svg(points: Sequence[ChartPoint], *, title: str = "Alliance across sessions") -> str:
+def alliance_svg(
+    points: Sequence[ChartPoint],
+    *,
+    title: str = "Alliance across sessions",
+    chart_id: str = "chart",
+    width: int = WIDTH,
+    css: str = "chart",
+) -> str:
+    """The chart, ``width`` units wide; ids ``{chart_id}-title`` and ``{chart_id}-desc``."""
     desc = describe(points)
     out = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(desc)}</desc>',
+        f'<svg class="{escape(css)}" viewBox="0 0 {width} {HEIGHT}" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
     ]
     for tick in range(1, 8):
         y = _y(tick)
         out.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
         )
     if points:
         first, last = points[0].number, points[-1].number
-        coords = [(_x(p.number, first, last), _y(p.alliance)) for p in points]
+        coords = [(_x(p.number, first, last, width), _y(p.alliance)) for p in points]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         out.append(f'<polyline class="line" points="{path}"/>')
         for p, (x, y) in zip(points, coords, strict=True):
@@ -98,7 +110,7 @@ def alliance_svg(points: Sequence[ChartPoint], *, title: str = "Alliance across 
                     f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3">'
                     f"<title>{escape(tip)}</title></circle>"
                 )
-        step = max(1, (last - first) // 8)
+        step = max(1, (last - first) // (8 if width >= WIDTH else 5))
         for p, (x, _) in zip(points, coords, strict=True):
             if (p.number - first) % step == 0 or p is points[-1]:
                 out.append(
@@ -106,8 +118,19 @@ def alliance_svg(points: Sequence[ChartPoint], *, title: str = "Alliance across 
                     f'text-anchor="middle">{p.number}</text>'
                 )
         out.append(
-            f'<text class="axis" x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT - 4}" '
+            f'<text class="axis" x="{(LEFT + width) / 2:.0f}" y="{HEIGHT - 4}" '
             'text-anchor="middle">Session</text>'
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def recent_alliance_svg(points: Sequence[ChartPoint], *, title: str, count: int = RECENT) -> str:
+    """The chart for a phone: the latest ``count`` check-ins, drawn narrow."""
+    return alliance_svg(
+        list(points)[-count:],
+        title=title,
+        chart_id="chart-recent",
+        width=NARROW_WIDTH,
+        css="chart chart-recent",
+    )

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from alliance import access
-from alliance.checkins.charts import ChartPoint, alliance_svg, describe
+from alliance.checkins.charts import RECENT, ChartPoint, alliance_svg, describe, recent_alliance_svg
 from alliance.checkins.models import CheckIn
 from alliance.people.models import CareEpisode, Session, SessionStatus, User
 from alliance.ruptures.models import ACTIVE_STATES, Alert
@@ -16,6 +17,15 @@ from alliance.ruptures.models import ACTIVE_STATES, Alert
 
 def _local(dt: datetime, user: User) -> datetime:
     return dt.astimezone(user.zone)
+
+
+def _recent_title(count: int) -> str:
+    if count <= RECENT:
+        return _("Alliance across sessions")
+    return _("Alliance, latest %(shown)d of %(total)d check-ins") % {
+        "shown": RECENT,
+        "total": count,
+    }
 
 
 def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
@@ -58,7 +68,14 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
     return {
         "episode": episode,
         "client": episode.client,
-        "chart_svg": mark_safe(alliance_svg(points)),  # noqa: S308 -- built with escape()
+        "chart_svg": mark_safe(  # noqa: S308 -- built with escape()
+            alliance_svg(points, css="chart chart-wide")
+        ),
+        # On a phone: the latest check-ins only, drawn narrow; the table keeps every one.
+        "chart_recent_svg": mark_safe(  # noqa: S308 -- built with escape()
+            recent_alliance_svg(points, title=_recent_title(len(points)))
+        ),
+        "chart_recent_count": min(len(points), RECENT),
         "chart_text": describe(points),
         "chart_points": points,
         "session_rows": rows,

@@ -196,8 +196,10 @@ TENSION_LABELS: Final[Mapping[int, str]] = MappingProxyType(
     {option.value: option.label for option in CHECKIN.item("tension").options}
 )
 
+# The page follows this with the crisis lines of the clinic's region (core.safety.CRISIS_LINES):
+# no number is written here, so none can be the wrong country's.
 WHO_READS: Final = (
     "Only your therapist reads your answers, and their clinical supervisor if your clinic uses "
-    "supervision. No one watches this app around the clock, so if you're in crisis, please call "
-    "or text 9-8-8, or call 911 in an emergency (Canada and US)."
+    "supervision. No one watches this app around the clock, so if you're in crisis, please "
+    "reach out to one of these:"
 )

@@ -19,14 +19,19 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "CRISIS_LINES",
     "DEFAULT_CRISIS_RESOURCES",
+    "DEFAULT_REGION",
     "DEFAULT_RULES",
+    "CrisisLines",
     "CrisisResource",
     "RiskFinding",
     "SafetyRule",
+    "crisis_lines",
     "evaluate",
     "load_crisis_resources",
     "load_rules",
@@ -69,9 +74,15 @@ class RiskFinding:
 
 @dataclass(frozen=True, slots=True)
 class CrisisResource:
+    """A crisis line. ``number`` is shown ("9-8-8"), ``call`` and ``text`` are dialled ("988");
+    a clinic's own resources (``load_crisis_resources``) have only the ``contact`` text."""
+
     name: str
     contact: str
     description: str
+    number: str = ""
+    call: str = ""
+    text: str = ""
 
 
 DEFAULT_RULES: Final[tuple[SafetyRule, ...]] = (
@@ -81,20 +92,145 @@ DEFAULT_RULES: Final[tuple[SafetyRule, ...]] = (
     SafetyRule("diary", "action_self_harm", ">", 0, "Diary card: self-harm recorded"),
 )
 
-# 9-8-8 is the suicide crisis line in the US (since July 2022) and Canada (since 30 November
-# 2023); 911 for emergencies (CLINICAL.md section 8). Clinics replace these with their own.
-DEFAULT_CRISIS_RESOURCES: Final[tuple[CrisisResource, ...]] = (
-    CrisisResource(
-        "9-8-8 Suicide Crisis Helpline",
-        "Call or text 9-8-8",
-        "Canada and the US, any time, day or night.",
-    ),
-    CrisisResource(
-        "Emergency services",
-        "Call 911",
-        "If you are in danger right now, or you have hurt yourself.",
-    ),
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for translation without Django (this module must not import it).
+
+    ``makemessages`` collects ``gettext_noop("...")`` calls; the page translates the value when
+    it shows it (``{% translate resource.name %}``).
+    """
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisLines:
+    """The crisis lines of one region: the helplines, then the emergency number.
+
+    ``emergency`` is the number to dial, as people write it ("911", "999", "000").
+    """
+
+    code: str
+    name: str
+    helplines: tuple[CrisisResource, ...]
+    emergency: str
+
+    @property
+    def resources(self) -> tuple[CrisisResource, ...]:
+        """The helplines and emergency services, as a list of crisis resources."""
+        return (
+            *self.helplines,
+            CrisisResource(
+                gettext_noop("Emergency services"),
+                f"Call {self.emergency}",
+                gettext_noop("If you are in danger right now, or you have hurt yourself."),
+                number=self.emergency,
+                call=self.emergency,
+            ),
+        )
+
+
+# The crisis lines of each region a clinic can choose (Clinic.region), in one place: every page
+# that shows a crisis number reads it from here (alliance/outcomes/safety.py), never from a
+# template. Sources:
+# - Canada: 9-8-8 Suicide Crisis Helpline, call or text 9-8-8, any time (988.ca; national since
+#   30 November 2023, CLINICAL.md section 8); emergencies 911.
+# - United States: 988 Suicide & Crisis Lifeline, call or text 988, any time (988lifeline.org;
+#   since July 2022, CLINICAL.md section 8); emergencies 911.
+# - United Kingdom: Samaritans, call 116 123, free, any time (samaritans.org); NHS 111 for urgent
+#   help that is not an emergency (nhs.uk); emergencies 999. (To verify: not in CLINICAL.md.)
+# - Australia: Lifeline, call 13 11 14, any time (lifeline.org.au); emergencies 000. (To
+#   verify: not in CLINICAL.md.)
+# A clinic's own crisis resources (ClinicSafety) replace the helplines; the emergency number
+# always comes from the region.
+CRISIS_LINES: Final[Mapping[str, CrisisLines]] = MappingProxyType(
+    {
+        "CA": CrisisLines(
+            "CA",
+            gettext_noop("Canada"),
+            (
+                CrisisResource(
+                    gettext_noop("9-8-8 Suicide Crisis Helpline"),
+                    "Call or text 9-8-8",
+                    gettext_noop("Canada and the US, any time, day or night."),
+                    number="9-8-8",
+                    call="988",
+                    text="988",
+                ),
+            ),
+            "911",
+        ),
+        "US": CrisisLines(
+            "US",
+            gettext_noop("United States"),
+            (
+                CrisisResource(
+                    gettext_noop("988 Suicide & Crisis Lifeline"),
+                    "Call or text 988",
+                    gettext_noop("Any time, day or night."),
+                    number="988",
+                    call="988",
+                    text="988",
+                ),
+            ),
+            "911",
+        ),
+        "UK": CrisisLines(
+            "UK",
+            gettext_noop("United Kingdom"),
+            (
+                CrisisResource(
+                    gettext_noop("Samaritans"),
+                    "Call 116 123",
+                    gettext_noop("Free, any time, day or night."),
+                    number="116 123",
+                    call="116123",
+                ),
+                CrisisResource(
+                    gettext_noop("NHS 111"),
+                    "Call 111",
+                    gettext_noop("Urgent help when it is not an emergency, any time."),
+                    number="111",
+                    call="111",
+                ),
+            ),
+            "999",
+        ),
+        "AU": CrisisLines(
+            "AU",
+            gettext_noop("Australia"),
+            (
+                CrisisResource(
+                    gettext_noop("Lifeline"),
+                    "Call 13 11 14",
+                    gettext_noop("Any time, day or night."),
+                    number="13 11 14",
+                    call="131114",
+                ),
+            ),
+            "000",
+        ),
+    }
 )
+DEFAULT_REGION: Final = "CA"
+
+
+def crisis_lines(region: str) -> CrisisLines:
+    """The crisis lines of ``region`` (a code of CRISIS_LINES).
+
+    Raises
+    ------
+    ValueError
+        For a code that is not in the table, naming the ones that are.
+    """
+    try:
+        return CRISIS_LINES[region]
+    except KeyError:
+        raise ValueError(
+            f"region: expected one of {', '.join(CRISIS_LINES)}, got {region!r}"
+        ) from None
+
+
+DEFAULT_CRISIS_RESOURCES: Final[tuple[CrisisResource, ...]] = CRISIS_LINES[DEFAULT_REGION].resources
 
 
 def evaluate(

@@ -19,6 +19,8 @@ SYMBOLS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 32, 12, 12, 40
+# The phone chart: the last RECENT_DAYS days, drawn at about the width it is shown at.
+NARROW_WIDTH, RECENT_DAYS = 360, 14
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ def short_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
-def _x(index: int, count: int) -> float:
-    return LEFT + index / max(count - 1, 1) * (WIDTH - LEFT - RIGHT)
+def _x(index: int, count: int, width: int = WIDTH) -> float:
+    return LEFT + index / max(count - 1, 1) * (width - LEFT - RIGHT)
 
 
 def _y(value: float, y_max: int) -> float:
@@ -116,11 +118,18 @@ def line_chart_svg(
     series: Sequence[Series],
     y_max: int,
     what: str,
+    narrow: bool = False,
 ) -> str:
-    """An SVG line chart, one line per series, with gaps on days without an answer."""
+    """An SVG line chart, one line per series, with gaps on days without an answer.
+
+    ``narrow``: the phone chart, ``NARROW_WIDTH`` wide; the caller passes the days to show
+    (usually the last ``RECENT_DAYS``).
+    """
+    width = NARROW_WIDTH if narrow else WIDTH
+    svg_css = "chart diary-chart chart-recent" if narrow else "chart diary-chart"
     desc = describe(days, series, what=what, y_max=y_max)
     out = [
-        f'<svg class="chart diary-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="{svg_css}" viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
@@ -128,13 +137,13 @@ def line_chart_svg(
     for tick in range(y_max + 1):
         y = _y(tick, y_max)
         out.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="axis" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
         )
     count = len(days)
     for i, day in enumerate(days):
         if day.weekday() == 0:
-            x = _x(i, count)
+            x = _x(i, count, width)
             out.append(
                 f'<line class="grid week" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" '
                 f'y2="{HEIGHT - BOTTOM}"/>'
@@ -152,7 +161,7 @@ def line_chart_svg(
                     segments.append(segment)
                 segment = []
                 continue
-            segment.append(f"{_x(i, count):.1f},{_y(value, y_max):.1f}")
+            segment.append(f"{_x(i, count, width):.1f},{_y(value, y_max):.1f}")
         if segment:
             segments.append(segment)
         for points in segments:
@@ -161,9 +170,9 @@ def line_chart_svg(
         shape = MARKERS[n % len(MARKERS)]
         for i, value in s.answered():
             tip = f"{short_day(days[i])}: {s.label.lower()} {value}"
-            out.append(_marker(shape, _x(i, count), _y(value, y_max), f"mark {css}", tip))
+            out.append(_marker(shape, _x(i, count, width), _y(value, y_max), f"mark {css}", tip))
     out.append(
-        f'<text class="axis" x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT - 6}" '
+        f'<text class="axis" x="{(LEFT + width) / 2:.0f}" y="{HEIGHT - 6}" '
         'text-anchor="middle">Week starting</text>'
     )
     out.append("</svg>")

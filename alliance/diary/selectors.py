@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from alliance import access
 from alliance.core import diary as card_def
 from alliance.core.safety import SafetyRule, evaluate
 from alliance.diary.charts import (
     MARKERS,
+    RECENT_DAYS,
     SYMBOLS,
     Series,
     describe,
@@ -399,6 +401,20 @@ def trends(therapist: User, episode: CareEpisode, today: date) -> dict[str, Any]
                         what=what,
                     )
                 ),
+                # On a phone: the last two weeks only, drawn narrow.
+                "recent_svg": mark_safe(  # noqa: S308 -- built with escape()
+                    line_chart_svg(
+                        chart_id=f"{chart_id}-recent",
+                        title=_("%(title)s: the last %(days)d days")
+                        % {"title": title, "days": RECENT_DAYS},
+                        days=days[-RECENT_DAYS:],
+                        series=[Series(s.key, s.label, s.values[-RECENT_DAYS:]) for s in series],
+                        y_max=card_def.URGE_MAX,
+                        what=what,
+                        narrow=True,
+                    )
+                ),
+                "recent_days": RECENT_DAYS,
                 "series": [
                     {"label": s.label, "n": n, "symbol": _symbol(n)} for n, s in enumerate(series)
                 ],

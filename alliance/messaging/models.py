@@ -165,7 +165,7 @@ class MessagePreferences(models.Model):
 
 def preferences_for(user: User) -> MessagePreferences:
     """The person's preferences, or the defaults (unsaved) when they never changed them."""
-    try:
-        return user.message_preferences
-    except MessagePreferences.DoesNotExist:
-        return MessagePreferences(user=user)
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError; a row
+    # loaded with select_related("...message_preferences") costs no query here.
+    found = getattr(user, "message_preferences", None)
+    return found if isinstance(found, MessagePreferences) else MessagePreferences(user=user)

@@ -23,6 +23,9 @@ class OutcomePoint:
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 164, 12, 40
+# The phone chart: the latest RECENT scores, drawn at about the width it is shown at, without
+# the band names on the right (the data table names each score's band).
+NARROW_WIDTH, NARROW_RIGHT, RECENT = 360, 12, 6
 
 
 def _num(value: float) -> str:
@@ -70,13 +73,19 @@ def outcome_svg(
     bands: Sequence[tuple[float, str]],
     higher_is_better: bool,
     chart_id: str,
+    narrow: bool = False,
 ) -> str:
-    """The chart: band stripes with their labels, the scores as a line, reliable-change marks."""
+    """The chart: band stripes with their labels, the scores as a line, reliable-change marks.
+
+    ``narrow``: the phone chart (``NARROW_WIDTH`` wide, no band names); the caller passes the
+    points to show, usually the latest ``RECENT``.
+    """
     if high <= low:
         raise ValueError(f"high must be above low, got {low!r} to {high!r}")
+    width = NARROW_WIDTH if narrow else WIDTH
     span = high - low
     plot_h = HEIGHT - TOP - BOTTOM
-    plot_right = WIDTH - RIGHT
+    plot_right = width - (NARROW_RIGHT if narrow else RIGHT)
 
     def y(value: float) -> float:
         return TOP + (high - value) / span * plot_h
@@ -84,7 +93,8 @@ def outcome_svg(
     desc = describe(points, title=title, low=low, high=high, higher_is_better=higher_is_better)
     title_id, desc_id = f"{chart_id}-chart-title", f"{chart_id}-chart-desc"
     out = [
-        f'<svg class="chart outcome-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="chart outcome-chart{" chart-recent" if narrow else ""}" '
+        f'viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(title_id)}">{escape(title)}</title>',
@@ -96,9 +106,12 @@ def outcome_svg(
         out.append(
             f'<rect class="band band-{index % 6}" x="{LEFT}" y="{top:.1f}" '
             f'width="{plot_right - LEFT}" height="{bottom - top:.1f}"/>'
-            f'<text class="band-label" x="{plot_right + 6}" y="{(top + bottom) / 2 + 4:.1f}">'
-            f"{escape(label)} ({_num(start)}+)</text>"
         )
+        if not narrow:
+            out.append(
+                f'<text class="band-label" x="{plot_right + 6}" y="{(top + bottom) / 2 + 4:.1f}">'
+                f"{escape(label)} ({_num(start)}+)</text>"
+            )
     ticks = sorted({low, high, *(start for start, _ in bands)})
     for tick in ticks:
         out.append(

@@ -3,28 +3,36 @@
 The questionnaires here and the diary card both ask :func:`rules_for` which answers are risk
 answers and :func:`crisis_resources_for` what to show the client at once. A clinic without its
 own settings gets the defaults of :mod:`alliance.core.safety` (PHQ-9 item 9 above 0; diary
-suicide or self-harm urge of 4 or more, or a self-harm action; 9-8-8 and 911). Its own settings
-replace the defaults as a whole, and are validated with the core loaders before they are saved.
+suicide or self-harm urge of 4 or more, or a self-harm action; the crisis lines of the clinic's
+region, e.g. 9-8-8 and 911 in Canada). Its own settings replace the defaults as a whole, and are
+validated with the core loaders before they are saved. The emergency number always comes from
+the region (:func:`crisis_lines_for`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, audit_record
 from alliance.core.safety import (
     DEFAULT_CRISIS_RESOURCES,
+    DEFAULT_REGION,
     DEFAULT_RULES,
+    CrisisLines,
     CrisisResource,
     RiskFinding,
     SafetyRule,
+    crisis_lines,
     evaluate,
     load_crisis_resources,
     load_rules,
@@ -36,10 +44,13 @@ from alliance.prepared import Prepared
 __all__ = [
     "DEFAULT_CRISIS_RESOURCES",
     "DEFAULT_RULES",
+    "CrisisLines",
     "CrisisResource",
     "RiskFinding",
     "SafetyError",
     "SafetyRule",
+    "crisis_lines_for",
+    "crisis_lines_of_clinic",
     "crisis_resources_for",
     "default_resources_data",
     "default_rules_data",
@@ -94,16 +105,67 @@ def rules_for(clinic: Clinic) -> tuple[SafetyRule, ...]:
     return own + tuple(rule for rule in DEFAULT_RULES if (rule.source, rule.field) not in named)
 
 
-def crisis_resources_for(clinic: Clinic) -> tuple[CrisisResource, ...]:
-    """The crisis resources the clinic's clients see, or the defaults (9-8-8, 911)."""
+def crisis_lines_for(clinic: Clinic | None) -> CrisisLines:
+    """The crisis lines of the clinic's region; the default region's without a clinic.
+
+    A region code the table does not know (edited in the database by hand) gets the default
+    region's lines, and the error is logged: a crisis page must always show a number.
+    """
+    if clinic is None:
+        return crisis_lines(DEFAULT_REGION)
+    try:
+        return crisis_lines(clinic.region)
+    except ValueError:
+        logger.exception("Region of clinic %s is not known; using %s", clinic.pk, DEFAULT_REGION)
+        return crisis_lines(DEFAULT_REGION)
+
+
+# The region of each clinic, for the footer of every page: read once a minute per process
+# rather than once a page. A clinic saved in this process is read again at once; another
+# process sees the change within REGION_SECONDS.
+REGION_SECONDS = 60.0
+_regions: dict[uuid.UUID, tuple[float, str]] = {}
+
+
+@receiver(post_save, sender=Clinic)
+def _forget_region(sender: type[Clinic], instance: Clinic, **kwargs: object) -> None:
+    _regions.pop(instance.pk, None)
+
+
+def crisis_lines_of_clinic(clinic_id: uuid.UUID | None) -> CrisisLines:
+    """:func:`crisis_lines_for` by the clinic's id, with its region kept for a minute."""
+    if clinic_id is None:
+        return crisis_lines_for(None)
+    now = time.monotonic()
+    known = _regions.get(clinic_id)
+    if known is not None and now - known[0] < REGION_SECONDS:
+        region = known[1]
+    else:
+        stored = Clinic.objects.filter(pk=clinic_id).values_list("region", flat=True).first()
+        if stored is None:
+            return crisis_lines_for(None)
+        region = stored
+        _regions[clinic_id] = (now, region)
+    try:
+        return crisis_lines(region)
+    except ValueError:
+        logger.exception("Region of clinic %s is not known; using %s", clinic_id, DEFAULT_REGION)
+        return crisis_lines(DEFAULT_REGION)
+
+
+def crisis_resources_for(clinic: Clinic | None) -> tuple[CrisisResource, ...]:
+    """The crisis resources the clinic's clients see: its own, or its region's lines."""
+    region = crisis_lines_for(clinic).resources
+    if clinic is None:
+        return region
     stored = _stored(clinic)
     if stored is None or stored.crisis_resources is None:
-        return DEFAULT_CRISIS_RESOURCES
+        return region
     try:
         return load_crisis_resources(stored.crisis_resources)
     except ValueError:
         logger.exception("Crisis resources of clinic %s do not load; using the defaults", clinic.pk)
-        return DEFAULT_CRISIS_RESOURCES
+        return region
 
 
 def default_rules_data() -> list[dict[str, object]]:
@@ -122,11 +184,11 @@ def default_rules_data() -> list[dict[str, object]]:
     ]
 
 
-def default_resources_data() -> list[dict[str, str]]:
-    """The default crisis resources as JSON-ready data."""
+def default_resources_data(clinic: Clinic | None = None) -> list[dict[str, str]]:
+    """The default crisis resources (the lines of the clinic's region) as JSON-ready data."""
     return [
         {"name": r.name, "contact": r.contact, "description": r.description}
-        for r in DEFAULT_CRISIS_RESOURCES
+        for r in crisis_lines_for(clinic).resources
     ]
 
 

@@ -10,9 +10,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from alliance.core.outcomes import OutcomeDefinition, change_summary, score_range
-from alliance.outcomes.charts import OutcomePoint, describe, outcome_svg
+from alliance.outcomes.charts import RECENT, OutcomePoint, describe, outcome_svg
 from alliance.outcomes.definitions import UnknownInstrument, available_for, definition_for
 from alliance.outcomes.models import OutcomeResponse, OutcomeSchedule
 from alliance.outcomes.schedule import (
@@ -185,6 +186,8 @@ class InstrumentChart:
     text: str
     rows: list[dict[str, Any]]
     change: str
+    recent_svg: str = ""  # the phone chart: the latest scores only
+    recent_note: str = ""  # says so when it leaves earlier scores out
 
 
 def _occasion_label(key: str) -> str:
@@ -253,6 +256,22 @@ def _chart(
         higher_is_better=defn.higher_is_better,
         chart_id=defn.id,
     )
+    recent = points[-RECENT:]
+    recent_title, recent_note = title, ""
+    if len(recent) < len(points):
+        numbers = {"title": title, "shown": len(recent), "total": len(points)}
+        recent_title = _("%(title)s, latest %(shown)d of %(total)d scores") % numbers
+        recent_note = _("The latest %(shown)d of %(total)d scores.") % numbers
+    recent_svg = outcome_svg(
+        recent,
+        title=recent_title,
+        low=low,
+        high=high,
+        bands=bands,
+        higher_is_better=defn.higher_is_better,
+        chart_id=f"{defn.id}-recent",
+        narrow=True,
+    )
     return InstrumentChart(
         instrument_id=defn.id,
         title=title,
@@ -260,6 +279,8 @@ def _chart(
         text=text,
         rows=rows,
         change=change_text,
+        recent_svg=mark_safe(recent_svg),  # noqa: S308 -- built with escape()
+        recent_note=recent_note,
     )
 
 

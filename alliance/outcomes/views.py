@@ -187,7 +187,7 @@ def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
         "resources": safety.crisis_resources_for(clinic),
         "default_rules": json.dumps(safety.default_rules_data(), indent=2, ensure_ascii=False),
         "default_resources": json.dumps(
-            safety.default_resources_data(), indent=2, ensure_ascii=False
+            safety.default_resources_data(clinic), indent=2, ensure_ascii=False
         ),
     }
     return render(request, "outcomes/clinic_safety.html", context, status=status)
@@ -195,10 +195,18 @@ def clinic_safety_view(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def crisis_help_view(request: HttpRequest) -> HttpResponse:
+    """The crisis lines of the person's region, and whom to contact at their clinic.
+
+    A client also sees how to reach their therapist. Opening the page sends nothing.
+    """
     user = request.user
-    resources = (
-        safety.crisis_resources_for(user.clinic)
-        if user.is_authenticated
-        else safety.DEFAULT_CRISIS_RESOURCES
-    )
-    return render(request, "outcomes/help.html", {"crisis_resources": resources})
+    if not user.is_authenticated:
+        context: dict[str, Any] = {"crisis_resources": safety.crisis_resources_for(None)}
+        return render(request, "outcomes/help.html", context)
+    episode = access.active_episode_of(user)
+    context = {
+        "crisis_resources": safety.crisis_resources_for(user.clinic),
+        "clinic": user.clinic,
+        "therapist": episode.therapist if episode is not None else None,
+    }
+    return render(request, "outcomes/help.html", context)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import (
     Count,
@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from alliance.access import episodes_for, people_for, waiting_invites_for
+from alliance.access import episodes_for, people_for, sessions_for, waiting_invites_for
 from alliance.checkins.models import CheckIn
 from alliance.people.models import (
     CareEpisode,
@@ -220,3 +220,56 @@ def invitations_waiting(therapist: User, *, now: datetime) -> list[Invite]:
     return list(
         waiting_invites_for(therapist, now=now).select_related("user").order_by("created_at")
     )
+
+
+# The one-click buttons of the caseload's "Today and yesterday" block, in the order shown.
+QUICK_STATUSES = [
+    (SessionStatus.ATTENDED, SessionStatus.ATTENDED.label),
+    (SessionStatus.MISSED, SessionStatus.MISSED.label),
+    (SessionStatus.CANCELLED_CLIENT, SessionStatus.CANCELLED_CLIENT.label),
+    (SessionStatus.CANCELLED_THERAPIST, SessionStatus.CANCELLED_THERAPIST.label),
+]
+
+
+@dataclass(frozen=True)
+class RecentSession:
+    session: Session
+    today: bool  # on the therapist's local today (else yesterday)
+
+
+def sessions_today_and_yesterday(therapist: User, *, now: datetime) -> list[RecentSession]:
+    """The therapist's sessions on their local today and yesterday, in time order.
+
+    Only clients still in care: their episodes are the ones the caseload lists (and audits).
+    """
+    zone = therapist.zone
+    today = now.astimezone(zone).date()
+    # Where the clocks change at midnight (a few zones do), a day may start an hour off here,
+    # which for this list is harmless.
+    start = datetime.combine(today - timedelta(days=1), time.min, tzinfo=zone)
+    midnight = datetime.combine(today, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    sessions = (
+        sessions_for(therapist)
+        .filter(episode__status=EpisodeStatus.ACTIVE, scheduled_at__gte=start, scheduled_at__lt=end)
+        .select_related("episode__client", "checkin")
+        .order_by("scheduled_at", "episode__client__full_name")
+    )
+    return [RecentSession(session=s, today=s.scheduled_at >= midnight) for s in sessions]
+
+
+def series_from(session: Session) -> list[Session]:
+    """This session and the later upcoming ones of its series (just this one if none)."""
+    if session.series_id is None:
+        return [session]
+    later = (
+        Session.objects.select_related("episode")
+        .filter(
+            episode_id=session.episode_id,
+            series_id=session.series_id,
+            status=SessionStatus.SCHEDULED,
+            scheduled_at__gt=session.scheduled_at,
+        )
+        .order_by("scheduled_at")
+    )
+    return [session, *later]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,14 +12,21 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alliance.accounts.mail import send_notice
 from alliance.accounts.services import sessions_end
 from alliance.audit.models import AuditAction, RecordType
-from alliance.audit.recorder import Entry, about_episode, about_person, audit_record
+from alliance.audit.recorder import (
+    Entry,
+    about_episode,
+    about_person,
+    audit_record,
+    audit_record_bulk,
+)
 from alliance.people.models import (
     CareEpisode,
     Clinic,
@@ -30,6 +39,7 @@ from alliance.people.models import (
     User,
     validate_timezone,
 )
+from alliance.people.recurrence import MAX_SERIES, day_problem
 from alliance.ruptures.models import ACTIVE_STATES, Alert, CloseReason
 from alliance.ruptures.services import close_locked
 
@@ -476,21 +486,206 @@ def invite_accept(
     return user
 
 
-def session_schedule(*, episode: CareEpisode, scheduled_at: datetime, actor: User) -> Session:
+def _check_therapist_of(episode: CareEpisode, actor: User) -> None:
     if actor.role != Role.THERAPIST or episode.therapist_id != actor.id:
-        raise PeopleError("Only the client's therapist can schedule their sessions.")
-    if timezone.is_naive(scheduled_at):
-        raise PeopleError("The session time needs a time zone.")
+        raise PeopleError(_("Only the client's therapist can schedule their sessions."))
+
+
+def _check_when(episode: CareEpisode, when: datetime, actor: User, now: datetime) -> None:
+    if timezone.is_naive(when):
+        raise PeopleError(_("The session time needs a time zone."))
+    try:
+        day = timezone.localdate(when, actor.zone)
+    except OverflowError:
+        raise PeopleError(_("That date is out of range. Please check the year.")) from None
+    problem = day_problem(
+        day, started_on=episode.started_on, today=timezone.localdate(now, actor.zone)
+    )
+    if problem:
+        raise PeopleError(problem)
+
+
+def _renumber(*, episode: CareEpisode, actor: User, created: Collection[uuid.UUID]) -> None:
+    """Number the episode's sessions 1, 2, 3… in the order they are scheduled.
+
+    A session booked on an earlier date than others takes its place and the later ones move
+    up. ``(episode, number)`` is unique and checked row by row, so the sessions that move are
+    first lifted above every number in use, then set to their new numbers. Everything else
+    refers to a session by its id (check-ins, alerts), or asks for the order live (signals,
+    earlier ruptures), so it follows. The caller holds the episode's row lock.
+    """
+    rows = list(
+        Session.objects.filter(episode=episode)
+        .order_by("scheduled_at", "number")
+        .values_list("id", "number")
+    )
+    moving = [
+        (session_id, old, new) for new, (session_id, old) in enumerate(rows, start=1) if old != new
+    ]
+    if not moving:
+        return
+    lift = max(max(number for _id, number in rows), len(rows)) + 1
+    Session.objects.filter(id__in=[m[0] for m in moving]).update(number=F("number") + lift)
+    Session.objects.bulk_update(
+        [Session(id=session_id, number=new) for session_id, _old, new in moving], ["number"]
+    )
+    audit_record_bulk(
+        actor=actor,
+        entries=[
+            about_episode(episode, AuditAction.UPDATE, RecordType.SESSION, session_id, "renumbered")
+            for session_id, _old, _new in moving
+            if session_id not in created
+        ],
+    )
+
+
+def _lock_episode(episode: CareEpisode) -> CareEpisode:
+    # One booking or move at a time per episode, so two cannot hand out the same numbers.
+    return CareEpisode.objects.select_for_update().get(pk=episode.pk)
+
+
+def sessions_schedule(
+    *,
+    episode: CareEpisode,
+    times: Sequence[datetime],
+    actor: User,
+    attended: bool = False,
+    now: datetime | None = None,
+) -> list[Session]:
+    """Book one session, or a recurring series (the sessions share a ``series_id``).
+
+    Each session is numbered by its date among the episode's sessions, so a session booked
+    in the past takes its place. ``attended`` records a session that already happened in one
+    step: it is marked attended at once and the client's check-in opens.
+    """
+    _check_therapist_of(episode, actor)
+    if not times:
+        raise PeopleError(_("Please give the session's date and time."))
+    if len(times) > MAX_SERIES:
+        raise PeopleError(_("At most %(n)s sessions can be booked at once.") % {"n": MAX_SERIES})
+    if attended and len(times) != 1:
+        raise PeopleError(_("Only a single session can be recorded as attended."))
+    now = now or timezone.now()
+    for when in times:
+        _check_when(episode, when, actor, now)
     with transaction.atomic():
-        last = Session.objects.filter(episode=episode).aggregate(n=Max("number"))["n"] or 0
-        session = Session.objects.create(
-            episode=episode, number=last + 1, scheduled_at=scheduled_at
+        episode = _lock_episode(episode)
+        top = Session.objects.filter(episode=episode).aggregate(n=Max("number"))["n"] or 0
+        series_id = uuid.uuid4() if len(times) > 1 else None
+        created = Session.objects.bulk_create(
+            [
+                Session(episode=episode, number=top + i, scheduled_at=when, series_id=series_id)
+                for i, when in enumerate(times, start=1)
+            ]
         )
-        audit_record(
+        audit_record_bulk(
             actor=actor,
-            entry=about_episode(episode, AuditAction.CREATE, RecordType.SESSION, session.id),
+            entries=[
+                about_episode(episode, AuditAction.CREATE, RecordType.SESSION, s.id)
+                for s in created
+            ],
         )
+        _renumber(episode=episode, actor=actor, created={s.id for s in created})
+        if attended:
+            _status_change(
+                Session.objects.select_for_update()
+                .select_related("episode__clinic")
+                .get(pk=created[0].pk),
+                SessionStatus.ATTENDED,
+                actor,
+                now,
+            )
+    return list(
+        Session.objects.filter(id__in=[s.id for s in created])
+        .select_related("episode")
+        .order_by("scheduled_at")
+    )
+
+
+def session_schedule(
+    *,
+    episode: CareEpisode,
+    scheduled_at: datetime,
+    actor: User,
+    attended: bool = False,
+    now: datetime | None = None,
+) -> Session:
+    """Book one session (see ``sessions_schedule``)."""
+    [session] = sessions_schedule(
+        episode=episode, times=[scheduled_at], actor=actor, attended=attended, now=now
+    )
     return session
+
+
+def _check_movable(session: Session) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise PeopleError(
+            _(
+                "Session %(number)s is already recorded as %(status)s, so it stays where it is. "
+                "Only an upcoming session can be moved or cancelled here."
+            )
+            % {"number": session.number, "status": session.get_status_display().lower()}
+        )
+
+
+def sessions_move(
+    *,
+    moves: Sequence[tuple[Session, datetime]],
+    actor: User,
+    now: datetime | None = None,
+) -> list[Session]:
+    """Move upcoming sessions of one episode to new times; the episode is renumbered by date."""
+    if not moves:
+        raise PeopleError(_("There is no session to move."))
+    episode = moves[0][0].episode
+    _check_therapist_of(episode, actor)
+    now = now or timezone.now()
+    for session, when in moves:
+        if session.episode_id != episode.id:
+            raise PeopleError(_("These sessions belong to different clients."))
+        _check_when(episode, when, actor, now)
+    with transaction.atomic():
+        episode = _lock_episode(episode)
+        locked = {
+            s.id: s
+            for s in Session.objects.select_for_update().filter(
+                id__in=[session.id for session, _when in moves]
+            )
+        }
+        for session, when in moves:
+            current = locked[session.id]
+            _check_movable(current)
+            current.scheduled_at = when
+            current.save(update_fields=["scheduled_at"])
+            audit_record(
+                actor=actor,
+                entry=about_episode(
+                    episode, AuditAction.UPDATE, RecordType.SESSION, current.id, "rescheduled"
+                ),
+            )
+        _renumber(episode=episode, actor=actor, created=())
+    return list(Session.objects.filter(id__in=list(locked)).order_by("scheduled_at"))
+
+
+def sessions_cancel(
+    *, sessions: Sequence[Session], actor: User, now: datetime | None = None
+) -> list[Session]:
+    """Cancel upcoming sessions (one, or the rest of a series) as cancelled by the therapist."""
+    if not sessions:
+        raise PeopleError(_("There is no session to cancel."))
+    now = now or timezone.now()
+    done = []
+    with transaction.atomic():
+        for session in sessions:
+            _check_therapist_of(session.episode, actor)
+            locked = (
+                Session.objects.select_for_update()
+                .select_related("episode__clinic")
+                .get(pk=session.pk)
+            )
+            _check_movable(locked)
+            done.append(_status_change(locked, SessionStatus.CANCELLED_THERAPIST, actor, now))
+    return done
 
 
 def session_set_status(
@@ -506,33 +701,38 @@ def session_set_status(
         session = (
             Session.objects.select_for_update().select_related("episode__clinic").get(pk=session.pk)
         )
-        if session.status == status:
-            return session
-        if hasattr(session, "checkin"):
-            raise PeopleError(
-                "The client has already answered this session's check-in, so it stays attended."
-            )
-        if status == SessionStatus.ATTENDED and session.scheduled_at > now + timedelta(hours=1):
-            raise PeopleError("A session can't be marked attended before it has happened.")
-        session.status = status
-        session.status_changed_at = now
-        if status == SessionStatus.ATTENDED:
-            session.checkin_opens_at = now
-            session.checkin_closes_at = now + timedelta(
-                hours=session.episode.clinic.checkin_window_hours
-            )
-        else:
-            session.checkin_opens_at = None
-            session.checkin_closes_at = None
-        session.save(
-            update_fields=["status", "status_changed_at", "checkin_opens_at", "checkin_closes_at"]
+        return _status_change(session, status, actor, now)
+
+
+def _status_change(session: Session, status: str, actor: User, now: datetime) -> Session:
+    """Set the status of a session locked by the caller, opening or closing its check-in."""
+    if session.status == status:
+        return session
+    if hasattr(session, "checkin"):
+        raise PeopleError(
+            "The client has already answered this session's check-in, so it stays attended."
         )
-        audit_record(
-            actor=actor,
-            entry=about_episode(
-                session.episode, AuditAction.TRANSITION, RecordType.SESSION, session.id, status
-            ),
+    if status == SessionStatus.ATTENDED and session.scheduled_at > now + timedelta(hours=1):
+        raise PeopleError("A session can't be marked attended before it has happened.")
+    session.status = status
+    session.status_changed_at = now
+    if status == SessionStatus.ATTENDED:
+        session.checkin_opens_at = now
+        session.checkin_closes_at = now + timedelta(
+            hours=session.episode.clinic.checkin_window_hours
         )
+    else:
+        session.checkin_opens_at = None
+        session.checkin_closes_at = None
+    session.save(
+        update_fields=["status", "status_changed_at", "checkin_opens_at", "checkin_closes_at"]
+    )
+    audit_record(
+        actor=actor,
+        entry=about_episode(
+            session.episode, AuditAction.TRANSITION, RecordType.SESSION, session.id, status
+        ),
+    )
     return session
 
 

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.session_schedule_view,
         name="session_schedule",
     ),
+    path("sessions/<uuid:session_id>/edit/", views.session_edit_view, name="session_edit"),
     path(
         "sessions/<uuid:session_id>/status/",
         views.session_status_view,

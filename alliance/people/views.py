@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import access
@@ -23,13 +28,21 @@ from alliance.people.forms import (
     DeactivateForm,
     EpisodeEndForm,
     LegalHoldForm,
+    SessionEditForm,
     SessionScheduleForm,
     SessionStatusForm,
     SetPasswordForm,
     StaffAddForm,
 )
-from alliance.people.models import Role
-from alliance.people.selectors import caseload, clinic_people, invitations_waiting
+from alliance.people.models import CareEpisode, Role, Session, SessionStatus
+from alliance.people.selectors import (
+    QUICK_STATUSES,
+    caseload,
+    clinic_people,
+    invitations_waiting,
+    series_from,
+    sessions_today_and_yesterday,
+)
 
 
 def _site(request: HttpRequest) -> str:
@@ -56,7 +69,16 @@ def caseload_view(request: AuthedRequest) -> HttpResponse:
     access.note_listed(request.user, [row.episode for row in rows])
     waiting = invitations_waiting(request.user, now=now)
     access.note_listed(request.user, [invite.user for invite in waiting if invite.user is not None])
-    return render(request, "people/caseload.html", {"rows": rows, "waiting": waiting})
+    return render(
+        request,
+        "people/caseload.html",
+        {
+            "rows": rows,
+            "waiting": waiting,
+            "recent_sessions": sessions_today_and_yesterday(request.user, now=now),
+            "quick_statuses": QUICK_STATUSES,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,26 +117,153 @@ def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         episode,
         context["outcome_responses"],
     )
-    context["schedule_form"] = SessionScheduleForm()
+    context.update(_session_history(request, context["session_rows"], now=now))
+    context["schedule_form"] = SessionScheduleForm(**_clock(request, episode))
     context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)
+
+
+SESSIONS_PER_PAGE = 10
+
+
+def _session_history(
+    request: AuthedRequest, rows: list[dict[str, Any]], *, now: datetime
+) -> dict[str, Any]:
+    """The next session, and the session rows (newest first) ten a page, ``?sessions_page=N``.
+
+    A page number that is not a number, or past the end, shows the nearest page.
+    """
+    page = Paginator(rows, SESSIONS_PER_PAGE).get_page(request.GET.get("sessions_page"))
+    upcoming = [
+        row["session"]
+        for row in rows
+        if row["session"].status == SessionStatus.SCHEDULED and row["session"].scheduled_at >= now
+    ]
+    return {
+        "session_rows": page.object_list,
+        "session_page": page,
+        "next_session": min(upcoming, key=lambda s: s.scheduled_at, default=None),
+    }
+
+
+def _clock(request: AuthedRequest, episode: CareEpisode) -> dict[str, Any]:
+    """What a schedule or edit form needs to read a date and time in the therapist's zone."""
+    zone = request.user.zone
+    return {
+        "zone": zone,
+        "started_on": episode.started_on,
+        "today": timezone.localdate(timezone.now(), zone),
+    }
+
+
+def _client_page(episode: CareEpisode, anchor: str = "sessions") -> str:
+    return f"{reverse('client_detail', args=[episode.client_id])}#{anchor}"
+
+
+def _when(session: Session) -> str:
+    return dateformat.format(timezone.localtime(session.scheduled_at), "D j M Y, H:i")
+
+
+def _twice_note(chosen: list[datetime]) -> str:
+    if not chosen:
+        return ""
+    local = [timezone.localtime(t) for t in chosen]
+    times = ", ".join(f"{dateformat.format(t, 'j M, H:i')} {t.tzname()}" for t in local)
+    return " " + _("Where the time happens twice, the one chosen is %(times)s.") % {"times": times}
+
+
+def _scheduled_message(sessions: list[Session], form: SessionScheduleForm) -> str:
+    if len(sessions) == 1:
+        [session] = sessions
+        if session.status == SessionStatus.ATTENDED and session.checkin_closes_at:
+            message = _(
+                "Session %(number)s (%(when)s) is recorded as attended. The client's check-in "
+                "is open until %(closes)s."
+            ) % {
+                "number": session.number,
+                "when": _when(session),
+                "closes": dateformat.format(
+                    timezone.localtime(session.checkin_closes_at), "D j M, H:i"
+                ),
+            }
+        else:
+            message = _("Session %(number)s is scheduled for %(when)s.") % {
+                "number": session.number,
+                "when": _when(session),
+            }
+    else:
+        message = (
+            _("%(n)s weekly sessions are scheduled, %(first)s to %(last)s.")
+            if form.every_weeks == 1
+            else _("%(n)s sessions every two weeks are scheduled, %(first)s to %(last)s.")
+        ) % {"n": len(sessions), "first": _when(sessions[0]), "last": _when(sessions[-1])}
+    return message + _twice_note(form.chosen_twice)
 
 
 @require_POST
 @access.role_required(Role.THERAPIST)
 def session_schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     episode = access.get_client_episode(request.user, client_id)
-    form = SessionScheduleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Please give the session's date and time.")
-    else:
-        session = services.session_schedule(
-            episode=episode,
-            scheduled_at=form.scheduled_at(request.user.timezone),
-            actor=request.user,
-        )
-        messages.success(request, f"Session {session.number} scheduled.")
-    return redirect("client_detail", client_id=episode.client_id)
+    form = SessionScheduleForm(request.POST, **_clock(request, episode))
+    if form.is_valid():
+        try:
+            sessions = services.sessions_schedule(
+                episode=episode,
+                times=form.times,
+                actor=request.user,
+                attended=form.cleaned_data["attended"],
+            )
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _scheduled_message(sessions, form))
+            return redirect(_client_page(episode, f"session-{sessions[0].id}"))
+    # Everything typed stays on the page with the reason, and the choice it needs if any.
+    return render(
+        request,
+        "people/session_schedule.html",
+        {"form": form, "episode": episode, "client": episode.client},
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.THERAPIST)
+def session_edit_view(request: AuthedRequest, session_id: str) -> HttpResponse:
+    session = access.get_session_for_therapist(request.user, session_id)
+    episode = session.episode
+    form = SessionEditForm(
+        request.POST if request.method == "POST" else None,
+        session=session,
+        following=series_from(session),
+        **_clock(request, episode),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "cancel":
+                done = services.sessions_cancel(sessions=form.chosen(), actor=request.user)
+                message = ngettext(
+                    "%(n)s session is cancelled.", "%(n)s sessions are cancelled.", len(done)
+                ) % {"n": len(done)}
+            else:
+                done = services.sessions_move(moves=form.moves, actor=request.user)
+                message = ngettext(
+                    "Session moved to %(when)s.",
+                    "%(n)s sessions moved; the first is now %(when)s.",
+                    len(done),
+                ) % {"n": len(done), "when": _when(done[0])}
+                message += _twice_note(form.chosen_twice)
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, message)
+            return redirect(_client_page(episode, f"session-{session.id}"))
+    return render(
+        request,
+        "people/session_edit.html",
+        {"form": form, "session": session, "episode": episode, "client": episode.client},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST
@@ -123,7 +272,7 @@ def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse
     session = access.get_session_for_therapist(request.user, session_id)
     form = SessionStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please choose what happened in this session.")
+        messages.error(request, _("Please choose what happened in this session."))
     else:
         try:
             session = services.session_set_status(
@@ -135,9 +284,19 @@ def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse
             messages.error(request, str(error))
         else:
             messages.success(
-                request, f"Session {session.number} marked {session.get_status_display().lower()}."
+                request,
+                _("Session %(number)s with %(client)s (%(when)s) is marked %(status)s.")
+                % {
+                    "number": session.number,
+                    "client": session.episode.client.full_name,
+                    "when": _when(session),
+                    "status": session.get_status_display().lower(),
+                },
             )
-    return redirect("client_detail", client_id=session.episode.client_id)
+    # Back to where the button was pressed, at the same session.
+    if form.is_valid() and form.cleaned_data["return_to"] == "caseload":
+        return redirect(f"{reverse('caseload')}#today")
+    return redirect(_client_page(session.episode, f"session-{session.id}"))
 
 
 @require_POST

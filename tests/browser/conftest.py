@@ -83,8 +83,8 @@ def traffic(live_server: Any) -> Traffic:
 
 
 def _record_failure(traffic: Traffic, response: Any) -> None:
-    # Chromium asks for /favicon.ico on its own; the app has none and links none.
-    if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+    # Every failure counts, /favicon.ico too (browsers ask for it on their own).
+    if response.status >= 400:
         traffic.failed.append((response.status, response.request.resource_type, response.url))
 
 

@@ -168,7 +168,7 @@ def test_therapist_pages(
     shot(desk, "desktop-caseload")
 
     desk.get_by_role("link", name="Carla Client").click()
-    expect(desk.locator("svg")).to_have_count(1)  # the alliance chart
+    expect(desk.locator("svg.chart:visible")).to_have_count(1)  # the alliance chart, drawn wide
     audit(desk, "client page with chart")
     desk.get_by_text("Show the chart's data as a table").click()
     audit(desk, "client page with chart table open")

@@ -80,8 +80,15 @@ def test_a_risk_answer_on_a_phone_shows_crisis_resources_and_puts_the_client_fir
     phone.get_by_role("button", name="Done for today").click()
 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your card is saved")
-    expect(phone.locator(".crisis-list")).to_contain_text("Call or text 9-8-8")
-    expect(phone.locator(".crisis-list")).to_contain_text("Call 911")
+    expect(phone.locator(".crisis-list").get_by_role("link", name="Call 9-8-8")).to_have_attribute(
+        "href", "tel:988"
+    )
+    expect(phone.locator(".crisis-list").get_by_role("link", name="Text 9-8-8")).to_have_attribute(
+        "href", "sms:988"
+    )
+    expect(phone.locator(".crisis-list").get_by_role("link", name="Call 911")).to_have_attribute(
+        "href", "tel:911"
+    )
     expect(phone.get_by_text("It is not watched around the clock", exact=False)).to_be_visible()
     audit(phone, "diary crisis resources")
     shot(phone, "phone-diary-crisis")

@@ -98,7 +98,8 @@ def test_risk_answer_on_a_phone_shows_crisis_resources_and_alerts_first(
     expect(crisis).to_be_visible()
     expect(crisis).to_contain_text("If you are in danger now, call 911.")
     expect(crisis).to_contain_text("9-8-8 Suicide Crisis Helpline")
-    expect(crisis).to_contain_text("Call or text 9-8-8")
+    expect(crisis.get_by_role("link", name="Call 9-8-8")).to_have_attribute("href", "tel:988")
+    expect(crisis.get_by_role("link", name="Text 9-8-8")).to_have_attribute("href", "sms:988")
     expect(crisis).to_contain_text(
         "Your therapist will see this the next time they check the app. It is not watched "
         "around the clock"

@@ -39,10 +39,12 @@ def schedule_and_attend(page: Page, number: int, date: str, time: str) -> None:
     page.get_by_label("Date", exact=True).fill(date)
     page.get_by_label("Time", exact=True).fill(time)
     page.get_by_role("button", name="Schedule", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text(f"Session {number} scheduled.")
+    expect(page.get_by_role("status")).to_contain_text(f"Session {number} is scheduled for")
     page.get_by_label(f"Status of session {number}", exact=True).select_option(label="Attended")
     page.get_by_role("button", name=f"Save status of session {number}", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text(f"Session {number} marked attended.")
+    expect(page.get_by_role("status")).to_contain_text(
+        re.compile(rf"Session {number} with .+ is marked attended\.")
+    )
 
 
 def caseload_rows(page: Page) -> Any:

@@ -38,9 +38,10 @@ OWNER = {
     "teresa": "therapist",
     "episode": "client_user",
     "response": "client_user",
+    "failed_message": "client_user",
 }
 # URL values in the matrix that are not records (a token, an instrument, an occasion).
-NOT_RECORDS = {"invite_token", "phq9", "intake", "reset_uid", "reset_token"}
+NOT_RECORDS = {"invite_token", "phq9", "intake", "pause_token", "reset_uid", "reset_token"}
 # Pages that show clients without naming one in the URL: route -> (role, whose row to expect).
 LIST_ROUTES = {
     "caseload": ("therapist", "client_user"),
@@ -48,7 +49,8 @@ LIST_ROUTES = {
     "access_log": ("client", "client_user"),
     "client_home": ("client", "client_user"),
 }
-NOT_A_RECORD = {"invite_accept"}  # the token is not a record id; the invitee is anonymous
+# The token is not a record id; the invitee (or the client pausing reminders) is anonymous.
+NOT_A_RECORD = {"invite_accept", "reminders_pause"}
 
 
 def _walk() -> list[Any]:

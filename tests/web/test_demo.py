@@ -7,9 +7,10 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from alliance.demo import seed_demo
@@ -212,6 +213,49 @@ def test_the_served_demo_runs_a_worker_that_dies_with_it(tmp_path):
     finally:
         if demo.poll() is None:
             demo.kill()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "now", [NOW, datetime(2026, 11, 26, 17, 0, tzinfo=UTC)], ids=["monday", "after-a-session"]
+)
+def test_demo_client_finds_a_check_in_waiting_at_first_start(now):
+    from django.test import Client
+    from django.urls import reverse
+
+    from alliance.people.models import Session, SessionStatus
+
+    seed_demo(seed=2026, password="demo-password-1", now=now)
+    waiting = [
+        s
+        for s in Session.objects.filter(
+            episode__client__email="client@demo.example", status=SessionStatus.ATTENDED
+        ).select_related("checkin")
+        if s.checkin_is_open(now) and not hasattr(s, "checkin")
+    ]
+    assert len(waiting) == 1
+    assert now - waiting[0].scheduled_at < timedelta(hours=6)
+    browser = Client()
+    browser.force_login(User.objects.get(email="client@demo.example"))
+    with time_machine.travel(now + timedelta(minutes=5), tick=False):
+        home = browser.get(reverse("client_home")).content.decode()
+        page = browser.get(reverse("checkin", kwargs={"session_id": waiting[0].id}))
+    assert reverse("checkin", kwargs={"session_id": waiting[0].id}) in home
+    assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_sessions_are_numbered_by_date():
+    from alliance.people.models import Session
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    for episode in CareEpisode.objects.all():
+        times = list(
+            Session.objects.filter(episode=episode)
+            .order_by("number")
+            .values_list("scheduled_at", flat=True)
+        )
+        assert times == sorted(times), episode.client.email
 
 
 @pytest.mark.parametrize("command", ["demo", "serve", "worker"])

@@ -228,7 +228,8 @@ def test_the_grid_headers_have_scopes(teresa, client_user, week):
     )
     assert page.count('<th scope="col"') == 8  # the corner and seven days
     assert '<th scope="row">Self-harm</th>' in page
-    assert '<th scope="rowgroup" colspan="8">Emotions (0 to 5)</th>' in page
+    group = '<th scope="rowgroup" colspan="8"><span class="stick">Emotions (0 to 5)</span></th>'
+    assert group in page
 
 
 def test_the_grid_links_to_the_weeks_around_it(teresa, client_user, week):

@@ -139,7 +139,7 @@ def test_client_page_has_chart_with_text_alternative(
         session=attend(episode, 1), client=client_user, answers=TENSION, form_token=uuid.uuid4()
     )
     html = login(therapist).get(f"/clients/{client_user.id}/").content.decode()
-    assert '<svg class="chart"' in html
+    assert '<svg class="chart chart-wide"' in html
     assert 'role="img"' in html
     assert "Alliance over 1 check-ins" in html
     assert "Rupture at session 1 not yet resolved." in html

@@ -51,6 +51,8 @@ class To:
 
     route: str
     kwargs: dict[str, str] = field(default_factory=dict)
+    fragment: str = ""
+    """After ``#``, with ``{record}`` names filled from the shared records."""
 
 
 LOGIN = "login?next"
@@ -70,6 +72,7 @@ class Rule:
 
 
 CLIENT_PAGE = To("client_detail", {"client_id": "client"})
+AT_OPEN_SESSION = To("client_detail", {"client_id": "client"}, "session-{open_session}")
 ALERT_PAGE = To("alert_detail", {"alert_id": "alert"})
 HOME = To("home")
 LOGIN_PAGE = To("login")
@@ -90,6 +93,10 @@ MATRIX: dict[str, Rule] = {
     ),
     "healthz": Rule(
         get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "favicon": Rule(
+        get=(302,         302,    302,    302,         302,      302,      302),
         post=NOT_ALLOWED,
     ),
     "login": Rule(
@@ -136,15 +143,22 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
         post=NOT_ALLOWED,
     ),
+    # An empty schedule or edit form answers 400 (no date); an empty status post goes back to
+    # the session on the client page with a message.
     "session_schedule": Rule(
         url={"client_id": "client"},
         get=NOT_ALLOWED,
-        post=(LOGIN,      404,    404,    CLIENT_PAGE, 404,      404,      404),
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
+    "session_edit": Rule(
+        url={"session_id": "open_session"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
     ),
     "session_status": Rule(
         url={"session_id": "open_session"},
         get=NOT_ALLOWED,
-        post=(LOGIN,      404,    404,    CLIENT_PAGE, 404,      404,      404),
+        post=(LOGIN,      404,    404,    AT_OPEN_SESSION, 404,  404,      404),
     ),
     "invite_resend": Rule(
         url={"person_id": "invited"},
@@ -499,6 +513,8 @@ def test_access(
         )
     elif isinstance(expected, To):
         target = reverse(expected.route, kwargs={k: records[v] for k, v in expected.kwargs.items()})
+        if expected.fragment:
+            target += "#" + expected.fragment.format(**records)
         assert (response.status_code, response["Location"]) == (302, target)
     else:
         assert response.status_code == expected

@@ -38,7 +38,7 @@ __all__ = ["gad7_due", "phq9_due"]  # fixtures, imported for pytest
 
 CRISIS = 'id="crisis-h"'
 NOT_WATCHED = "It is not watched around the clock"
-DANGER = "If you are in danger now, call 911."
+DANGER = 'If you are in danger now, call <a href="tel:911">911</a>.'
 
 
 def _risk_alerts() -> list[Alert]:
@@ -260,7 +260,7 @@ def test_help_page_shows_the_resources_and_says_it_is_not_watched(
     login: Callable[[User], Client], client_user: User
 ):
     page = login(client_user).get(reverse("crisis_help")).content.decode()
-    assert DANGER in page and NOT_WATCHED in page and "9-8-8" in page
+    assert DANGER in page and "nobody watches it around the clock" in page and "9-8-8" in page
 
 
 def test_crisis_include_renders_for_other_pages(clinic: Clinic):
@@ -270,7 +270,9 @@ def test_crisis_include_renders_for_other_pages(clinic: Clinic):
     html = render_to_string(
         "outcomes/crisis.html", {"crisis_resources": crisis_resources_for(clinic)}
     )
-    assert DANGER in html and NOT_WATCHED in html and "Call or text 9-8-8" in html
+    assert DANGER in html and NOT_WATCHED in html
+    assert '<a class="button" href="tel:988">Call 9-8-8</a>' in html
+    assert '<a class="button" href="sms:988">Text 9-8-8</a>' in html
 
 
 def test_schedule_helper_is_shared(episode: CareEpisode):

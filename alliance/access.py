@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -41,7 +42,7 @@ from alliance.diary.models import (
 from alliance.messaging.models import OutboxMessage
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, questionnaire_for
-from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, User
+from alliance.people.models import CareEpisode, EpisodeStatus, Invite, Role, Session, User
 from alliance.ruptures.models import Alert
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -292,6 +293,37 @@ def get_client_for_invite(user: User, client_id: object) -> User:
     if user.role == Role.CLINIC_ADMIN:
         return get_person(user, client_id)
     return get_client_episode(user, client_id).client
+
+
+def waiting_invites_for(user: User, *, now: datetime) -> QuerySet[Invite]:
+    """A therapist's open invitations: to their clients who have no password yet, and those
+    they made for an address already in use (no account; see ``Invite``)."""
+    if user.role != Role.THERAPIST:
+        return Invite.objects.none()
+    own_client = Q(
+        user__episodes_as_client__therapist=user,
+        user__episodes_as_client__status=EpisodeStatus.ACTIVE,
+        user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        user__is_active=True,
+    )
+    no_account = Q(user__isnull=True, created_by=user)
+    return Invite.objects.filter(
+        own_client | no_account, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).distinct()
+
+
+def get_waiting_invite(user: User, invite_id: object) -> Invite:
+    try:
+        invite = (
+            waiting_invites_for(user, now=timezone.now())
+            .select_related("user", "created_by")
+            .get(id=_uuid(invite_id))
+        )
+    except Invite.DoesNotExist:
+        raise Http404 from None
+    if invite.user is not None:
+        note_read(user, about_person(invite.user, AuditAction.VIEW))
+    return invite
 
 
 # --- outcome questionnaires ----------------------------------------------------------------

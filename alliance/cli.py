@@ -50,6 +50,16 @@ def _pop_data_dir(argv: list[str]) -> list[str]:
     return rest
 
 
+def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """List --data-dir in --help; main() has already taken it out of the arguments."""
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=DEFAULT_DATA_DIR,
+        help=f"folder for the database and keys (default {DEFAULT_DATA_DIR}; or ALLIANCE_DATA_DIR)",
+    )
+
+
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
     import django
@@ -70,6 +80,7 @@ def _collect_static() -> None:
 
 def _demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="alliance demo", description="Run the demo clinic.")
+    _add_data_dir_option(parser)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--reset", action="store_true", help="delete the demo data and start over")
     parser.add_argument("--no-serve", action="store_true", help="prepare the data, don't serve")
@@ -180,6 +191,7 @@ def _worker(argv: list[str]) -> int:
         description="Run the task queue: messages, reminders, and the periodic jobs "
         "(nightly signal recompute, hourly sign-in clean-up, the outbox sweep).",
     )
+    _add_data_dir_option(parser)
     parser.add_argument(
         "--once", action="store_true", help="enqueue what is due, run every queued task, exit"
     )
@@ -201,6 +213,7 @@ def _serve(argv: list[str]) -> int:
         prog="alliance serve",
         description="Serve Alliance: gunicorn worker processes (waitress on Windows).",
     )
+    _add_data_dir_option(parser)
     parser.add_argument("--host", default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ALLIANCE_PORT", "8000")))
     parser.add_argument(

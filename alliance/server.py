@@ -69,6 +69,10 @@ def die_with_parent(parent_pid: int) -> bool:
 GUNICORN_THREADS = 1
 WAITRESS_THREADS = 8
 
+# What both servers put in the ``Server`` response header: not which server software (or which
+# version) answers, which would only help someone looking for a known weakness in it.
+SERVER_HEADER = "alliance"
+
 
 def uses_waitress(workers: int) -> bool:
     return workers <= 1 or not _can_fork()
@@ -86,8 +90,20 @@ def _serve_waitress(host: str, port: int, *, threads: int) -> int:
 
     from alliance.wsgi import application
 
-    waitress_serve(application, host=host, port=port, threads=threads, ident="alliance")
+    waitress_serve(application, host=host, port=port, threads=threads, ident=SERVER_HEADER)
     return 0
+
+
+def hide_gunicorn_name() -> None:
+    """Make gunicorn answer ``Server: alliance`` instead of ``Server: gunicorn``.
+
+    gunicorn has no setting for the header: every response takes it from the module constant
+    ``gunicorn.http.wsgi.SERVER``, so that is what is replaced (in the master, before the
+    workers are forked from it).
+    """
+    import gunicorn.http.wsgi
+
+    gunicorn.http.wsgi.SERVER = SERVER_HEADER
 
 
 def _serve_gunicorn(host: str, port: int, *, workers: int, threads: int) -> int:
@@ -98,6 +114,7 @@ def _serve_gunicorn(host: str, port: int, *, workers: int, threads: int) -> int:
 
     # No database connection may cross the fork: each worker opens its own.
     connections.close_all()
+    hide_gunicorn_name()
 
     def post_fork(server: Any, worker: Any) -> None:
         die_with_parent(worker.ppid)  # gunicorn records the master's pid on each worker

@@ -324,6 +324,8 @@ EMAIL_HOST_USER = os.environ.get("ALLIANCE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("ALLIANCE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ALLIANCE_EMAIL_TLS", True)
 EMAIL_TIMEOUT = 20
+# A "forgot your password" link works once, for a day (Django's default is three).
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 # Product settings (clinic-level values live on the Clinic model).
 ALLIANCE_INVITE_DAYS = 7

@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from alliance import __version__
+from alliance.accounts.services import second_factor_given
 from alliance.core.safety import CRISIS_LINES, CrisisLines
 from alliance.outcomes.safety import crisis_lines_for
 from alliance.people.models import Role
@@ -35,25 +36,34 @@ def home_view(request: HttpRequest) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+def _sees_health_details(user: object) -> bool:
+    # Which database and which version run here help an attacker more than a monitor: only a
+    # clinic admin who has given their second factor sees them.
+    return (
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "role", None) == Role.CLINIC_ADMIN
+        and second_factor_given(user)
+    )
+
+
 @require_GET
 def healthz_view(request: HttpRequest) -> JsonResponse:
+    """``{"status": "ok"}`` (200) or ``{"status": "unavailable"}`` (503), for monitors."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        database = "ok"
+        ok = True
     except Exception:
-        database = "unavailable"
-    ok = database == "ok"
-    return JsonResponse(
-        {
-            "status": "ok" if ok else "degraded",
-            "database": database,
-            "vendor": connection.vendor,
-            "version": __version__,
-        },
-        status=200 if ok else 503,
-    )
+        ok = False
+    body: dict[str, str] = {"status": "ok" if ok else "unavailable"}
+    if _sees_health_details(request.user):
+        body.update(
+            database="ok" if ok else "unavailable",
+            vendor=connection.vendor,
+            version=__version__,
+        )
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 @require_GET

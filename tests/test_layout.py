@@ -155,12 +155,7 @@ QUERY_METHODS = frozenset(
 
 # (views module, function) -> why it may still query. Each entry must still be needed: once the
 # query has moved, the test fails until the entry is removed.
-ALLOWED: dict[tuple[str, str], str] = {
-    ("alliance/people/views.py", "clinic_people_view"): (
-        "the clinic people page is being rewritten for issue 8 point 10 (therapist of each "
-        "client, invitations, last sign-in); its query moves to people/selectors.py with it"
-    ),
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _query_places(path: Path) -> list[tuple[str, int, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from base64 import b32encode
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -18,15 +18,21 @@ import segno
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.accounts.mail import send_notice
+from alliance.accounts.models import Authenticator, RecoveryCodes
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
+from alliance.crypto import decrypt, encrypt
 from alliance.people.models import Role, User
 
 STAFF_ROLES = frozenset({Role.THERAPIST, Role.CLINIC_ADMIN})
@@ -113,7 +119,7 @@ def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]
     codes: list[str] = []
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            Authenticator.objects.select_for_update()
             .filter(user=user, confirmed=False)
             .order_by("-id")
             .first()
@@ -179,15 +185,16 @@ def _check_allowed(device: Device) -> None:
 def two_factor_check(*, user: User, code: str) -> Device:
     """The device that accepts ``code``: the authenticator (6 digits) or a recovery code.
 
-    A recovery code is used up. Wrong codes slow down further tries (django-otp's throttling:
-    1, 2, 4, 8… seconds) and raise WrongCode; a try while slowed down raises CodeThrottled.
+    A recovery code is used up. Wrong codes raise WrongCode and, from the second one in a row,
+    slow down further tries (django-otp's throttling, 2, 4, 8… seconds; see
+    ``alliance.accounts.models``); a try while slowed down raises CodeThrottled.
     """
     token = normalize_code(code)
     devices: list[Device]
     if len(token) == 6 and token.isdigit():
-        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices = list(Authenticator.objects.filter(user=user, confirmed=True))
     else:
-        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+        devices = list(RecoveryCodes.objects.filter(user=user, confirmed=True))
     for device in devices:
         _check_allowed(device)
         verified = django_otp.verify_token(user, device.persistent_id, token)
@@ -275,21 +282,141 @@ def password_change(*, user: User, form: Any) -> None:
         audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_changed"))
 
 
-def email_change(*, user: User, email: str) -> User:
-    email = email.strip().lower()
+def profile_update(*, user: User, display_name: str, contact_details: str | None = None) -> User:
+    """Change how the person is addressed, and (therapists) how clients reach them.
+
+    ``contact_details`` of None leaves it as it is (only therapists have it). Each change is
+    logged as other account changes are, without the values.
+    """
+    display_name = " ".join(display_name.split())[:80]
+    if not display_name:
+        raise AccountError("Please give the name you'd like to be called.")
+    if contact_details is not None and user.role != Role.THERAPIST:
+        raise AccountError("Only therapists give contact details for their clients.")
+    changed: list[str] = []
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if display_name != user.display_name:
+            user.display_name = display_name
+            changed.append("display_name")
+        if contact_details is not None and contact_details.strip() != user.contact_details:
+            user.contact_details = contact_details.strip()
+            changed.append("contact_details")
+        if changed:
+            user.save(update_fields=changed)
+            for field in changed:
+                audit_record(
+                    actor=user, entry=about_person(user, AuditAction.UPDATE, f"{field}_changed")
+                )
+    return user
+
+
+def password_reset_complete(*, form: Any) -> User:
+    """Save the new password chosen through a reset link, and log that it changed.
+
+    Nothing about two-factor changes: a staff member still gives a code at their next login.
+    Every session of the person ends (Django checks the password hash each session holds).
+    """
+    with transaction.atomic():
+        user: User = form.save_password()
+        audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "password_reset"))
+    return user
+
+
+EMAIL_CHANGE_SALT = "alliance.accounts.email_change"
+EMAIL_CHANGE_MAX_AGE = timedelta(days=1)
+
+
+def email_change_request(*, user: User, email: str, site: str) -> str:
+    """Mail a link to the new address; the login changes only when it is opened.
+
+    Returns the new address (normalised). What the person sees next is the same whether or not
+    the address already has an account, here or in another clinic: then the owner of that
+    address is told someone tried to use it, and nothing changes. A person cannot use this page
+    to learn who uses Alliance.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
     if email == user.email:
         raise AccountError("That is already your email address.")
-    taken = AccountError(f"Another account already uses {email}.")
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-        raise taken
+    with transaction.atomic():
+        audit_record(
+            actor=user, entry=about_person(user, AuditAction.UPDATE, "email_change_requested")
+        )
+        if User.objects.filter(email__iexact=email).exists():
+            send_notice(
+                to=email, name="email_change_address_in_use", context={"clinic": user.clinic}
+            )
+        else:
+            # Signed, so it can't be altered; neither address can be read from it (links end up
+            # in browser histories and server logs).
+            token = signing.dumps(
+                {"user": str(user.pk), "from": _address_tag(user.email), "to": encrypt(email)},
+                salt=EMAIL_CHANGE_SALT,
+            )
+            send_notice(
+                to=email,
+                name="email_change_confirm",
+                context={
+                    "person": user,
+                    "link": site + reverse("email_change_confirm", args=[token]),
+                },
+            )
+    return email
+
+
+def email_change_lookup(*, user: User, token: str) -> str:
+    """The new address a link from ``email_change_request`` is for, if it still works.
+
+    A link works for a day, only for the person who asked, and once: it names the address it
+    changes from, so once the change is made (or another link was used) it no longer applies.
+    """
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise AccountError(
+            "This link has expired (links work for a day). You can ask for a new one on your "
+            "Account page."
+        ) from None
+    except signing.BadSignature:
+        raise AccountError(
+            "This link is not valid. Please check you opened the whole link from the message."
+        ) from None
+    if not isinstance(data, dict) or data.get("user") != str(user.pk):
+        raise AccountError(
+            "This link was sent for another account. Log out, then log in as the person who "
+            "asked for the change."
+        )
+    if data.get("from") != _address_tag(user.email):
+        raise AccountError(
+            "This link has already been used, or your address changed since it was sent."
+        )
+    return decrypt(str(data["to"]), where="an email change link")
+
+
+def _address_tag(email: str) -> str:
+    return salted_hmac(EMAIL_CHANGE_SALT, email).hexdigest()[:32]
+
+
+def email_change_confirm(*, user: User, token: str) -> User:
+    """Make the change a link confirms; the old address is told."""
+    email = email_change_lookup(user=user, token=token)
+    taken = AccountError("This address can't be used for your account. Nothing was changed.")
     previous = user.email
     try:
         with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=user.pk)
+            email = email_change_lookup(user=user, token=token)  # again, under the lock
+            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                raise taken
             user.email = email
             user.save(update_fields=["email"])
             # Neither address goes in the log, only that it changed.
             audit_record(actor=user, entry=about_person(user, AuditAction.UPDATE, "email_changed"))
     except IntegrityError:
-        user.email = previous
         raise taken from None
+    send_notice(
+        to=previous,
+        name="email_changed_notice",
+        context={"person": user, "new_email": email, "clinic": user.clinic},
+    )
     return user

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -19,7 +20,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from alliance import access
 from alliance.access import AuthedRequest
 from alliance.accounts import services
-from alliance.accounts.forms import EmailChangeForm, ReauthForm, SetupCodeForm, VerifyCodeForm
+from alliance.accounts.forms import (
+    EmailChangeForm,
+    ProfileForm,
+    ReauthForm,
+    SetupCodeForm,
+    VerifyCodeForm,
+)
 from alliance.accounts.lockout import lockout_ends_at, lockout_username, record_failed_code
 from alliance.accounts.reauth import mark_recent_auth, require_recent_auth
 from alliance.people.models import Role, User
@@ -72,6 +79,32 @@ def account_view(request: AuthedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @access.role_required(*ANY_ROLE)
+def profile_view(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    for_therapist = user.role == Role.THERAPIST
+    initial = {"display_name": user.display_name, "contact_details": user.contact_details}
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        for_therapist=for_therapist,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(
+                user=user,
+                display_name=form.cleaned_data["display_name"],
+                contact_details=form.cleaned_data["contact_details"] if for_therapist else None,
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("account")
+    return render(request, "accounts/profile.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
 def reauth_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = ReauthForm(request.POST or None, needs_code=services.two_factor_required(user))
@@ -120,13 +153,44 @@ def email_change_view(request: AuthedRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.email_change(user=request.user, email=form.cleaned_data["email"])
+            email = services.email_change_request(
+                user=request.user,
+                email=form.cleaned_data["email"],
+                site=request.build_absolute_uri("/").rstrip("/"),
+            )
         except services.AccountError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"Your email address is now {user.email}. Use it to log in.")
+            # The same words whether or not the address has an account somewhere.
+            messages.info(
+                request,
+                _(
+                    "We sent a link to %(email)s. Your login changes when you open it (within "
+                    "a day); until then, keep using %(current)s."
+                )
+                % {"email": email, "current": request.user.email},
+            )
             return redirect("account")
     return render(request, "accounts/email_change.html", {"form": form}, status=_status(request))
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(*ANY_ROLE)
+def email_change_confirm_view(request: AuthedRequest, token: str) -> HttpResponse:
+    """GET asks, POST changes: a mail program that opens links must not change anything."""
+    try:
+        new_email = services.email_change_lookup(user=request.user, token=token)
+        if request.method == "POST":
+            user = services.email_change_confirm(user=request.user, token=token)
+            messages.success(
+                request,
+                _("Your email address is now %(email)s. Use it to log in.") % {"email": user.email},
+            )
+            return redirect("account")
+    except services.AccountError as error:
+        context = {"error": str(error)}
+        return render(request, "accounts/email_change_confirm.html", context, status=400)
+    return render(request, "accounts/email_change_confirm.html", {"new_email": new_email})
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,6 +209,7 @@ def two_factor_setup_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("code", str(error))
         else:
             otp_login(request, device)
+            request.session.cycle_key()
             mark_recent_auth(request)
             request.session[NEW_CODES_KEY] = codes
             return redirect("recovery_codes")
@@ -177,6 +242,9 @@ def two_factor_verify_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("code", str(error))
         else:
             otp_login(request, device)
+            # A new session id once the second factor is given, as after the password: an id
+            # seen before this point (a fixated or sniffed one) never reaches a verified session.
+            request.session.cycle_key()
             mark_recent_auth(request)
             if isinstance(device, StaticDevice):
                 left = services.recovery_codes_left(user)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliance.people.models import Role, Session, SessionStatus
+from alliance.people.models import Region, Role, Session, SessionStatus
 from alliance.people.recurrence import (
     EARLIER,
     LATER,
@@ -367,6 +368,52 @@ class EpisodeEndForm(forms.Form):
     confirm = forms.BooleanField(
         label="Yes, end this course of therapy today",
         help_text="Open alerts close as 'care episode ended'. The record is kept, not deleted.",
+    )
+
+
+PHONE = re.compile(r"^\+?[0-9 ().-]{3,30}( ?(ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
+
+
+class ClinicSettingsForm(forms.Form):
+    region = forms.ChoiceField(
+        label=gettext_lazy("Where your clients live"),
+        choices=Region.choices,
+        help_text=gettext_lazy("Decides which crisis lines the help page shows."),
+    )
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Clinic phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=gettext_lazy("For example +1 416 555 0100, or 416-555-0100 ext. 12."),
+    )
+    contact_email = forms.EmailField(
+        label=gettext_lazy("Clinic email"), max_length=254, required=False
+    )
+    contact_hours = forms.CharField(
+        label=gettext_lazy("When the clinic answers"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("For example: Monday to Friday, 9 to 5."),
+    )
+
+    def clean_contact_phone(self) -> str:
+        phone = " ".join(str(self.cleaned_data["contact_phone"]).split())
+        if phone and (not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
+            raise forms.ValidationError(
+                _("Please give a phone number in digits, for example +1 416 555 0100.")
+            )
+        return phone
+
+
+class DeactivateForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Yes, deactivate this account"),
+        help_text=gettext_lazy(
+            "They are logged out everywhere at once and can't log in until an admin "
+            "reactivates the account. Nothing they recorded is deleted."
+        ),
+        error_messages={"required": gettext_lazy("Please tick the box to confirm.")},
     )
 
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import localdate
 from django.utils.timezone import now as tz_now
+from django.utils.translation import gettext_lazy as _
 
 
 @functools.cache
@@ -28,6 +29,15 @@ def _known_zones() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in _known_zones():
         raise ValidationError(f"{value!r} is not a known time zone (for example America/Toronto).")
+
+
+class Region(models.TextChoices):
+    """Where a clinic's clients live: decides which crisis lines the help page shows."""
+
+    CA = "CA", _("Canada")
+    US = "US", _("United States")
+    UK = "UK", _("United Kingdom")
+    AU = "AU", _("Australia")
 
 
 class Clinic(models.Model):
@@ -54,7 +64,8 @@ class Clinic(models.Model):
     )
     region = models.CharField(
         max_length=8,
-        default="CA",
+        choices=Region.choices,
+        default=Region.CA,
         help_text="Where the clinic's clients live: decides which crisis lines pages show.",
     )
     contact_phone = models.CharField(max_length=40, blank=True)
@@ -254,10 +265,18 @@ def _hash_token(token: str) -> str:
 
 
 class Invite(models.Model):
-    """A single-use link through which a new person sets their password."""
+    """A single-use link through which a new person sets their password.
+
+    An invite with no ``user`` stands for an add that found the address already in use: no
+    account was made and no link exists (the owner of the address was mailed instead), but the
+    person who added them sees it waiting like any other, so the add reveals nothing. Its
+    ``email`` and ``full_name`` are what was typed.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invites")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invites", null=True)
+    email = models.EmailField(blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="invites_sent", null=True
@@ -269,9 +288,22 @@ class Invite(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="invite_is_for_someone"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Invite for {self.user}"
+        return f"Invite for {self.user or self.email}"
+
+    @property
+    def invitee_name(self) -> str:
+        return self.user.full_name if self.user is not None else self.full_name
+
+    @property
+    def invitee_email(self) -> str:
+        return self.user.email if self.user is not None else self.email
 
     @staticmethod
     def new_token() -> tuple[str, str]:

@@ -20,9 +20,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from alliance.access import episodes_for, sessions_for
+from alliance.access import episodes_for, people_for, sessions_for, waiting_invites_for
 from alliance.checkins.models import CheckIn
-from alliance.people.models import CareEpisode, EpisodeStatus, Session, SessionStatus, User
+from alliance.people.models import (
+    CareEpisode,
+    EpisodeStatus,
+    Invite,
+    Session,
+    SessionStatus,
+    User,
+)
 from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory, AlertState
 
 OVERDUE_LOOKBACK = timedelta(days=30)
@@ -149,7 +156,9 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
                 "in the last 30 days"
             )
         if not e.client.has_usable_password():
-            reasons.append("Has not accepted the invitation yet")
+            # Listed with the invitations waiting instead (invitations_waiting), like an
+            # invitation to an address that already had an account: the two look the same.
+            continue
         if e.n_awaiting:
             reasons.append(f"{e.n_awaiting} check-in{'s' if e.n_awaiting != 1 else ''} open")
         rows.append(
@@ -179,6 +188,42 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         )
     )
     return rows
+
+
+def clinic_people(admin: User, *, now: datetime) -> list[User]:
+    """Everyone in the admin's clinic for the People page, in one query.
+
+    Each person carries ``in_care`` (a client with an active episode), ``therapist_name`` (that
+    episode's therapist), ``invite_expires_at`` (when their open invitation lapses; None when
+    there is none or it has lapsed) and, from the model, ``last_login``.
+    """
+    active = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
+    open_invite = Invite.objects.filter(
+        user=OuterRef("pk"), used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).order_by("-expires_at")
+    return list(
+        people_for(admin)
+        .annotate(
+            in_care=Exists(active),
+            therapist_name=Subquery(active.values("therapist__full_name")[:1]),
+            invite_expires_at=Subquery(
+                open_invite.values("expires_at")[:1], output_field=DateTimeField()
+            ),
+        )
+        .order_by("role", "full_name")
+    )
+
+
+def invitations_waiting(therapist: User, *, now: datetime) -> list[Invite]:
+    """The therapist's invitations not yet accepted, oldest first, in one query.
+
+    Those of clients they added (or whose new invitation someone else sent), and those kept for
+    an address that already had an account (``Invite.user`` is None). Both look alike on the
+    caseload, so adding a client tells the therapist nothing about who uses Alliance.
+    """
+    return list(
+        waiting_invites_for(therapist, now=now).select_related("user").order_by("created_at")
+    )
 
 
 # The one-click buttons of the caseload's "Today and yesterday" block, in the order shown.

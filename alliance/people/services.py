@@ -8,13 +8,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance.accounts.mail import send_notice
 from alliance.accounts.services import sessions_end
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import (
@@ -29,6 +32,7 @@ from alliance.people.models import (
     Clinic,
     EpisodeStatus,
     Invite,
+    Region,
     Role,
     Session,
     SessionStatus,
@@ -51,10 +55,18 @@ class NewPerson:
     episode: CareEpisode | None = None
 
 
+class AddressInUse(PeopleError):
+    """The address already has an account (in this clinic or another).
+
+    Only services see this: what staff are shown must not say whether an address has an
+    account anywhere (see ``client_invite``).
+    """
+
+
 def _check_new_email(email: str) -> str:
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise PeopleError(f"Someone with the email {email} already has an account.")
+        raise AddressInUse(f"Someone with the email {email} already has an account.")
     return email
 
 
@@ -77,13 +89,146 @@ def invite_create(*, user: User, created_by: User | None, now: datetime | None =
     return token
 
 
+def invite_send(
+    *, user: User, created_by: User, site: str, resent: bool = False, now: datetime | None = None
+) -> str:
+    """A new invite for ``user``, sent by mail to their address; returns the token.
+
+    The link goes only to the person's own address: staff never see it, so nobody but the
+    person can use it to set their password (and read their records).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        token = invite_create(user=user, created_by=created_by, now=now)
+        _mail_invite(user=user, token=token, created_by=created_by, site=site, resent=resent)
+    return token
+
+
+def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent: bool) -> None:
+    send_notice(
+        to=user.email,
+        name="invite",
+        context={
+            "person": user,
+            "inviter": created_by,
+            "clinic": user.clinic,
+            "link": site + reverse("invite_accept", args=[token]),
+            "days": settings.ALLIANCE_INVITE_DAYS,
+            "resent": resent,
+            "for_client": user.role == Role.CLIENT,
+        },
+    )
+
+
+def _address_in_use_notice(
+    *, email: str, added_by: User, now: datetime, full_name: str = "", keep_waiting: bool = False
+) -> Invite | None:
+    """Tell the owner of ``email`` that someone tried to add them; staff are told nothing.
+
+    With ``keep_waiting`` (a therapist adding a client) an invite with no account is kept, so the
+    therapist's caseload shows the invitation waiting exactly as it would for a new address.
+    Its token is made and thrown away: no link to it exists anywhere.
+    """
+    send_notice(
+        to=email,
+        name="invite_address_in_use",
+        context={"inviter": added_by, "clinic": added_by.clinic},
+    )
+    waiting = None
+    if keep_waiting:
+        _, token_hash = Invite.new_token()
+        waiting = Invite.objects.create(
+            email=email,
+            full_name=full_name.strip()[:200],
+            token_hash=token_hash,
+            created_by=added_by,
+            created_at=now,
+            expires_at=Invite.default_expiry(now),
+        )
+    audit_record(
+        actor=added_by,
+        entry=Entry(
+            action=AuditAction.CREATE,
+            record_type=RecordType.INVITE,
+            record_id=waiting.id if waiting is not None else "",
+            # Not the existing account: it may belong to another clinic.
+            subject_id=None,
+            clinic_id=added_by.clinic_id,
+            detail="address_in_use",
+        ),
+    )
+    return waiting
+
+
+def invitation_resend(
+    *, invite: Invite, actor: User, site: str, now: datetime | None = None
+) -> str:
+    """Send a waiting invitation again (a new link, or the notice again); returns the address.
+
+    Both kinds answer alike (see ``_address_in_use_notice``).
+    """
+    now = now or timezone.now()
+    if not invite.is_usable(now) or (invite.user is not None and invite.user.has_usable_password()):
+        raise InviteError("This invitation is no longer waiting.")
+    with transaction.atomic():
+        if invite.user is not None:
+            invite_send(user=invite.user, created_by=actor, site=site, resent=True, now=now)
+            return invite.user.email
+        Invite.objects.filter(pk=invite.pk).update(revoked_at=now)
+        _address_in_use_notice(
+            email=invite.email,
+            added_by=actor,
+            now=now,
+            full_name=invite.full_name,
+            keep_waiting=True,
+        )
+    return invite.email
+
+
+def invitation_withdraw(*, invite: Invite, actor: User, now: datetime | None = None) -> Invite:
+    """Stop a waiting invitation; its link (if it has one) no longer works."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invite = (
+            Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
+        )
+        if not invite.is_usable(now):
+            raise InviteError("There is no open invitation to withdraw.")
+        invite.revoked_at = now
+        invite.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, entry=_invite_entry(invite, AuditAction.TRANSITION, "revoked"))
+    return invite
+
+
+def invite_revoke(*, user: User, revoked_by: User, now: datetime | None = None) -> int:
+    """Stop ``user``'s open invitation links working; returns how many were open."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invites = list(
+            Invite.objects.select_for_update()
+            .select_related("user")
+            .filter(user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        )
+        if not invites:
+            raise InviteError("There is no open invitation to withdraw.")
+        for invite in invites:
+            invite.revoked_at = now
+            invite.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=revoked_by, entry=_invite_entry(invite, AuditAction.TRANSITION, "revoked")
+            )
+    return len(invites)
+
+
 def _invite_entry(invite: Invite, action: str, detail: str = "") -> Entry:
+    # An invite with no account belongs to the clinic of whoever made it.
+    owner = invite.user or invite.created_by
     return Entry(
         action=action,
         record_type=RecordType.INVITE,
         record_id=invite.id,
         subject_id=invite.user_id,
-        clinic_id=invite.user.clinic_id,
+        clinic_id=owner.clinic_id if owner is not None else None,
         detail=detail,
     )
 
@@ -123,7 +268,7 @@ def client_add(
                 date_joined=now,
             )
         except IntegrityError:
-            raise PeopleError(f"Someone with the email {email} already has an account.") from None
+            raise AddressInUse(f"Someone with the email {email} already has an account.") from None
         episode = CareEpisode.objects.create(
             clinic=therapist.clinic,
             client=client,
@@ -137,6 +282,77 @@ def client_add(
         )
         token = invite_create(user=client, created_by=therapist, now=now)
     return NewPerson(user=client, invite_token=token, episode=episode)
+
+
+def client_invite(
+    *,
+    therapist: User,
+    full_name: str,
+    email: str,
+    timezone_name: str,
+    site: str,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> str:
+    """Add a client and mail them their invitation; returns the address as typed (normalised).
+
+    The answer is the same whether or not the address already has an account somewhere: then
+    nothing is created here, and the owner of the address gets a message saying who tried to
+    add them. A therapist cannot use this form to learn who uses Alliance.
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            added = client_add(
+                therapist=therapist,
+                full_name=full_name,
+                email=email,
+                timezone_name=timezone_name,
+                display_name=display_name,
+                now=now,
+            )
+            _mail_first_invite(added, created_by=therapist, site=site, now=now)
+    except AddressInUse:
+        _address_in_use_notice(
+            email=email, added_by=therapist, now=now, full_name=full_name, keep_waiting=True
+        )
+    return email
+
+
+def staff_invite(
+    *,
+    admin: User,
+    full_name: str,
+    email: str,
+    site: str,
+    role: str = Role.THERAPIST,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> str:
+    """``client_invite`` for staff: a clinic admin adds a therapist or another admin."""
+    now = now or timezone.now()
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            added = therapist_add(
+                admin=admin,
+                full_name=full_name,
+                email=email,
+                role=role,
+                display_name=display_name,
+                now=now,
+            )
+            _mail_first_invite(added, created_by=admin, site=site, now=now)
+    except AddressInUse:
+        _address_in_use_notice(email=email, added_by=admin, now=now)
+    return email
+
+
+def _mail_first_invite(added: NewPerson, *, created_by: User, site: str, now: datetime) -> None:
+    _mail_invite(
+        user=added.user, token=added.invite_token, created_by=created_by, site=site, resent=False
+    )
 
 
 def therapist_add(
@@ -213,7 +429,8 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
     """The usable invite for this token, or an InviteError saying plainly what is wrong."""
     now = now or timezone.now()
     invite = Invite.objects.select_related("user").filter(token_hash=Invite.hash(token)).first()
-    if invite is None:
+    # An invite with no account has no link: nobody holds its token (see Invite).
+    if invite is None or invite.user is None:
         raise InviteError(
             "This invitation link is not valid. Please check you copied the whole link, "
             "or ask your therapist for a new one."
@@ -227,8 +444,8 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
         )
     if invite.revoked_at is not None:
         raise InviteError(
-            "A newer invitation was sent, so this link no longer works. "
-            "Please use the most recent link, or ask for a new one."
+            "This link no longer works: a newer invitation was sent, or this one was "
+            "withdrawn. Please use the most recent link, or ask for a new one."
         )
     if now >= invite.expires_at:
         raise InviteError(
@@ -247,10 +464,14 @@ def invite_accept(
     with transaction.atomic():
         invite = invite_lookup(token=token, now=now)
         # Lock the row so two simultaneous submissions cannot both use one invite.
-        invite = Invite.objects.select_for_update().select_related("user").get(pk=invite.pk)
+        invite = (
+            Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
+        )
         if invite.used_at is not None:
             raise InviteError("This invitation link has already been used.")
         user = invite.user
+        if user is None:
+            raise InviteError("This invitation link is not valid.")
         validate_password(password, user)  # raises ValidationError with the validators' words
         user.set_password(password)
         fields = ["password"]
@@ -557,6 +778,44 @@ def _status_change(session: Session, status: str, actor: User | None, now: datet
         ),
     )
     return session
+
+
+CLINIC_CONTACT_FIELDS = ("region", "contact_phone", "contact_email", "contact_hours")
+
+
+def clinic_settings_update(*, admin: User, **values: str) -> Clinic:
+    """A clinic admin changes the clinic's region and contact details (shown on help pages).
+
+    Logged like the safety settings, naming which settings changed, never their values.
+    """
+    if admin.role != Role.CLINIC_ADMIN:
+        raise PeopleError("Only a clinic admin can change the clinic's settings.")
+    unknown = set(values) - set(CLINIC_CONTACT_FIELDS)
+    if unknown:
+        raise PeopleError(f"Unknown clinic settings: {', '.join(sorted(unknown))}.")
+    if "region" in values and values["region"] not in Region.values:
+        raise PeopleError(f"Unknown region {values['region']!r}.")
+    with transaction.atomic():
+        clinic = Clinic.objects.select_for_update().get(pk=admin.clinic_id)
+        changed = [name for name, value in values.items() if getattr(clinic, name) != value]
+        if not changed:
+            return clinic
+        for name in changed:
+            setattr(clinic, name, values[name])
+        clinic.full_clean()
+        clinic.save(update_fields=changed)
+        audit_record(
+            actor=admin,
+            entry=Entry(
+                action=AuditAction.UPDATE,
+                record_type=RecordType.CLINIC_SAFETY,
+                record_id=clinic.id,
+                subject_id=None,
+                clinic_id=clinic.id,
+                detail=" ".join(sorted(changed)),
+            ),
+        )
+    return clinic
 
 
 def clinic_create(*, name: str, timezone_name: str = "America/Toronto") -> Clinic:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -24,6 +24,8 @@ from alliance.outcomes.selectors import outcome_overview
 from alliance.people import services
 from alliance.people.forms import (
     ClientAddForm,
+    ClinicSettingsForm,
+    DeactivateForm,
     EpisodeEndForm,
     LegalHoldForm,
     SessionEditForm,
@@ -32,17 +34,31 @@ from alliance.people.forms import (
     SetPasswordForm,
     StaffAddForm,
 )
-from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, SessionStatus
+from alliance.people.models import CareEpisode, Role, Session, SessionStatus
 from alliance.people.selectors import (
     QUICK_STATUSES,
     caseload,
+    clinic_people,
+    invitations_waiting,
     series_from,
     sessions_today_and_yesterday,
 )
 
 
-def _invite_url(request: HttpRequest, token: str) -> str:
-    return request.build_absolute_uri(reverse("invite_accept", args=[token]))
+def _site(request: HttpRequest) -> str:
+    """This site's address, for links in mail (``https://alliance.example``)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _invite_sent(request: HttpRequest, email: str, back: str, resent: bool = False) -> HttpResponse:
+    # The same page whether or not the address already had an account (see client_invite).
+    context = {
+        "email": email,
+        "resent": resent,
+        "invite_days": settings.ALLIANCE_INVITE_DAYS,
+        "back_url": reverse(back),
+    }
+    return render(request, "people/invite_sent.html", context)
 
 
 @require_GET
@@ -51,11 +67,14 @@ def caseload_view(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     rows = caseload(request.user, now=now)
     access.note_listed(request.user, [row.episode for row in rows])
+    waiting = invitations_waiting(request.user, now=now)
+    access.note_listed(request.user, [invite.user for invite in waiting if invite.user is not None])
     return render(
         request,
         "people/caseload.html",
         {
             "rows": rows,
+            "waiting": waiting,
             "recent_sessions": sessions_today_and_yesterday(request.user, now=now),
             "quick_statuses": QUICK_STATUSES,
         },
@@ -68,25 +87,18 @@ def client_add_view(request: AuthedRequest) -> HttpResponse:
     form = ClientAddForm(request.POST or None, initial={"timezone": request.user.clinic.timezone})
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.client_add(
+            email = services.client_invite(
                 therapist=request.user,
                 full_name=form.cleaned_data["full_name"],
                 display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 timezone_name=form.cleaned_data["timezone"],
+                site=_site(request),
             )
         except services.PeopleError as error:
             form.add_error(None, str(error))
         else:
-            return render(
-                request,
-                "people/invite_created.html",
-                {
-                    "person": added.user,
-                    "invite_url": _invite_url(request, added.invite_token),
-                    "episode": added.episode,
-                },
-            )
+            return _invite_sent(request, email, back="caseload")
     return render(request, "people/client_add.html", {"form": form})
 
 
@@ -298,14 +310,40 @@ def session_status_view(request: AuthedRequest, session_id: str) -> HttpResponse
 def invite_resend_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     person = access.get_client_for_invite(request.user, person_id)
     if person.has_usable_password():
-        messages.info(request, f"{person} has already set a password.")
+        messages.info(request, _("%(person)s has already set a password.") % {"person": person})
         return redirect("home")
-    token = services.invite_create(user=person, created_by=request.user)
-    return render(
-        request,
-        "people/invite_created.html",
-        {"person": person, "invite_url": _invite_url(request, token), "resent": True},
-    )
+    services.invite_send(user=person, created_by=request.user, site=_site(request), resent=True)
+    back = "clinic_people" if request.user.role == Role.CLINIC_ADMIN else "caseload"
+    return _invite_sent(request, person.email, back=back, resent=True)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def invitation_resend_view(request: AuthedRequest, invite_id: str) -> HttpResponse:
+    """From the caseload's invitations waiting: the same answer for either kind (see Invite)."""
+    invite = access.get_waiting_invite(request.user, invite_id)
+    try:
+        email = services.invitation_resend(invite=invite, actor=request.user, site=_site(request))
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+        return redirect("caseload")
+    return _invite_sent(request, email, back="caseload", resent=True)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST)
+def invitation_withdraw_view(request: AuthedRequest, invite_id: str) -> HttpResponse:
+    invite = access.get_waiting_invite(request.user, invite_id)
+    try:
+        services.invitation_withdraw(invite=invite, actor=request.user)
+    except services.PeopleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s is withdrawn.") % {"email": invite.invitee_email},
+        )
+    return redirect("caseload")
 
 
 @require_http_methods(["GET", "POST"])
@@ -314,18 +352,21 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         invite = services.invite_lookup(token=token)
     except services.InviteError as error:
         return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
+    invitee = invite.user
+    if invitee is None:  # invite_lookup returns only invites with an account
+        raise Http404
     signed_in_as = request.user if request.user.is_authenticated else None
     if signed_in_as is not None and signed_in_as.pk != invite.user_id:
         # Accepting would silently switch accounts on a shared device; ask to log out first.
         return render(
             request,
             "people/invite_accept.html",
-            {"person": invite.user, "signed_in_as": signed_in_as},
+            {"person": invitee, "signed_in_as": signed_in_as},
         )
     form = SetPasswordForm(
         request.POST or None,
-        initial={"display_name": invite.user.display_name},
-        person_role=invite.user.role,
+        initial={"display_name": invitee.display_name},
+        person_role=invitee.role,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -343,7 +384,7 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.display_name}. Your password is set.")
             return redirect("home")
-    return render(request, "people/invite_accept.html", {"form": form, "person": invite.user})
+    return render(request, "people/invite_accept.html", {"form": form, "person": invitee})
 
 
 @require_http_methods(["GET", "POST"])
@@ -352,29 +393,20 @@ def clinic_people_view(request: AuthedRequest) -> HttpResponse:
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.therapist_add(
+            email = services.staff_invite(
                 admin=request.user,
                 full_name=form.cleaned_data["full_name"],
                 display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                site=_site(request),
             )
         except services.PeopleError as error:
             form.add_error(None, str(error))
         else:
-            return render(
-                request,
-                "people/invite_created.html",
-                {"person": added.user, "invite_url": _invite_url(request, added.invite_token)},
-            )
-    in_care = CareEpisode.objects.filter(client=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
-    people = list(
-        access.people_for(request.user)
-        .prefetch_related("invites")
-        .annotate(in_care=Exists(in_care))
-        .order_by("role", "full_name")
-    )
-    access.note_listed(request.user, people)  # type: ignore[arg-type]
+            return _invite_sent(request, email, back="clinic_people")
+    people = clinic_people(request.user, now=timezone.now())
+    access.note_listed(request.user, people)
     return render(request, "people/clinic_people.html", {"people": people, "form": form})
 
 
@@ -420,17 +452,62 @@ def legal_hold_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     return redirect("clinic_people")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @access.role_required(Role.CLINIC_ADMIN)
 def person_deactivate_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    """A page to confirm first (a ticked box, so it works without JavaScript), then deactivate."""
     person = access.get_person(request.user, person_id)
+    form = DeactivateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_deactivate(admin=request.user, person=person)
+        except services.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(person)s is deactivated and logged out everywhere.") % {"person": person},
+            )
+            return redirect("clinic_people")
+    status = 400 if request.method == "POST" else 200
+    context = {"person": person, "form": form}
+    return render(request, "people/person_deactivate.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.CLINIC_ADMIN)
+def clinic_settings_view(request: AuthedRequest) -> HttpResponse:
+    clinic = request.user.clinic
+    initial = {name: getattr(clinic, name) for name in services.CLINIC_CONTACT_FIELDS}
+    form = ClinicSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_settings_update(admin=request.user, **form.cleaned_data)
+        except (services.PeopleError, ValidationError) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("The clinic's settings are saved."))
+            return redirect("clinic_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/clinic_settings.html", {"form": form}, status=status)
+
+
+@require_POST
+@access.role_required(Role.THERAPIST, Role.CLINIC_ADMIN)
+def invite_revoke_view(request: AuthedRequest, person_id: str) -> HttpResponse:
+    person = access.get_client_for_invite(request.user, person_id)
     try:
-        services.person_deactivate(admin=request.user, person=person)
+        services.invite_revoke(user=person, revoked_by=request.user)
     except services.PeopleError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{person} is deactivated and logged out everywhere.")
-    return redirect("clinic_people")
+        messages.success(
+            request,
+            _("%(person)s's invitation link no longer works.") % {"person": person},
+        )
+    if request.user.role == Role.CLINIC_ADMIN:
+        return redirect("clinic_people")
+    return redirect("client_detail", client_id=person.id)
 
 
 @require_POST

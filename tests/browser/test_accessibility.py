@@ -189,13 +189,13 @@ def test_therapist_pages(
 
     desk.goto("/clients/new/")
     audit(desk, "add a client")
-    desk.get_by_role("button", name="Add client and create invite link").click()
+    desk.get_by_role("button", name="Add client and send the invitation").click()
     audit(desk, "add a client with errors")
     desk.get_by_label("Client's name").fill("Ravi Rao")
     desk.get_by_label("Client's email").fill("ravi@example.org")
-    desk.get_by_role("button", name="Add client and create invite link").click()
-    expect(desk.get_by_role("heading", level=1)).to_have_text("Ravi Rao is added")
-    audit(desk, "invite link created")
+    desk.get_by_role("button", name="Add client and send the invitation").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Invitation sent")
+    audit(desk, "invitation sent")
 
     phone = open_page(phone=True)
     log_in(phone, therapist.email)
@@ -261,7 +261,7 @@ def test_clinic_admin_pages(
     log_in(desk, admin.email)
     expect(desk.get_by_role("heading", level=1)).to_have_text("People in Harbour Clinic")
     audit(desk, "clinic people")
-    desk.get_by_role("button", name="Add and create invite link").click()
+    desk.get_by_role("button", name="Add and send the invitation").click()
     audit(desk, "clinic people with errors")
     shot(desk, "desktop-clinic-people")
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -61,7 +62,7 @@ def test_the_whole_repair_loop_through_the_pages(
         CareEpisode.objects.create(clinic=clinic, client=quiet, therapist=therapist)
     yesterday = (timezone.now().astimezone(therapist.zone) - timedelta(days=1)).date().isoformat()
 
-    # --- the therapist adds the client and gets the invite link -------------------------
+    # --- the therapist adds the client; the invitation goes to the client's inbox --------
     desk = open_page()
     log_in(desk, therapist.email)
     expect(desk).to_have_url(re.compile(r"/caseload/$"))
@@ -70,10 +71,13 @@ def test_the_whole_repair_loop_through_the_pages(
     desk.get_by_label("What they like to be called").fill("Zara")
     desk.get_by_label("Client's email").fill(CLIENT_EMAIL)
     desk.get_by_label("Client's time zone").select_option(label="America/Vancouver")
-    desk.get_by_role("button", name="Add client and create invite link").click()
-    expect(desk.get_by_role("heading", level=1)).to_have_text(f"{CLIENT_NAME} is added")
-    invite_url = desk.get_by_label("Invite link").input_value()
-    assert invite_url.startswith(f"{live_server.url}/invite/"), invite_url
+    desk.get_by_role("button", name="Add client and send the invitation").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Invitation sent")
+    expect(desk.get_by_text(f"An invitation is on its way to {CLIENT_EMAIL}.")).to_be_visible()
+    (invitation,) = mail.outbox
+    match = re.search(rf"{re.escape(live_server.url)}/invite/[^\s]+/", invitation.body)
+    assert match, invitation.body
+    invite_url = match.group(0)
 
     # --- the client accepts the invite on their phone ------------------------------------
     phone = open_page(phone=True)
@@ -88,7 +92,8 @@ def test_the_whole_repair_loop_through_the_pages(
     expect(phone.get_by_text("No check-in is waiting right now")).to_be_visible()
 
     # --- the therapist records session 1 as attended ------------------------------------
-    desk.get_by_role("link", name=f"Go to {CLIENT_NAME}'s page").click()
+    desk.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
+    desk.get_by_role("link", name=CLIENT_NAME, exact=True).click()
     expect(desk.get_by_role("heading", level=1)).to_have_text(CLIENT_NAME)
     schedule_and_attend(desk, 1, yesterday, "10:00")
 

@@ -6,12 +6,14 @@ where a test needs someone already fully logged in.
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -52,7 +54,7 @@ def html(response) -> str:
 
 
 def setup_key(page: str) -> str:
-    match = re.search(r'<code id="setup-key">([A-Z2-7 ]+)</code>', page)
+    match = re.search(r'<code id="setup-key"[^>]*>([A-Z2-7 ]+)</code>', page)
     assert match, "no setup key on the page"
     return match.group(1)
 
@@ -236,18 +238,64 @@ def test_a_new_therapist_sets_up_two_factor_right_after_accepting_the_invite(adm
     assert browser.get("/caseload/")["Location"].startswith(SETUP)
 
 
-def test_wrong_codes_are_throttled_by_django_otp(therapist):
+def test_the_right_code_right_after_one_wrong_one_is_accepted(therapist):
+    device = enrol_authenticator(therapist)
+    with time_machine.travel(T0, tick=False):
+        browser = password_step(therapist)
+        assert browser.post(VERIFY, {"code": wrong_code(device)}).status_code == 400
+        # The same instant: one mistyped code costs no wait.
+        assert browser.post(VERIFY, {"code": totp_code(device)})["Location"] == reverse("home")
+
+
+def test_the_right_recovery_code_right_after_one_wrong_one_is_accepted(therapist):
+    enrol_authenticator(therapist)
+    codes = services.recovery_codes_generate(user=therapist)
+    with time_machine.travel(T0, tick=False):
+        browser = password_step(therapist)
+        assert browser.post(VERIFY, {"code": "zzzz-zzzz"}).status_code == 400
+        assert browser.post(VERIFY, {"code": codes[0]})["Location"] == reverse("home")
+
+
+def test_a_second_wrong_code_in_a_row_is_throttled_by_django_otp(therapist):
     device = enrol_authenticator(therapist)
     with time_machine.travel(T0, tick=False) as clock:
         browser = password_step(therapist)
         browser.post(VERIFY, {"code": wrong_code(device)})
+        browser.post(VERIFY, {"code": wrong_code(device)})
         throttled = browser.post(VERIFY, {"code": totp_code(device)})
         assert throttled.status_code == 400
-        assert "Too many wrong codes in a row. Please wait 1 second and try again." in html(
+        assert "Too many wrong codes in a row. Please wait 2 seconds and try again." in html(
             throttled
         )
         clock.shift(timedelta(seconds=1))
+        assert browser.post(VERIFY, {"code": totp_code(device)}).status_code == 400
+        clock.shift(timedelta(seconds=1))
         assert browser.post(VERIFY, {"code": totp_code(device)})["Location"] == reverse("home")
+
+
+def test_the_session_id_changes_when_the_code_is_verified(therapist):
+    device = enrol_authenticator(therapist)
+    browser = password_step(therapist)
+    after_password = browser.cookies["sessionid"].value
+    response = browser.post(VERIFY, {"code": totp_code(device)})
+    assert response["Location"] == reverse("home")
+    after_code = browser.cookies["sessionid"].value
+    assert after_code != after_password
+    # The session under the old id is gone, and the new one is signed in and verified.
+    stale = Client()
+    stale.cookies["sessionid"] = after_password
+    assert stale.get("/caseload/")["Location"].startswith(reverse("login"))
+    assert browser.get("/caseload/").status_code == 200
+
+
+def test_the_session_id_changes_when_a_new_authenticator_is_confirmed(therapist):
+    browser = password_step(therapist)
+    browser.get(SETUP)
+    after_password = browser.cookies["sessionid"].value
+    response = browser.post(SETUP, {"code": code_for_new_device(therapist)})
+    assert response["Location"] == CODES
+    assert browser.cookies["sessionid"].value != after_password
+    assert "recovery" in html(browser.get(CODES)).lower()
 
 
 # --- confirming it's you --------------------------------------------------------------------
@@ -352,14 +400,96 @@ def test_password_change_uses_the_password_rules(login, client_user):
     assert client_user.check_password(PASSWORD)
 
 
-def test_email_change_changes_the_login(login, client_user):
-    response = login(client_user).post(reverse("email_change"), {"email": "Carla@New.example"})
-    assert response["Location"] == reverse("account")
+def change_email(browser: Client, email: str) -> str:
+    """Ask for the change, then open the link mailed to the new address; returns the link."""
+    assert browser.post(reverse("email_change"), {"email": email})["Location"] == reverse("account")
+    message = mail.outbox[-1]
+    match = re.search(r"http://testserver(/account/email/confirm/[^\s]+/)", message.body)
+    assert match, message.body
+    link = match.group(1)
+    assert browser.post(link)["Location"] == reverse("account")
+    return link
+
+
+def test_email_change_changes_the_login_once_the_new_address_confirms(login, client_user):
+    change_email(login(client_user), "Carla@New.example")
     client_user.refresh_from_db()
     assert client_user.email == "carla@new.example"
     assert Client().post("/login/", {"username": "carla@new.example", "password": PASSWORD})[
         "Location"
     ] == reverse("home")
+
+
+def test_email_change_waits_for_the_link_sent_to_the_new_address(login, client_user):
+    response = login(client_user).post(reverse("email_change"), {"email": "carla@new.example"})
+    assert response["Location"] == reverse("account")
+    client_user.refresh_from_db()
+    assert client_user.email == "carla@example.org"
+    (message,) = mail.outbox
+    assert message.to == ["carla@new.example"]
+    assert message.subject == "Confirm your new Alliance login address"
+    # Neither address can be read from the link.
+    link = re.search(r"/account/email/confirm/([^\s]+)/", message.body).group(1)
+    decoded = base64.urlsafe_b64decode(link.split(":")[0] + "==").decode(errors="replace")
+    assert "carla" not in decoded.lower()
+
+
+def test_opening_the_link_asks_before_changing(login, client_user):
+    browser = login(client_user)
+    browser.post(reverse("email_change"), {"email": "carla@new.example"})
+    link = re.search(r"http://testserver(/account/email/confirm/[^\s]+/)", mail.outbox[0].body)
+    page = browser.get(link.group(1))
+    assert page.status_code == 200
+    assert "You will log in with <strong>carla@new.example</strong>" in html(page)
+    client_user.refresh_from_db()
+    assert client_user.email == "carla@example.org"
+
+
+def test_the_old_address_is_told_of_the_change(login, client_user):
+    change_email(login(client_user), "carla@new.example")
+    notice = mail.outbox[-1]
+    assert notice.to == ["carla@example.org"]
+    assert notice.subject == "Your Alliance login address was changed"
+    assert "is now carla@new.example" in notice.body
+
+
+def test_an_email_change_link_works_once(login, client_user):
+    browser = login(client_user)
+    link = change_email(browser, "carla@new.example")
+    again = browser.post(link)
+    assert again.status_code == 400
+    assert "already been used" in html(again)
+
+
+def test_an_email_change_link_expires_after_a_day(login, client_user):
+    with time_machine.travel(T0, tick=False) as clock:
+        browser = login(client_user)
+        browser.post(reverse("email_change"), {"email": "carla@new.example"})
+        link = re.search(r"http://testserver(/account/email/confirm/[^\s]+/)", mail.outbox[0].body)
+        clock.shift(timedelta(days=1, seconds=1))
+        browser = login(client_user)
+        response = browser.post(link.group(1))
+    assert response.status_code == 400
+    assert "This link has expired" in html(response)
+    client_user.refresh_from_db()
+    assert client_user.email == "carla@example.org"
+
+
+def test_an_email_change_link_is_only_for_the_person_who_asked(login, client_user, other_client):
+    login(client_user).post(reverse("email_change"), {"email": "carla@new.example"})
+    link = re.search(r"http://testserver(/account/email/confirm/[^\s]+/)", mail.outbox[0].body)
+    response = login(other_client).post(link.group(1))
+    assert response.status_code == 400
+    assert "sent for another account" in html(response)
+    other_client.refresh_from_db()
+    assert other_client.email != "carla@new.example"
+
+
+def test_a_tampered_email_change_link_is_refused(login, client_user):
+    browser = login(client_user)
+    response = browser.post(reverse("email_change_confirm", args=["not-a-real-token"]))
+    assert response.status_code == 400
+    assert "This link is not valid" in html(response)
 
 
 def test_password_and_email_changes_are_logged_without_either_value(login, client_user):
@@ -368,23 +498,45 @@ def test_password_and_email_changes_are_logged_without_either_value(login, clien
         reverse("password_change"),
         {"new_password1": "a brand new sentence", "new_password2": "a brand new sentence"},
     )
-    browser.post(reverse("email_change"), {"email": "carla@new.example"})
+    change_email(browser, "carla@new.example")
     rows = list(
         AuditEvent.objects.filter(actor=client_user, subject=client_user, action="update")
         .order_by("id")
         .values_list("detail", flat=True)
     )
-    assert rows == ["password_changed", "email_changed"]
+    assert rows == ["password_changed", "email_change_requested", "email_changed"]
     logged = " ".join(str(v) for row in AuditEvent.objects.values_list() for v in row)
     assert "carla@new.example" not in logged and "brand new" not in logged
 
 
-def test_email_change_refuses_an_address_in_use(login, client_user, therapist):
-    response = login(client_user).post(reverse("email_change"), {"email": "TERESA@example.org"})
-    assert response.status_code == 400
-    assert "Another account already uses teresa@example.org" in html(response)
+@pytest.mark.parametrize("taken", ["teresa@example.org", "stranger"], ids=["this_clinic", "other"])
+def test_an_email_change_to_an_address_in_use_answers_like_any_other(
+    login, client_user, therapist, stranger, taken
+):
+    taken = stranger.email if taken == "stranger" else taken
+    browser = login(client_user)
+    fresh = browser.post(reverse("email_change"), {"email": "carla@new.example"}, follow=True)
+    used = browser.post(reverse("email_change"), {"email": taken.upper()}, follow=True)
+    assert fresh.status_code == used.status_code == 200
+    assert [r[1] for r in fresh.redirect_chain] == [r[1] for r in used.redirect_chain] == [302]
+    csrf = r'name="csrfmiddlewaretoken" value="[^"]+"'
+    assert re.sub(csrf, "", html(fresh)).replace("carla@new.example", "X") == re.sub(
+        csrf, "", html(used)
+    ).replace(taken, "X")
+    # The owner of the address is told; nothing changes; no link exists for it.
+    notice = mail.outbox[-1]
+    assert notice.to == [taken]
+    assert notice.subject == "Someone tried to use this address for Alliance"
+    assert "/account/email/confirm/" not in notice.body
     client_user.refresh_from_db()
     assert client_user.email == "carla@example.org"
+
+
+def test_email_change_to_the_same_address_says_so(login, client_user):
+    response = login(client_user).post(reverse("email_change"), {"email": "Carla@example.org"})
+    assert response.status_code == 400
+    assert "That is already your email address." in html(response)
+    assert mail.outbox == []
 
 
 def test_new_recovery_codes_replace_the_old_ones(login, therapist):

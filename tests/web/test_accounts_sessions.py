@@ -131,11 +131,15 @@ def test_logging_in_again_starts_a_new_twelve_hours(client_user):
 
 # --- deactivation ---------------------------------------------------------------------------
 
+CONFIRM = {"confirm": "on"}  # the ticked box of the confirmation page
+
 
 def test_deactivation_ends_the_persons_sessions_at_once(login, admin, therapist):
     phone, desk = login(therapist), login(therapist)
     assert phone.get("/caseload/").status_code == 200
-    response = login(admin).post(reverse("person_deactivate", args=[therapist.id]), follow=True)
+    response = login(admin).post(
+        reverse("person_deactivate", args=[therapist.id]), CONFIRM, follow=True
+    )
     assert "Teresa Tran is deactivated and logged out everywhere." in response.content.decode()
     for browser in (phone, desk):
         assert browser.get("/caseload/")["Location"] == f"{reverse('login')}?next=/caseload/"
@@ -145,12 +149,12 @@ def test_deactivation_ends_the_persons_sessions_at_once(login, admin, therapist)
 
 def test_deactivation_leaves_other_peoples_sessions_alone(login, admin, therapist, client_user):
     carla = login(client_user)
-    login(admin).post(reverse("person_deactivate", args=[therapist.id]))
+    login(admin).post(reverse("person_deactivate", args=[therapist.id]), CONFIRM)
     assert carla.get("/me/").status_code == 200
 
 
 def test_a_deactivated_person_cannot_log_in(login, admin, client_user):
-    login(admin).post(reverse("person_deactivate", args=[client_user.id]))
+    login(admin).post(reverse("person_deactivate", args=[client_user.id]), CONFIRM)
     response = Client().post(
         reverse("login"), {"username": client_user.email, "password": PASSWORD}
     )
@@ -160,7 +164,7 @@ def test_a_deactivated_person_cannot_log_in(login, admin, client_user):
 
 def test_reactivation_lets_them_log_in_again(login, admin, client_user):
     browser = login(admin)
-    browser.post(reverse("person_deactivate", args=[client_user.id]))
+    browser.post(reverse("person_deactivate", args=[client_user.id]), CONFIRM)
     browser.post(reverse("person_reactivate", args=[client_user.id]))
     response = Client().post(
         reverse("login"), {"username": client_user.email, "password": PASSWORD}
@@ -170,7 +174,7 @@ def test_reactivation_lets_them_log_in_again(login, admin, client_user):
 
 def test_an_admin_cannot_deactivate_themselves(login, admin):
     browser = login(admin)
-    response = browser.post(reverse("person_deactivate", args=[admin.id]), follow=True)
+    response = browser.post(reverse("person_deactivate", args=[admin.id]), CONFIRM, follow=True)
     assert "You can&#x27;t deactivate your own account" in response.content.decode()
     admin.refresh_from_db()
     assert admin.is_active

@@ -34,13 +34,14 @@ OWNER = {
     "open_session": "client_user",
     "alert": "client_user",
     "invited": "invited",
+    "waiting_invite": "invited",
     "teresa": "therapist",
     "episode": "client_user",
     "response": "client_user",
     "failed_message": "client_user",
 }
 # URL values in the matrix that are not records (a token, an instrument, an occasion).
-NOT_RECORDS = {"invite_token", "phq9", "intake", "pause_token"}
+NOT_RECORDS = {"invite_token", "phq9", "intake", "pause_token", "reset_uid", "reset_token"}
 # Pages that show clients without naming one in the URL: route -> (role, whose row to expect).
 LIST_ROUTES = {
     "caseload": ("therapist", "client_user"),

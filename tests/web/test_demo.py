@@ -256,3 +256,17 @@ def test_demo_sessions_are_numbered_by_date():
             .values_list("scheduled_at", flat=True)
         )
         assert times == sorted(times), episode.client.email
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "worker"])
+def test_help_lists_the_data_dir_option(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--data-dir DIR" in result.stdout
+    assert "ALLIANCE_DATA_DIR" in result.stdout

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from django.core import mail
+from django.db import OperationalError, connection
 from django.test import Client
 
+from alliance import __version__
 from alliance.checkins.services import checkin_submit
 from alliance.people.models import Invite
 from alliance.people.services import client_add, invite_lookup
 from alliance.ruptures.models import Alert
 from alliance.ruptures.services import alert_acknowledge
-from tests.conftest import GOOD_ANSWERS
+from tests.conftest import GOOD_ANSWERS, enrol_authenticator
+from tests.web.test_accounts import password_step
 
 TENSION = {
     **GOOD_ANSWERS,
@@ -22,11 +27,44 @@ TENSION = {
 }
 
 
-def test_healthz_reports_the_database(db):
+def test_healthz_tells_anonymous_callers_only_ok(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
-    body = response.json()
-    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_tells_anonymous_callers_only_not_ok_when_the_database_is_down(db, monkeypatch):
+    class Unreachable:
+        vendor = "postgresql"
+
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("alliance.views.connection", Unreachable())
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+@pytest.mark.parametrize("persona", ["client_user", "therapist"])
+def test_healthz_gives_no_details_to_clients_or_therapists(request, login, persona):
+    body = login(request.getfixturevalue(persona)).get("/healthz").json()
+    assert body == {"status": "ok"}
+
+
+def test_healthz_gives_a_signed_in_clinic_admin_the_details(login, admin):
+    body = login(admin).get("/healthz").json()
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "vendor": connection.vendor,
+        "version": __version__,
+    }
+
+
+def test_healthz_gives_no_details_to_an_admin_before_their_code(admin):
+    enrol_authenticator(admin)
+    assert password_step(admin).get("/healthz").json() == {"status": "ok"}
 
 
 def test_pages_send_a_strict_content_security_policy(db):
@@ -119,15 +157,18 @@ def test_alert_page_shows_the_signals_and_the_comment(
     assert "Acknowledge" in html
 
 
-def test_add_client_shows_a_single_use_invite_link(therapist, login):
+def test_add_client_mails_a_single_use_invite_link_and_shows_none(therapist, login):
     response = login(therapist).post(
         "/clients/new/",
         {"full_name": "New Person", "email": "new@example.org", "timezone": "America/Toronto"},
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "http://testserver/invite/" in html
-    token = html.split("http://testserver/invite/")[1].split("/")[0]
+    assert "/invite/" not in html
+    assert "An invitation is on its way to <strong>new@example.org</strong>." in html
+    (message,) = mail.outbox
+    assert message.to == ["new@example.org"]
+    token = message.body.split("http://testserver/invite/")[1].split("/")[0]
     assert invite_lookup(token=token).user.email == "new@example.org"
 
 
@@ -153,10 +194,11 @@ def test_admin_people_page_lists_staff_and_invites(admin, therapist, login):
         "/clinic/people/",
         {"full_name": "Third Therapist", "email": "third@example.org", "role": "therapist"},
     )
-    assert "/invite/" in response.content.decode()
+    assert "/invite/" not in response.content.decode()
+    assert "http://testserver/invite/" in mail.outbox[0].body
     html = login(admin).get("/clinic/people/").content.decode()
     assert "Third Therapist" in html
-    assert "Invited, link expires" in html
+    assert "Invited; the link expires" in html
 
 
 def test_invite_opened_while_logged_in_as_someone_else_asks_to_log_out(therapist, login):

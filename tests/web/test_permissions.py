@@ -107,6 +107,24 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE, LOGIN_PAGE),
     ),
+    # "Forgot your password?" is open to everyone; a made-up link answers with its own page.
+    "password_reset": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
+    ),
+    "password_reset_done": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "password_reset_confirm": Rule(
+        url={"uidb64": "reset_uid", "token": "reset_token"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(200,        200,    200,    200,         200,      200,      200),
+    ),
+    "password_reset_complete": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
     "invite_accept": Rule(
         url={"token": "invite_token"},
         get=(200,         200,    200,    200,         200,      200,      200),
@@ -147,6 +165,23 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    200,         404,      404,      200),
     ),
+    # Invitations waiting, on the caseload: only the therapist who is waiting for them.
+    "invitation_resend": Rule(
+        url={"invite_id": "waiting_invite"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    200,         404,      404,      404),
+    ),
+    "invitation_withdraw": Rule(
+        url={"invite_id": "waiting_invite"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    CASELOAD,    404,      404,      404),
+    ),
+    "invite_revoke": Rule(
+        url={"person_id": "invited"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    To("client_detail", {"client_id": "invited"}),
+              404,        404,    PEOPLE),
+    ),
     "alert_detail": Rule(
         url={"alert_id": "alert"},
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
@@ -185,6 +220,10 @@ MATRIX: dict[str, Rule] = {
         url={"session_id": "answered_session"},
         get=(LOGIN,       200,    404,    404,         404,      404,      404),
         post=NOT_ALLOWED,
+    ),
+    "clinic_settings": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      400),
     ),
     "clinic_people": Rule(
         get=(LOGIN,       404,    404,    404,         404,      404,      200),
@@ -231,10 +270,11 @@ MATRIX: dict[str, Rule] = {
         get=NOT_ALLOWED,
         post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
     ),
+    # A confirmation page first; an empty post (no ticked box) is refused.
     "person_deactivate": Rule(
         url={"person_id": "invited"},
-        get=NOT_ALLOWED,
-        post=(LOGIN,      404,    404,    404,         404,      404,      PEOPLE),
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      400),
     ),
     "person_reactivate": Rule(
         url={"person_id": "invited"},
@@ -252,6 +292,10 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=NOT_ALLOWED,
     ),
+    "profile": Rule(
+        get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
     "reauth": Rule(
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=(LOGIN,      400,    400,    400,         400,      400,      400),
@@ -262,6 +306,12 @@ MATRIX: dict[str, Rule] = {
     ),
     "email_change": Rule(
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
+        post=(LOGIN,      400,    400,    400,         400,      400,      400),
+    ),
+    # A made-up link answers 400 with its own page, for everyone signed in.
+    "email_change_confirm": Rule(
+        url={"token": "reset_token"},
+        get=(LOGIN,       400,    400,    400,         400,      400,      400),
         post=(LOGIN,      400,    400,    400,         400,      400,      400),
     ),
     "two_factor_setup": Rule(
@@ -423,6 +473,9 @@ def records(
         "phq9": "phq9",
         "intake": "intake",
         "response": str(answered_gad7.id),
+        "waiting_invite": str(invited.user.invites.get().id),
+        "reset_uid": "MTIz",
+        "reset_token": "not-a-token",
     }
 
 

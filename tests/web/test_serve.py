@@ -69,6 +69,15 @@ def _health(port: int) -> int | None:
         return None
 
 
+def _server_header(port: int) -> str | None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.getheader("Server")
+
+
 @pytest.fixture
 def serve_env(tmp_path):
     env = {
@@ -168,6 +177,8 @@ def test_serve_with_workers_survives_a_killed_master_and_restarts_on_the_same_po
             master.kill()
     try:
         assert _health(port) == 200
+        # Not "gunicorn": the header does not say which server software answers.
+        assert _server_header(port) == "alliance"
     finally:
         assert _stop(again) == 0
     assert _wait_until(lambda: _health(port) is None, 10)
@@ -193,6 +204,7 @@ def test_serve_with_one_worker_uses_a_single_process_of_eight_threads(serve_env)
     process = _start(serve_env, port, "--workers", "1")
     try:
         assert _health(port) == 200
+        assert _server_header(port) == "alliance"
         if sys.platform.startswith("linux"):
             assert _children(process.pid) == []
             assert len(list(Path(f"/proc/{process.pid}/task").iterdir())) >= 8

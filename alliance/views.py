@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import connection
 from django.http import (
     HttpRequest,
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET
 from alliance import __version__
 from alliance.accounts.services import second_factor_given
 from alliance.core.safety import CRISIS_LINES, CrisisLines
+from alliance.ops.periodic import worker_status
 from alliance.outcomes.safety import crisis_lines_for
 from alliance.people.models import Role
 
@@ -48,20 +51,30 @@ def _sees_health_details(user: object) -> bool:
 
 @require_GET
 def healthz_view(request: HttpRequest) -> JsonResponse:
-    """``{"status": "ok"}`` (200) or ``{"status": "unavailable"}`` (503), for monitors."""
+    """For monitors: ``{"status": "ok"}`` (200); ``"degraded"`` (200) when no task-queue worker
+    has beaten in the last two minutes, so reminders and mail are not going out; or
+    ``"unavailable"`` (503) when the database does not answer. A signed-in clinic admin also sees
+    which part, and when the worker was last seen."""
+    worker: dict[str, object] = {"ok": False, "last_seen": None, "workers": []}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         ok = True
+        worker = worker_status()
     except Exception:
         ok = False
-    body: dict[str, str] = {"status": "ok" if ok else "unavailable"}
+    status = "unavailable" if not ok else ("ok" if worker["ok"] else "degraded")
+    body: dict[str, object] = {"status": status}
     if _sees_health_details(request.user):
+        last_seen = worker["last_seen"]
         body.update(
             database="ok" if ok else "unavailable",
             vendor=connection.vendor,
             version=__version__,
+            worker="ok" if worker["ok"] else "not seen in the last two minutes",
+            worker_last_seen=last_seen.isoformat() if isinstance(last_seen, datetime) else None,
+            workers=worker["workers"],
         )
     return JsonResponse(body, status=200 if ok else 503)
 

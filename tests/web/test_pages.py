@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, connection
 from django.test import Client
+from django.utils import timezone
 
 from alliance import __version__
 from alliance.checkins.services import checkin_submit
@@ -27,10 +28,43 @@ TENSION = {
 }
 
 
-def test_healthz_tells_anonymous_callers_only_ok(db):
+@pytest.fixture
+def worker_alive(db):
+    from alliance.ops.periodic import heartbeat
+
+    heartbeat(worker_id="test-worker")
+
+
+def test_healthz_tells_anonymous_callers_only_ok(worker_alive):
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_healthz_says_degraded_without_a_live_worker_but_stays_up(db):
+    from datetime import timedelta
+
+    from alliance.ops.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(
+        worker_id="gone", last_seen=timezone.now() - timedelta(minutes=3)
+    )
+    response = Client().get("/healthz")
+    assert response.status_code == 200  # the web servers serve; reminders wait
+    assert response.json() == {"status": "degraded"}
+
+
+def test_healthz_tells_an_admin_when_the_worker_was_last_seen(login, admin):
+    from datetime import timedelta
+
+    from alliance.ops.models import WorkerHeartbeat
+
+    seen = timezone.now() - timedelta(minutes=5)
+    WorkerHeartbeat.objects.create(worker_id="gone", last_seen=seen)
+    body = login(admin).get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["worker"] == "not seen in the last two minutes"
+    assert body["worker_last_seen"] == seen.isoformat()
 
 
 def test_healthz_tells_anonymous_callers_only_not_ok_when_the_database_is_down(db, monkeypatch):
@@ -47,22 +81,26 @@ def test_healthz_tells_anonymous_callers_only_not_ok_when_the_database_is_down(d
 
 
 @pytest.mark.parametrize("persona", ["client_user", "therapist"])
-def test_healthz_gives_no_details_to_clients_or_therapists(request, login, persona):
+def test_healthz_gives_no_details_to_clients_or_therapists(request, login, persona, worker_alive):
     body = login(request.getfixturevalue(persona)).get("/healthz").json()
     assert body == {"status": "ok"}
 
 
-def test_healthz_gives_a_signed_in_clinic_admin_the_details(login, admin):
+def test_healthz_gives_a_signed_in_clinic_admin_the_details(login, admin, worker_alive):
     body = login(admin).get("/healthz").json()
+    workers = body.pop("workers")
+    assert [w["id"] for w in workers] == ["test-worker"]
+    assert body.pop("worker_last_seen") == workers[0]["last_seen"]
     assert body == {
         "status": "ok",
         "database": "ok",
         "vendor": connection.vendor,
         "version": __version__,
+        "worker": "ok",
     }
 
 
-def test_healthz_gives_no_details_to_an_admin_before_their_code(admin):
+def test_healthz_gives_no_details_to_an_admin_before_their_code(admin, worker_alive):
     enrol_authenticator(admin)
     assert password_step(admin).get("/healthz").json() == {"status": "ok"}
 

@@ -64,6 +64,14 @@ class ClientAddForm(forms.Form):
     timezone = forms.ChoiceField(
         label="Client's time zone", choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
     )
+    started_on = forms.DateField(
+        label=gettext_lazy("Care started on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy(
+            "Today unless you already saw them: sessions can be recorded from this date on."
+        ),
+    )
 
 
 class StaffAddForm(forms.Form):

@@ -6,7 +6,7 @@ import uuid
 import zoneinfo
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -245,12 +245,23 @@ def client_add(
     email: str,
     timezone_name: str,
     display_name: str = "",
+    started_on: date | None = None,
     now: datetime | None = None,
 ) -> NewPerson:
-    """Add a client to the therapist's caseload and open a care episode with them."""
+    """Add a client to the therapist's caseload and open a care episode with them.
+
+    ``started_on`` (default: the therapist's today) may be earlier, for a client added after
+    their first sessions; not in the future and not more than two years back.
+    """
     if therapist.role != Role.THERAPIST:
         raise PeopleError("Only a therapist can add a client to their caseload.")
     now = now or timezone.now()
+    today = timezone.localdate(now, therapist.zone)
+    started_on = started_on or today
+    if started_on > today:
+        raise PeopleError(_("Care can't start after today: leave the date empty for today."))
+    if started_on < today - timedelta(days=730):
+        raise PeopleError(_("Care can start at most two years back."))
     try:
         validate_timezone(timezone_name)
     except ValidationError as error:
@@ -273,7 +284,7 @@ def client_add(
             clinic=therapist.clinic,
             client=client,
             therapist=therapist,
-            started_on=timezone.localdate(now, therapist.zone),
+            started_on=started_on,
         )
         audit_record(actor=therapist, entry=about_person(client, AuditAction.CREATE))
         audit_record(
@@ -292,6 +303,7 @@ def client_invite(
     timezone_name: str,
     site: str,
     display_name: str = "",
+    started_on: date | None = None,
     now: datetime | None = None,
 ) -> str:
     """Add a client and mail them their invitation; returns the address as typed (normalised).
@@ -310,6 +322,7 @@ def client_invite(
                 email=email,
                 timezone_name=timezone_name,
                 display_name=display_name,
+                started_on=started_on,
                 now=now,
             )
             _mail_first_invite(added, created_by=therapist, site=site, now=now)

@@ -93,6 +93,7 @@ def client_add_view(request: AuthedRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 email=form.cleaned_data["email"],
                 timezone_name=form.cleaned_data["timezone"],
+                started_on=form.cleaned_data["started_on"],
                 site=_site(request),
             )
         except services.PeopleError as error:

@@ -69,6 +69,7 @@ def test_the_whole_repair_loop_through_the_pages(
     desk.get_by_role("navigation", name="Main").get_by_role("link", name="Add a client").click()
     desk.get_by_label("Client's name").fill(CLIENT_NAME)
     desk.get_by_label("What they like to be called").fill("Zara")
+    desk.get_by_label("Care started on").fill(yesterday)
     desk.get_by_label("Client's email").fill(CLIENT_EMAIL)
     desk.get_by_label("Client's time zone").select_option(label="America/Vancouver")
     desk.get_by_role("button", name="Add client and send the invitation").click()

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from alliance.audit.models import AuditEvent
@@ -419,3 +420,39 @@ def test_a_backdated_session_does_not_ask_an_answered_questionnaire_again(
         episode=care, scheduled_at=T0 - timedelta(days=21), actor=therapist, attended=True
     )
     assert due_for_client(client_user, now=T0) == []
+
+
+@pytest.mark.parametrize(
+    ("started_on", "error"),
+    [
+        (date(2026, 6, 3), "Care can't start after today"),
+        (date(2024, 6, 1), "at most two years back"),
+    ],
+)
+def test_a_client_added_with_a_start_date_that_cannot_be_is_refused(therapist, started_on, error):
+    from alliance.people.services import client_add
+
+    with pytest.raises(PeopleError, match=error):
+        client_add(
+            therapist=therapist,
+            full_name="Late Added",
+            email="late@example.org",
+            timezone_name="America/Toronto",
+            started_on=started_on,
+            now=datetime(2026, 6, 2, 16, 0, tzinfo=UTC),
+        )
+
+
+def test_a_client_added_after_their_first_session_can_have_it_recorded(therapist, login):
+    browser = login(therapist)
+    yesterday = timezone.localdate(timezone.now(), therapist.zone) - timedelta(days=1)
+    browser.post(
+        "/clients/new/",
+        {
+            "full_name": "Late Added",
+            "email": "late@example.org",
+            "timezone": "America/Toronto",
+            "started_on": yesterday.isoformat(),
+        },
+    )
+    assert CareEpisode.objects.get(client__email="late@example.org").started_on == yesterday

@@ -99,7 +99,7 @@ clinic = Clinic.objects.create(name="Worker Clinic")
 client = User.objects.create_user("c@example.org", None, full_name="C", role=Role.CLIENT,
                                   clinic=clinic)
 for i in range({n}):
-    message_queue(kind="checkin_reminder", key=f"m{{i}}", subject=f"Reminder {{i}}",
+    message_queue(kind="account", key=f"m{{i}}", subject=f"Reminder {{i}}",
                   body="https://example.org/me/", recipient=client)
 """
 

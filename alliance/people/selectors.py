@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -49,6 +50,8 @@ class CaseloadRow:
     last_alliance: float | None
     next_session_at: datetime | None
     reasons: list[str]
+    # The latest reminder to the client that went out or failed (alliance.messaging).
+    last_reminder: Any = None
 
     @property
     def attention(self) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from alliance import access
 from alliance.access import AuthedRequest
 from alliance.checkins.selectors import client_timeline
 from alliance.checkins.services import checkins_mark_read
+from alliance.messaging.selectors import latest_reminders
 from alliance.outcomes.selectors import outcome_overview
 from alliance.people import services
 from alliance.people.forms import (
@@ -67,6 +69,10 @@ def caseload_view(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     rows = caseload(request.user, now=now)
     access.note_listed(request.user, [row.episode for row in rows])
+    reminders = latest_reminders(
+        [row.episode.client_id for row in rows], since=now - timedelta(days=7)
+    )
+    rows = [replace(row, last_reminder=reminders.get(row.episode.client_id)) for row in rows]
     waiting = invitations_waiting(request.user, now=now)
     access.note_listed(request.user, [invite.user for invite in waiting if invite.user is not None])
     return render(

@@ -66,3 +66,36 @@ def test_an_admin_of_another_clinic_sees_neither_the_message_nor_its_resend(clie
     assert browser.post(f"/clinic/messages/{message.id}/resend/").status_code == 404
     message.refresh_from_db()
     assert message.state == MessageState.FAILED
+
+
+def test_the_caseload_says_when_a_reminder_went_out_or_failed(
+    episode, therapist, client_user, other_episode, login
+):
+    from django.utils import timezone
+
+    sent, _ = message_queue(
+        kind=MessageKind.CHECKIN_REMINDER, key="s", subject="s", body="b", recipient=client_user
+    )
+    OutboxMessage.objects.filter(pk=sent.pk).update(state=MessageState.SENT, sent_at=timezone.now())
+    html = login(therapist).get("/caseload/").content.decode()
+    assert "Check-in reminder sent" in html
+    failed, _ = message_queue(
+        kind=MessageKind.DIARY_REMINDER, key="f", subject="s", body="b", recipient=client_user
+    )
+    OutboxMessage.objects.filter(pk=failed.pk).update(state=MessageState.FAILED)
+    html = login(therapist).get("/caseload/").content.decode()
+    assert "Diary card reminder did not go out" in html
+
+
+def test_the_caseload_reminder_line_costs_one_query_whatever_the_caseload(
+    episode, therapist, client_user, login
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = login(therapist)
+    browser.get("/caseload/")
+    with CaptureQueriesContext(connection) as queries:
+        browser.get("/caseload/")
+    outbox = [q for q in queries.captured_queries if "messaging_outboxmessage" in q["sql"]]
+    assert len(outbox) == 1

@@ -68,6 +68,8 @@ WARMUP_SECONDS = 1.0
 GIVE_UP_SECONDS = 60.0  # after the end of the run, retries of unanswered requests stop
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+# The earlier moment the follow-up question names; a browser sends it back as a hidden field.
+_FOLLOWUP_ALERT = re.compile(r'name="followup_alert" value="([^"]+)"')
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -199,6 +201,9 @@ class Submission:
     def fill(self, html: str, index: int) -> None:
         if self.kind == CHECKIN:
             self.answers = answers_for(index, followup='name="followup_resolved"' in html)
+            moment = _FOLLOWUP_ALERT.search(html)
+            if moment is not None:
+                self.answers["followup_alert"] = moment.group(1)
         else:
             self.answers = {**diary_answers_for(index), "day": self.key, "action": "submit"}
 

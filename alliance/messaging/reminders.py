@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +60,7 @@ from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, Se
 from alliance.ruptures.models import Alert, AlertCategory, AlertState, Severity
 
 BATCH = 500
+Row = TypeVar("Row", bound=Model)
 SECOND_NUDGE_AFTER = timedelta(hours=24)
 PAUSE_SALT = "alliance.messaging.pause"
 PAUSE_DAYS = 7
@@ -115,6 +117,19 @@ class ScanReport:
     questionnaire: int = 0
     risk: int = 0
     rupture: int = 0
+
+
+def _batches(rows: QuerySet[Row]) -> Iterator[list[Row]]:
+    """``rows`` ordered by primary key, ``BATCH`` at a time (keyset paging: each page is one
+    query, however far in)."""
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(pk__gt=last)
+        batch = list(page.order_by("pk")[:BATCH])
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield batch
 
 
 def _insert(messages: list[OutboxMessage]) -> int:
@@ -188,16 +203,9 @@ def checkin_reminders_scan(*, now: datetime) -> int:
         .annotate(answered=Exists(answered))
         .filter(answered=False)
         .select_related("episode__client__message_preferences")
-        .order_by("pk")
     )
     queued = 0
-    last: uuid.UUID | None = None
-    while True:
-        page = open_sessions if last is None else open_sessions.filter(pk__gt=last)
-        batch = list(page[:BATCH])
-        if not batch:
-            return queued
-        last = batch[-1].pk
+    for batch in _batches(open_sessions):
         messages = []
         for session in batch:
             client = session.episode.client
@@ -227,6 +235,7 @@ def checkin_reminders_scan(*, now: datetime) -> int:
                     )
                 )
         queued += _insert(messages)
+    return queued
 
 
 def _checkin_still_wanted(message: OutboxMessage, now: datetime) -> str | None:
@@ -271,16 +280,9 @@ def diary_reminders_scan(*, now: datetime) -> int:
             Exists(CareEpisode.objects.filter(client=OuterRef("user"), status=EpisodeStatus.ACTIVE))
         )
         .select_related("user")
-        .order_by("pk")
     )
     queued = 0
-    last: int | None = None
-    while True:
-        page = candidates if last is None else candidates.filter(pk__gt=last)
-        batch = list(page[:BATCH])
-        if not batch:
-            return queued
-        last = batch[-1].pk
+    for batch in _batches(candidates):
         days = {}
         for prefs in batch:
             if prefs.is_paused(now):
@@ -312,6 +314,7 @@ def diary_reminders_scan(*, now: datetime) -> int:
             if (user_id, day) not in sent_cards
         ]
         queued += _insert(messages)
+    return queued
 
 
 def _diary_still_wanted(message: OutboxMessage, now: datetime) -> str | None:
@@ -363,22 +366,13 @@ def questionnaire_reminders_scan(*, now: datetime) -> int:
         )
         .filter(Exists(OutcomeSchedule.objects.filter(episode=OuterRef("pk"))))
         .select_related("clinic", "client__message_preferences")
-        .order_by("pk")
     )
     queued = 0
     known: dict[uuid.UUID, set[str]] = {}
-    last: uuid.UUID | None = None
-    while True:
-        page = (
-            episodes_with_schedules if last is None else episodes_with_schedules.filter(pk__gt=last)
-        )
-        batch = {e.pk: e for e in page[:BATCH]}
-        if not batch:
-            return queued
-        last = max(batch)
+    for batch in _batches(episodes_with_schedules):
         wanted = {
-            pk: e
-            for pk, e in batch.items()
+            e.pk: e
+            for e in batch
             if preferences_for(e.client).questionnaire_reminders
             and not _wants_reminders(preferences_for(e.client), now)
         }
@@ -432,6 +426,7 @@ def questionnaire_reminders_scan(*, now: datetime) -> int:
                     )
                 )
         queued += _insert(messages)
+    return queued
 
 
 def _questionnaire_still_wanted(message: OutboxMessage, now: datetime) -> str | None:

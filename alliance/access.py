@@ -10,7 +10,10 @@ Rules:
 - a therapist sees the care episodes they are the primary therapist of, and everything in them;
 - a diary card draft is the client's alone; the therapist sees a card once the client sends it;
 - a clinic admin manages the clinic's people and invites, and sees no clinical record; they may
-  end a client's care episode and review the audit log.
+  end a client's care episode and review the audit log;
+- a reach-out request (someone with no account writing through a public page) is seen by the
+  therapist it was sent to; the clinic admin sees the clinic's intake list: requests to the
+  clinic's own page, and to therapists of the clinic whose account is deactivated.
 
 Every record a getter returns is noted in the audit log (``alliance.audit.recorder``), and list
 pages note each record they list with ``note_listed``, so a view cannot show a record unlogged.
@@ -19,7 +22,7 @@ pages note each record they list with ``note_listed``, so a view cannot show a r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
@@ -31,6 +34,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from alliance import rawsql
+from alliance.absences import selectors as absence_selectors
+from alliance.absences.models import Absence
+from alliance.apitokens.models import PersonalAccessToken
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, about_person, note_read
 from alliance.checkins.models import CheckIn
@@ -39,11 +45,15 @@ from alliance.diary.models import (
     DiaryStatus,
     DiaryTarget,
 )
+from alliance.memo import per_request
 from alliance.messaging.models import OutboxMessage
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, questionnaire_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Invite, Role, Session, User
-from alliance.ruptures.models import Alert
+from alliance.reachout.models import ReachOutRequest
+from alliance.ruptures.models import Alert, AlertCategory
+from alliance.safetyplan.models import SafetyPlan
+from alliance.supervision.models import SupervisorAssignment
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
@@ -225,7 +235,7 @@ def alerts_for(user: User) -> QuerySet[Alert]:
 def get_alert(user: User, alert_id: object) -> Alert:
     try:
         alert = (
-            alerts_for(user)
+            (alerts_for(user) | cover_risk_alerts(user))
             .select_related(
                 "episode", "episode__client", "episode__therapist", "session", "checkin"
             )
@@ -233,7 +243,10 @@ def get_alert(user: User, alert_id: object) -> Alert:
         )
     except Alert.DoesNotExist:
         raise Http404 from None
-    note_read(user, about_episode(alert.episode, AuditAction.VIEW, RecordType.ALERT, alert.id))
+    detail = "" if alert.episode.therapist_id == user.id else COVER
+    note_read(
+        user, about_episode(alert.episode, AuditAction.VIEW, RecordType.ALERT, alert.id, detail)
+    )
     return alert
 
 
@@ -370,19 +383,29 @@ def get_outcome_response(user: User, response_id: object) -> OutcomeResponse:
 # --- diary cards ---------------------------------------------------------------------------
 
 
-def active_episode_of(client: User) -> CareEpisode | None:
-    """The client's own care episode in progress, which new diary cards belong to."""
+def client_episodes(client: User) -> list[CareEpisode]:
+    """A client's own care episodes (``episodes_for``), oldest first, with their clinic and
+    therapist: read once per request (alliance/memo.py), since a client's pages ask several
+    times and nothing a client does changes an episode."""
     if client.role != Role.CLIENT or client.clinic_id is None:
-        return None
-    # ``episodes_for`` of a client, in progress.
-    return (
-        CareEpisode.objects.filter(
-            client_id=client.id, clinic_id=client.clinic_id, status=EpisodeStatus.ACTIVE
+        return []
+
+    def read() -> list[CareEpisode]:
+        episodes = list(
+            episodes_for(client).select_related("clinic", "therapist").order_by("started_on", "pk")
         )
-        .select_related("client", "therapist", "clinic")
-        .order_by("pk")
-        .first()
-    )
+        for episode in episodes:
+            episode.client = client
+        return episodes
+
+    return per_request(("client_episodes", client.id, client.clinic_id), read)
+
+
+def active_episode_of(client: User) -> CareEpisode | None:
+    """The client's own care episode in progress, which new diary cards belong to (the first
+    begun, by id, should there ever be two)."""
+    active = [e for e in client_episodes(client) if e.status == EpisodeStatus.ACTIVE]
+    return min(active, key=lambda e: e.pk) if active else None
 
 
 def diary_cards_for(user: User) -> QuerySet[DiaryCard]:
@@ -483,3 +506,369 @@ def get_diary_target(user: User, target_id: object) -> DiaryTarget:
         user, about_episode(target.episode, AuditAction.VIEW, RecordType.DIARY_TARGET, target.id)
     )
     return target
+
+
+# --- client timeline and session prep ---------------------------------------------------
+
+
+def note_episode_records_listed(
+    user: User, episode: CareEpisode, shown: dict[str, list[Any]]
+) -> None:
+    """A page showed these records of ``episode`` as points, marks or lines (record type ->
+    ids): a row each."""
+    for record_type, record_ids in shown.items():
+        for record_id in record_ids:
+            note_read(user, about_episode(episode, AuditAction.LIST, record_type, record_id))
+
+
+def note_session_prep_read(user: User, episode: CareEpisode, *, with_notes: bool) -> None:
+    """The session-prep summary of ``episode`` was shown (with the free-text notes or not)."""
+    note_read(
+        user,
+        about_episode(
+            episode,
+            AuditAction.VIEW,
+            RecordType.SESSION_PREP,
+            detail="with_notes" if with_notes else "",
+        ),
+    )
+
+
+# --- planned absences ----------------------------------------------------------------------
+# A therapist's cover may, on the days of the absence only (clinic time), read each of the
+# absent therapist's clients' summary and act on their risk answers. The rule is the clock and
+# the absence's dates: nothing has to run for the access to begin or to end. Every read by the
+# cover is noted with the detail "cover", so the client's "who has seen my records" says so.
+
+COVER = "cover"
+
+
+def absences_for(user: User) -> QuerySet[Absence]:
+    """A therapist's own absences (others see none)."""
+    if user.role != Role.THERAPIST:
+        return Absence.objects.none()
+    return Absence.objects.filter(therapist=user, clinic_id=user.clinic_id)
+
+
+def get_absence(user: User, absence_id: object) -> Absence:
+    try:
+        return (
+            absences_for(user)
+            .select_related("cover", "therapist", "clinic")
+            .get(id=_uuid(absence_id))
+        )
+    except Absence.DoesNotExist:
+        raise Http404 from None
+
+
+def cover_risk_alerts(user: User) -> QuerySet[Alert]:
+    """The risk answers of the clients ``user`` covers for today."""
+    if user.role != Role.THERAPIST:
+        return Alert.objects.none()
+    return Alert.objects.filter(
+        episode__in=absence_selectors.covered_episodes(user, now=timezone.now()),
+        category=AlertCategory.RISK,
+    )
+
+
+def get_summary_episode(user: User, client_id: object) -> CareEpisode:
+    """The client's summary: for their own therapist, or for the cover during the absence."""
+    if user.role != Role.THERAPIST:
+        raise Http404
+    own = episodes_for(user).filter(client_id=_uuid(client_id), status=EpisodeStatus.ACTIVE)
+    covered = absence_selectors.covered_episodes(user, now=timezone.now()).filter(
+        client_id=_uuid(client_id)
+    )
+    episode = (own | covered).select_related("client", "therapist", "clinic").first()
+    if episode is None:
+        raise Http404
+    detail = "" if episode.therapist_id == user.id else COVER
+    note_read(
+        user, about_episode(episode, AuditAction.VIEW, RecordType.CARE_EPISODE, detail=detail)
+    )
+    return episode
+
+
+def note_covered_listed(user: User, episodes: list[CareEpisode]) -> None:
+    """The cover's caseload listed these clients of the absent therapist."""
+    for episode in episodes:
+        note_read(
+            user, about_episode(episode, AuditAction.LIST, RecordType.CARE_EPISODE, detail=COVER)
+        )
+
+
+def note_summary_read(user: User, episode: CareEpisode, summary: Any) -> None:
+    """The summary showed the latest check-in's alliance score, these alerts and the plan."""
+    detail = "" if episode.therapist_id == user.id else COVER
+    if summary.latest_checkin is not None:
+        note_read(
+            user,
+            about_episode(
+                episode, AuditAction.LIST, RecordType.CHECKIN, summary.latest_checkin.id, detail
+            ),
+        )
+    for alert in [*summary.risk_alerts, *summary.open_alerts]:
+        note_read(
+            user, about_episode(episode, AuditAction.LIST, RecordType.ALERT, alert.id, detail)
+        )
+    if summary.safety_plan is not None:
+        plan_id = summary.safety_plan.plan.id
+        note_read(
+            user,
+            about_episode(episode, AuditAction.VIEW, RecordType.SAFETY_PLAN, plan_id, detail),
+        )
+
+
+# --- exports (the client's own, research, FHIR) ------------------------------------------------
+
+
+def research_exports_for(user: User) -> QuerySet[Any]:
+    """A clinic admin's research exports: their clinic's, whoever asked for them."""
+    from alliance.exports.models import ResearchExport
+
+    if user.role != Role.CLINIC_ADMIN:
+        return ResearchExport.objects.none()
+    return ResearchExport.objects.filter(clinic_id=user.clinic_id)
+
+
+def get_research_export(user: User, export_id: object) -> Any:
+    from alliance.exports.models import ResearchExport
+
+    try:
+        return research_exports_for(user).get(id=_uuid(export_id))
+    except ResearchExport.DoesNotExist:
+        raise Http404 from None
+
+
+# --- safety plans --------------------------------------------------------------------------
+
+
+def client_plan_episode(client: User) -> CareEpisode | None:
+    """The care episode whose safety plan a client sees: the one in progress, else the latest."""
+    episodes = client_episodes(client)
+    active = active_episode_of(client)
+    return active or (max(episodes, key=lambda e: (e.started_on, e.pk)) if episodes else None)
+
+
+def safety_plan_of(user: User, episode: CareEpisode) -> SafetyPlan | None:
+    """The safety plan of an episode the user may see (the client's own, or their
+    therapist's), None while there is none; noted in the audit log when there is one.
+
+    A therapist covering for the client's therapist may read it on the days of the absence
+    (their reading is noted as the cover's). Anyone else gets a 404, whatever episode they hand
+    in.
+    """
+    own = (user.role == Role.CLIENT and episode.client_id == user.pk) or (
+        user.role == Role.THERAPIST and episode.therapist_id == user.pk
+    )
+    covering = (
+        not own
+        and user.role == Role.THERAPIST
+        and absence_selectors.covered_episodes(user, now=timezone.now())
+        .filter(pk=episode.pk)
+        .exists()
+    )
+    if not (own or covering) or episode.clinic_id != user.clinic_id:
+        raise Http404
+    plan = SafetyPlan.objects.filter(episode_id=episode.pk).first()
+    if plan is not None:
+        plan.episode = episode
+        detail = COVER if covering else ""
+        note_read(
+            user,
+            about_episode(episode, AuditAction.VIEW, RecordType.SAFETY_PLAN, plan.id, detail),
+        )
+    return plan
+
+
+# --- supervision and therapist ratings -----------------------------------------------------
+# A supervisor sees figures about the therapists a clinic admin assigned them, and nothing else:
+# ``episodes_for`` gives them no episode, so every record getter above answers 404. A therapist
+# rating is read only through ``get_session_for_therapist`` (the client's own therapist); no
+# getter gives it to a client.
+
+
+def supervised_therapists_for(user: User) -> QuerySet[User]:
+    """The therapists currently assigned to this supervisor, in their clinic."""
+    if user.role != Role.SUPERVISOR or user.clinic_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            role=Role.THERAPIST,
+            clinic_id=user.clinic_id,
+            supervisor_assignments__supervisor=user,
+            supervisor_assignments__ended_at__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def get_supervised_therapist(user: User, therapist_id: object) -> User:
+    try:
+        return supervised_therapists_for(user).get(id=_uuid(therapist_id))
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def note_supervision_read(
+    user: User, therapist: User, episode_ids: Sequence[uuid.UUID], client_ids: Sequence[uuid.UUID]
+) -> None:
+    """A supervision page showed figures about ``therapist``: a row about the therapist, and one
+    about each client whose care the figures count (``RecordType.SUPERVISION``)."""
+    note_read(
+        user,
+        Entry(AuditAction.VIEW, RecordType.SUPERVISION, therapist.id, therapist.id, user.clinic_id),
+    )
+    for episode_id, client_id in zip(episode_ids, client_ids, strict=True):
+        note_read(
+            user,
+            Entry(AuditAction.LIST, RecordType.SUPERVISION, episode_id, client_id, user.clinic_id),
+        )
+
+
+def supervisor_assignments_for(user: User) -> QuerySet[SupervisorAssignment]:
+    if user.role != Role.CLINIC_ADMIN:
+        return SupervisorAssignment.objects.none()
+    return SupervisorAssignment.objects.filter(clinic_id=user.clinic_id)
+
+
+def get_supervisor_assignment(user: User, assignment_id: object) -> SupervisorAssignment:
+    try:
+        return supervisor_assignments_for(user).get(id=_uuid(assignment_id))
+    except SupervisorAssignment.DoesNotExist:
+        raise Http404 from None
+
+
+def get_clinic_person(user: User, person_id: object, role: str) -> User:
+    """Someone of ``role`` in the admin's clinic (for a form's choice), else 404."""
+    person = get_person(user, person_id)
+    if person.role != role:
+        raise Http404
+    return person
+
+
+# --- alliance-outcome analysis ---
+
+
+def analysis_clinic_for(user: User) -> uuid.UUID:
+    """The clinic whose alliance–outcome analysis this user may read: a clinic admin's own.
+
+    The page shows only figures pooled over the clinic's clients, never one client's record;
+    reading it is noted in the audit log as one row about the clinic, with no subject.
+    """
+    if user.role != Role.CLINIC_ADMIN or user.clinic_id is None:
+        raise Http404
+    note_read(
+        user,
+        Entry(
+            action=AuditAction.VIEW,
+            record_type=RecordType.CLINIC_ANALYSIS,
+            record_id="",
+            subject_id=None,
+            clinic_id=user.clinic_id,
+        ),
+    )
+    return user.clinic_id
+
+
+# --- REST API ------------------------------------------------------------------------------
+# The API (alliance/apitokens/endpoints) reads through the same functions as the pages; these
+# are the few look-ups it needs that no page had. A staff member's own tokens are theirs alone.
+
+
+def clients_for(user: User) -> QuerySet[User]:
+    """A therapist's clients (any episode of theirs); a clinic admin's clinic's clients."""
+    if user.role == Role.THERAPIST:
+        return User.objects.filter(role=Role.CLIENT, id__in=episodes_for(user).values("client_id"))
+    if user.role == Role.CLINIC_ADMIN:
+        return people_for(user).filter(role=Role.CLIENT)
+    return User.objects.none()
+
+
+def get_client(user: User, client_id: object) -> User:
+    try:
+        person = clients_for(user).get(id=_uuid(client_id))
+    except User.DoesNotExist:
+        raise Http404 from None
+    note_read(user, about_person(person, AuditAction.VIEW))
+    return person
+
+
+def get_checkin(user: User, checkin_id: object) -> CheckIn:
+    try:
+        checkin = checkins_for(user).select_related("episode", "session").get(id=_uuid(checkin_id))
+    except CheckIn.DoesNotExist:
+        raise Http404 from None
+    note_read(
+        user, about_episode(checkin.episode, AuditAction.VIEW, RecordType.CHECKIN, checkin.id)
+    )
+    return checkin
+
+
+def get_sent_diary_card(user: User, card_id: object) -> DiaryCard:
+    """A card by its id, for the therapist once the client has sent it (``diary_cards_for``)."""
+    if user.role != Role.THERAPIST:
+        raise Http404
+    try:
+        card = diary_cards_for(user).select_related("episode").get(id=_uuid(card_id))
+    except DiaryCard.DoesNotExist:
+        raise Http404 from None
+    note_read(user, about_episode(card.episode, AuditAction.VIEW, RecordType.DIARY_CARD, card.id))
+    return card
+
+
+def note_api_listed(user: User, record_type: str, records: list[Any]) -> None:
+    """An API list answered with these records of care episodes: a row each, as on the pages."""
+    for record in records:
+        note_read(user, about_episode(record.episode, AuditAction.LIST, record_type, record.id))
+
+
+def api_tokens_for(user: User) -> QuerySet[PersonalAccessToken]:
+    return PersonalAccessToken.objects.filter(user=user).order_by("-created_at", "id")
+
+
+def get_api_token(user: User, token_id: object) -> PersonalAccessToken:
+    try:
+        return api_tokens_for(user).select_related("user").get(id=_uuid(token_id))
+    except PersonalAccessToken.DoesNotExist:
+        raise Http404 from None
+
+
+# --- reach-out requests ----------------------------------------------------------------------
+
+
+def reach_outs_for(user: User) -> QuerySet[ReachOutRequest]:
+    """A therapist's own requests; a clinic admin's intake list (see the rules above): a request
+    to a therapist who has left does not wait unseen."""
+    if user.role == Role.THERAPIST:
+        return ReachOutRequest.objects.filter(page__therapist=user, page__clinic_id=user.clinic_id)
+    if user.role == Role.CLINIC_ADMIN:
+        return ReachOutRequest.objects.filter(page__clinic_id=user.clinic_id).filter(
+            Q(page__therapist__isnull=True) | Q(page__therapist__is_active=False)
+        )
+    return ReachOutRequest.objects.none()
+
+
+def _about_reach_out(request: ReachOutRequest, action: str) -> Entry:
+    # Nobody's account: the person who wrote has none, and the row must say nothing of them.
+    return Entry(action, RecordType.REACH_OUT, request.id, None, request.page.clinic_id)
+
+
+def get_reach_out(user: User, request_id: object) -> ReachOutRequest:
+    try:
+        request = (
+            reach_outs_for(user)
+            .select_related("page", "page__clinic", "page__therapist", "answered_by", "invited_to")
+            .get(id=_uuid(request_id))
+        )
+    except ReachOutRequest.DoesNotExist:
+        raise Http404 from None
+    note_read(user, _about_reach_out(request, AuditAction.VIEW))
+    return request
+
+
+def note_reach_outs_listed(user: User, requests: list[ReachOutRequest]) -> None:
+    """A page listed these requests (the name of whoever wrote each): one audit row each."""
+    for request in requests:
+        note_read(user, _about_reach_out(request, AuditAction.LIST))

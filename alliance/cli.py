@@ -1,9 +1,10 @@
 """The `alliance` console command.
 
-alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve]
+alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve] [--clients 12]
 alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads N]
 alliance worker [--once]   (the task queue: messages, reminders, nightly signal recompute, ...)
 alliance recompute-signals [--clinic NAME]
+alliance purge-reach-outs [--dry-run]   (delete reach-out requests past their retention period)
 alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
 alliance rotate-keys [--check]   (re-encrypt free text under the first key)
 alliance stats change|sudden|ruptures FILE.csv [...]   (no database; see docs/statistics.md)
@@ -85,7 +86,16 @@ def _demo(argv: list[str]) -> int:
     parser.add_argument("--reset", action="store_true", help="delete the demo data and start over")
     parser.add_argument("--no-serve", action="store_true", help="prepare the data, don't serve")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=12,
+        help="clients in the demo clinic (default 12; 40 or more lets the alliance-outcome "
+        "analysis run)",
+    )
     args = parser.parse_args(argv)
+    if args.clients < 7:
+        parser.error("--clients must be at least 7 (one client per scripted pattern)")
 
     data_dir = Path(os.environ["ALLIANCE_DATA_DIR"])
     if args.reset and data_dir.exists():
@@ -133,7 +143,9 @@ def _demo(argv: list[str]) -> int:
         print(f"Using the existing demo data in {data_dir} (use --reset to start over).")
     else:
         print(f"Creating the demo clinic in {data_dir} ...")
-        report = seed_demo(seed=args.seed, password=password, totp_secret=totp_secret)
+        report = seed_demo(
+            seed=args.seed, password=password, totp_secret=totp_secret, n_clients=args.clients
+        )
         print(report)
     demo_enrol_two_factor(secret=totp_secret)
     url = f"http://127.0.0.1:{args.port}/"
@@ -149,6 +161,11 @@ def _demo(argv: list[str]) -> int:
     )
     for email, role in DEMO_LOGINS:
         print(f"  {email:<28} {role}")
+    from alliance.reachout.demo import CLINIC_SLUG, THERAPIST_SLUG
+
+    print("\nPublic reach-out pages (no login; two requests are waiting under Reach-out requests):")
+    for slug in (THERAPIST_SLUG, CLINIC_SLUG):
+        print(f"  {url}reach-out/to/{slug}/")
     shown_secret = (
         "the value of ALLIANCE_DEMO_TOTP_SECRET"
         if os.environ.get("ALLIANCE_DEMO_TOTP_SECRET")
@@ -261,6 +278,7 @@ def _serve(argv: list[str]) -> int:
 COMMAND_ALIASES = {
     "rotate-keys": "rotate_keys",
     "recompute-signals": "recompute_signals",
+    "purge-reach-outs": "purge_reach_outs",
 }
 
 

@@ -32,7 +32,7 @@ SECRET_ROUTES = frozenset(
         "logout",
     }
 )
-SECRET_MODULES = ("alliance.accounts.", "django.contrib.auth.")
+SECRET_MODULES = ("alliance.accounts.", "alliance.apitokens.", "django.contrib.auth.")
 
 
 def carries_secret(request: HttpRequest) -> bool:

@@ -29,7 +29,8 @@ from alliance.people.models import (
     SessionStatus,
     User,
 )
-from alliance.people.services import episode_end, session_schedule
+from alliance.people.services import episode_end, session_schedule, session_set_status
+from alliance.ruptures.dropout import dropout_check
 from alliance.ruptures.models import Alert, AlertState, CloseReason
 from alliance.ruptures.services import (
     RepairInput,
@@ -45,6 +46,7 @@ DEMO_LOGINS = (
     ("therapist2@demo.example", "therapist (client2@demo.example is theirs)"),
     ("client@demo.example", "client"),
     ("client2@demo.example", "client"),
+    ("dropoutrisk@demo.example", "client (a dropout-risk alert on their therapist's caseload)"),
 )
 ADMIN_EMAIL = "admin@demo.example"
 WAITING_CLIENT_EMAIL = "client@demo.example"
@@ -78,7 +80,7 @@ def demo_enrol_two_factor(*, secret: str = DEMO_TOTP_SECRET) -> None:
     if admin is None:
         return
     staff = User.objects.filter(
-        clinic_id=admin.clinic_id, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN]
+        clinic_id=admin.clinic_id, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR]
     )
     for user in staff:
         if not TOTPDevice.objects.filter(user=user, key=key, confirmed=True).exists():
@@ -137,6 +139,34 @@ def seed_messages(clinic: Clinic, now: datetime) -> None:
     seed(clinic=clinic, now=now)
 
 
+def seed_absence(clinic: Clinic, now: datetime) -> None:
+    """A planned absence three weeks ahead with a cover (alliance/absences/demo.py)."""
+    from alliance.absences.demo import seed
+
+    seed(clinic=clinic, now=now)
+
+
+def seed_safety_plan(clinic: Clinic, now: datetime) -> None:
+    """The demo client's own safety plan, three versions and a review (safetyplan/demo.py)."""
+    from alliance.safetyplan.demo import seed
+
+    seed(clinic=clinic, now=now)
+
+
+def seed_supervision(clinic: Clinic, password: str, now: datetime, rng: random.Random) -> None:
+    """The supervisor and the therapists' own ratings (alliance/supervision/demo.py)."""
+    from alliance.supervision.demo import seed
+
+    seed(clinic=clinic, password=password, now=now, rng=rng)
+
+
+def seed_reach_outs(clinic: Clinic, now: datetime) -> None:
+    """Two open reach-out pages and two requests waiting (alliance/reachout/demo.py)."""
+    from alliance.reachout.demo import seed
+
+    seed(clinic=clinic, now=now)
+
+
 def seed_demo(
     *,
     seed: int = 2026,
@@ -176,7 +206,12 @@ def seed_demo(
         seed_outcomes(clinic, now, rng)
         seed_diary(clinic, now, rng)
         seed_messages(clinic, now)
+        seed_reach_outs(clinic, now)
+        seed_safety_plan(clinic, now)
+        seed_dropout_risk(clinic, therapists["therapist1"], password, now)
         seed_waiting_checkin(clinic, now)
+        seed_absence(clinic, now)
+        seed_supervision(clinic, password, now, rng)
         # Therapists read check-ins before the next session; the last few days' are unread.
         CheckIn.objects.filter(
             episode__clinic=clinic,
@@ -185,6 +220,101 @@ def seed_demo(
         ).update(therapist_read_at=F("submitted_at") + timedelta(hours=20))
         demo_enrol_two_factor(secret=totp_secret)
     return _report(clinic)
+
+
+# --- Dropout risk (alliance.core.dropout, docs/signals.md) ----------------------------------
+
+DROPOUT_RISK_EMAIL = "dropoutrisk@demo.example"
+
+
+def seed_dropout_risk(clinic: Clinic, therapist: User, password: str, now: datetime) -> CareEpisode:
+    """Robin, nine weeks into therapy with therapist@demo.example, drifting away.
+
+    Written through the real services in time order, so the alert is the one the product
+    raises: a weakening alliance, a rupture the therapist recorded as confrontation that the
+    client says is not resolved yet, a late cancellation and three missed sessions in the last
+    eight weeks, in the first quarter of treatment (a high dropout-risk alert). The last
+    check-in was four weeks ago and Robin has not signed in since, so the caseload also lists
+    Robin under "Not heard from in a while".
+    """
+    client = User.objects.create_user(
+        DROPOUT_RISK_EMAIL,
+        password,
+        full_name="Robin Marsh",
+        display_name="Robin",
+        role=Role.CLIENT,
+        clinic=clinic,
+        timezone="America/Toronto",
+    )
+    # Weekly, at the same hour as now: session k was 9 - k weeks ago (k = 0 .. 8).
+    first = (now - timedelta(weeks=9, days=1)).replace(minute=0, second=0, microsecond=0)
+    episode = CareEpisode.objects.create(
+        clinic=clinic, client=client, therapist=therapist, started_on=first.date()
+    )
+    tension = {"tension": 3, "talked": 0, "resolved": 1}
+    # (what happened, bond/tasks/goals or None, extra answers, comment)
+    plan: list[tuple[str, tuple[int, int, int] | None, dict[str, int], str]] = [
+        (SessionStatus.ATTENDED, (5, 5, 6), {}, "It helped to talk about my sister."),
+        (SessionStatus.ATTENDED, (5, 5, 5), {}, ""),
+        (SessionStatus.ATTENDED, (4, 4, 4), {}, ""),
+        (SessionStatus.MISSED, None, {}, ""),
+        (SessionStatus.ATTENDED, (4, 5, 4), tension, "It felt like you were on my mom's side."),
+        (SessionStatus.ATTENDED, (3, 4, 3), {"followup_resolved": 0}, ""),
+        (SessionStatus.CANCELLED_CLIENT, None, {}, ""),
+        (SessionStatus.MISSED, None, {}, ""),
+        (SessionStatus.MISSED, None, {}, ""),
+    ]
+    rng = random.Random(f"{DROPOUT_RISK_EMAIL}/{now.isoformat()}")
+    for number, (status, items, extra, comment) in enumerate(plan, start=1):
+        at = first + timedelta(weeks=number - 1)
+        session = Session.objects.create(episode=episode, number=number, scheduled_at=at)
+        ended = at + synthetic.SESSION_LENGTH
+        # The cancellation came by phone three hours before the session.
+        marked = at - timedelta(hours=3) if status == SessionStatus.CANCELLED_CLIENT else ended
+        session = session_set_status(session=session, status=status, actor=therapist, now=marked)
+        if items is None:
+            continue
+        bond, tasks, goals = items
+        answers: dict[str, object] = {
+            "bond": bond,
+            "tasks": tasks,
+            "goals": goals,
+            "tension": 0,
+            "comment": comment,
+            **extra,
+        }
+        submitted = ended + timedelta(hours=1)
+        result = checkin_submit(
+            session=session, client=client, answers=answers, form_token=_token(rng), now=submitted
+        )
+        for alert in result.alerts:
+            if alert.client_reported:
+                alert_acknowledge(alert=alert, actor=therapist, now=submitted + timedelta(hours=20))
+                alert_record_repair(
+                    alert=alert,
+                    actor=therapist,
+                    now=submitted + timedelta(days=2),
+                    repair=RepairInput(
+                        rupture_type="confrontation",
+                        markers=["complaint_therapist", "defending_self"],
+                        strategies=["acknowledge_contribution", "invite_discussion"],
+                        notes="Named how it may have sounded; Robin said little.",
+                        next_session_plan="Ask how last session felt before anything else.",
+                    ),
+                )
+    # The next one is booked for next week (the week after the last missed one is past).
+    Session.objects.create(
+        episode=episode, number=len(plan) + 1, scheduled_at=first + timedelta(weeks=len(plan) + 1)
+    )
+    # Robin has the clinic's questionnaire schedule like every client (and has answered none).
+    from alliance.outcomes.demo import DEMO_SPEC
+    from alliance.outcomes.services import schedule_set
+
+    for instrument_id in ("phq9", "gad7"):
+        schedule_set(episode=episode, instrument_id=instrument_id, spec=DEMO_SPEC, actor=None)
+    # As the nightly recompute would: bring the alert up to date with today.
+    dropout_check(episode=episode, now=now)
+    return episode
 
 
 def seed_waiting_checkin(clinic: Clinic, now: datetime) -> Session | None:

@@ -103,6 +103,9 @@ def _multipart_decodes(content_type: str, body: bytes) -> bool:
     return True
 
 
+API_PREFIX = "/api/v1/"
+
+
 class StrictUtf8Middleware:
     """Refuse a request whose query string or posted text is not valid UTF-8, with words.
 
@@ -130,6 +133,13 @@ class StrictUtf8Middleware:
         wants_json = "application/json" in request.headers.get("Accept", "") or (
             request.content_type == "application/json"
         )
+        if request.path.startswith(API_PREFIX):
+            # The REST API answers every error as an RFC 9457 problem (docs/api.md).
+            return JsonResponse(
+                {"type": "about:blank", "title": "Bad request", "status": 400, "detail": message},
+                status=400,
+                content_type="application/problem+json",
+            )
         if wants_json:
             return JsonResponse({"saved": False, "message": message}, status=400)
         return render(request, "bad_encoding.html", {"message": message}, status=400)

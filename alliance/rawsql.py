@@ -142,8 +142,8 @@ def client_session(
     client_id: uuid.UUID, clinic_id: uuid.UUID, session_id: uuid.UUID
 ) -> Session | None:
     """The client's own session ``session_id`` in their own clinic, or None, with its check-in
-    (or none), episode, therapist and clinic attached, and ``has_open_rupture``; the episode's
-    client is left to the caller.
+    (or none, in ``known_checkin`` as well), episode, therapist and clinic attached, and
+    ``has_open_rupture``; the episode's client is left to the caller.
 
     The ORM twin (``alliance.access.get_session_for_checkin``)::
 
@@ -210,8 +210,110 @@ def client_session(
     episode.therapist = _instance(User, t_fields, values[3])
     episode.clinic = _instance(Clinic, k_fields, values[4])
     session.episode = episode
+    checkin = None
     if values[1][0] is not None:  # the check-in's id: there is one
         checkin = _instance(CheckIn, c_fields, values[1])
         checkin.session = session
         session.checkin = checkin
+    # Said in so many words, the answer included when it is "none": asking the reverse
+    # relation of a session without a check-in would query again (``checkin_of``).
+    session.known_checkin = checkin  # type: ignore[attr-defined]
     return session
+
+
+# --- the follow-up question's moment -----------------------------------------------------------
+#
+# A check-in page whose client has an open client-reported rupture asks about one of them, on
+# the form and again when it is sent: the alert with its session and check-in, three joins and
+# an ordering with NULLS FIRST that the ORM spends about as long building as the page's
+# session lookup.
+
+
+def followup_alert(episode_id: uuid.UUID, number: int) -> Alert | None:
+    """The rupture ``checkins.services.followup_alert_for`` names, with its session and its
+    check-in (or none) attached.
+
+    The ORM twin::
+
+        open_ruptures_before(episode_id, number).select_related("session", "checkin")
+        .order_by(F("client_followup_at").asc(nulls_first=True), "session__number").first()
+    """
+    parts = [_part(Alert, "a"), _part(Session, "p"), _part(CheckIn, "c")]
+    columns = ", ".join(column for names, _ in parts for column in names)
+    states = ", ".join(["%s"] * len(ACTIVE_STATES))
+    followup_at = f"a.{_column(Alert, 'client_followup_at')}"
+    number_column = f"p.{_column(Session, 'number')}"
+    sql = (
+        f"SELECT {columns} FROM {_table(Alert)} a"  # noqa: S608 - names from _meta
+        f" INNER JOIN {_table(Session)} p ON a.{_column(Alert, 'session')} ="
+        f" p.{_column(Session, 'id')}"
+        f" LEFT OUTER JOIN {_table(CheckIn)} c ON a.{_column(Alert, 'checkin')} ="
+        f" c.{_column(CheckIn, 'id')}"
+        f" WHERE a.{_column(Alert, 'episode')} = %s AND a.{_column(Alert, 'client_reported')}"
+        f" AND a.{_column(Alert, 'category')} = %s AND a.{_column(Alert, 'state')} IN ({states})"
+        f" AND {number_column} < %s"
+        # NULLS FIRST in words both databases read: the unanswered ones, then by answer time.
+        f" ORDER BY CASE WHEN {followup_at} IS NULL THEN 0 ELSE 1 END, {followup_at},"
+        f" {number_column} LIMIT 1"
+    )
+    params = [
+        _ids(Alert, "episode", [episode_id])[0],
+        AlertCategory.RUPTURE.value,
+        *(str(state) for state in ACTIVE_STATES),
+        number,
+    ]
+    rows = _fetch(sql, params)
+    if not rows:
+        return None
+    row = rows[0]
+    (a_names, a_fields), (p_names, p_fields), (_, c_fields) = parts
+    alert: Alert = _instance(Alert, a_fields, row[: len(a_names)])
+    start = len(a_names)
+    alert.session = _instance(Session, p_fields, row[start : start + len(p_names)])
+    start += len(p_names)
+    checkin_values = row[start:]
+    if checkin_values[0] is not None:
+        alert.checkin = _instance(CheckIn, c_fields, checkin_values)
+    else:
+        alert.checkin = None
+    return alert
+
+
+# --- audit rows ---------------------------------------------------------------------------------
+#
+# Every page writes audit rows (one per record it shows), and every check-in three more. Through
+# ``bulk_create`` each row is a model instance and the insert is compiled anew, which cost a
+# quarter of a check-in's time on the server; here the rows go in as plain values, each
+# converted by its field's own ``get_db_prep_save``, in one multi-row INSERT per batch.
+
+AUDIT_BATCH = 500  # rows per INSERT: 11 values each, well under both databases' limits
+
+
+def audit_insert(rows: Sequence[dict[str, Any]]) -> int:
+    """Insert audit rows given as ``{attribute name: value}`` (every concrete field but ``id``);
+    returns how many. The log is append-only: this is the only statement it gets.
+
+    The ORM twin: ``AuditEvent.objects.bulk_create([AuditEvent(**row) for row in rows])``.
+    """
+    from alliance.audit.models import AuditEvent
+
+    if not rows:
+        return 0
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), AUDIT_BATCH):
+            batch = rows[start : start + AUDIT_BATCH]
+            params = [
+                field.get_db_prep_save(row[name], connection)
+                for row in batch
+                for field, name in zip(fields, names, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {_table(AuditEvent)} ({columns}) VALUES "  # noqa: S608 - _meta names
+                + ", ".join([one] * len(batch)),
+                params,
+            )
+    return len(rows)

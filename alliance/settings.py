@@ -8,6 +8,7 @@ not mean to have.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,7 +97,15 @@ INSTALLED_APPS = [
     "alliance.ops",
     "alliance.outcomes",
     "alliance.diary",
+    "alliance.reachout",
     "alliance.messaging",
+    "alliance.absences",
+    "alliance.exports",
+    "alliance.safetyplan",
+    "alliance.ratings",
+    "alliance.supervision",
+    "alliance.timeline",
+    "alliance.apitokens",
     "django_tasks",
     "django_tasks_db",
     "django_otp",
@@ -122,6 +131,8 @@ MIDDLEWARE = [
     "alliance.middleware.StrictUtf8Middleware",
     # Writes the audit rows for the records a request read (alliance/audit/recorder.py).
     "alliance.audit.middleware.AuditMiddleware",
+    # A memo of what a request reads several times (alliance/memo.py), for that request only.
+    "alliance.memo.RequestMemoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages, so a timed-out person sees why on the login page.
     "alliance.accounts.middleware.SessionTimeoutMiddleware",
@@ -241,6 +252,14 @@ SESSION_CACHE_ALIAS = "sessions"
 CACHES = {
     # Per process; only for what is the same in every process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered page fragments, each keyed on everything it shows (the caseload's rows): per
+    # process, in memory only, never on disk.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
     SESSION_CACHE_ALIAS: {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache" / "sessions"),
@@ -249,6 +268,22 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+# The reach-out form's count of requests per IP address (alliance/reachout/spam.py): files in the
+# data folder, so every worker process of one server counts together. Servers on several
+# machines each count their own (docs/reach-out.md). Tests count in memory.
+REACH_OUT_CACHE_ALIAS = "reach_out"
+_reach_out_cache: dict[str, object] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(DATA_DIR / "cache" / "reach-out"),
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+if TESTING:
+    _reach_out_cache = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "reach-out",
+    }
+CACHES[REACH_OUT_CACHE_ALIAS] = _reach_out_cache
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -331,6 +366,21 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 ALLIANCE_INVITE_DAYS = 7
 ALLIANCE_REAUTH_MINUTES = env_int("ALLIANCE_REAUTH_MINUTES", 10, minimum=1)
 ALLIANCE_DEFAULT_CHECKIN_HOURS = 72
+# Reaching out (docs/reach-out.md): what the thank-you page promises ("we usually answer within
+# N working days"), how long a request is kept, and how many one IP address may send an hour.
+ALLIANCE_REACH_OUT_ANSWER_DAYS = env_int("ALLIANCE_REACH_OUT_ANSWER_DAYS", 3, minimum=1)
+ALLIANCE_REACH_OUT_RETENTION_DAYS = env_int("ALLIANCE_REACH_OUT_RETENTION_DAYS", 90, minimum=1)
+ALLIANCE_REACH_OUT_PER_HOUR = env_int("ALLIANCE_REACH_OUT_PER_HOUR", 5, minimum=1)
+# The research export's pseudonyms and date shifts (docs/interoperability.md): 64 hex
+# characters shared by every clinic of this installation, or unset for a key per clinic, made
+# on its first export and kept (encrypted) in the database.
+ALLIANCE_RESEARCH_EXPORT_DAYS = env_int("ALLIANCE_RESEARCH_EXPORT_DAYS", 7, minimum=1)
+ALLIANCE_RESEARCH_KEY = os.environ.get("ALLIANCE_RESEARCH_KEY", "").strip()
+if ALLIANCE_RESEARCH_KEY and not re.fullmatch(r"[0-9a-fA-F]{64}", ALLIANCE_RESEARCH_KEY):
+    raise ImproperlyConfigured(
+        "ALLIANCE_RESEARCH_KEY must be 64 hex characters; make one with "
+        "python -c 'import secrets; print(secrets.token_hex(32))'."
+    )
 
 # Lockout (django-axes): ALLIANCE_LOCKOUT_FAILURES wrong passwords or codes for one username from
 # one IP address lock that pair, and only that pair, for ALLIANCE_LOCKOUT_MINUTES. Behind reverse

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from alliance import views
+from alliance.apitokens import rest
 from alliance.people.forms import EmailLoginForm
 
 handler500 = "alliance.views.server_error_view"
@@ -29,5 +30,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("alliance.audit.urls")),
     path("", include("alliance.outcomes.urls")),
     path("", include("alliance.diary.urls")),
+    path("", include("alliance.reachout.urls")),
     path("", include("alliance.messaging.urls")),
+    path("", include("alliance.absences.urls")),
+    path("", include("alliance.exports.urls")),
+    path("", include("alliance.safetyplan.urls")),
+    path("", include("alliance.ratings.urls")),
+    path("", include("alliance.supervision.urls")),
+    path("", include("alliance.timeline.urls")),
+    path("", include("alliance.apitokens.urls")),
+    # The REST API (alliance/apitokens/rest.py, docs/api.md): token sign-in only.
+    path("api/v1/", rest.urls()),
 ]

@@ -36,6 +36,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         return redirect("client_home")
     if role == Role.CLINIC_ADMIN:
         return redirect("clinic_people")
+    if role == Role.SUPERVISOR:
+        return redirect("supervision")
     return render(request, "404.html", status=404)
 
 

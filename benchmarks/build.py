@@ -16,6 +16,7 @@ check-in windows as ``alliance/demo.py`` sets them) and check-ins (alliance comp
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -269,7 +270,10 @@ def build_clinic(
     cpu_started = time.process_time()
     clinic = Clinic.objects.create(name=name, timezone=clinic_timezone, created_at=now)
     window = timedelta(hours=clinic.checkin_window_hours)
-    unusable = make_password(None)  # nobody logs in with a password; force_login is used
+    # A real password hash of a secret nobody knows (sign-in is by force_login): an account
+    # without a usable password is one whose invitation is not accepted yet, which the
+    # caseload lists with the invitations instead of as a client in care.
+    known_to_nobody = make_password(secrets.token_urlsafe(32))
 
     therapist_list = list(therapists)
     therapist_rows = [
@@ -280,7 +284,7 @@ def build_clinic(
             display_name=t.display_name,
             role=Role.THERAPIST,
             clinic_id=clinic.id,
-            password=unusable,
+            password=known_to_nobody,
             date_joined=now,
         )
         for t in therapist_list
@@ -355,7 +359,7 @@ def build_clinic(
             role=Role.CLIENT,
             clinic_id=clinic.id,
             timezone=c.timezone,
-            password=unusable,
+            password=known_to_nobody,
             date_joined=now,
         )
         users.append(client)
@@ -456,3 +460,35 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+def build_synthetic_clinic(
+    *, seed: int, n_therapists: int, n_clients: int, weeks: int, now: datetime, progress: bool
+) -> BuildResult:
+    """The benchmark clinic of ``synthetic``'s generator, streamed into the database: the
+    therapists from a client-less shell, the clients generated lazily, bulk-load tuning on."""
+    from alliance.core import synthetic
+
+    shell = synthetic.generate_clinic(
+        seed=seed,
+        n_therapists=n_therapists,
+        n_clients=0,
+        weeks=weeks,
+        now=now,
+        fixed_people=False,
+    )
+    tune_for_bulk_load()
+    return build_clinic(
+        name=shell.name,
+        therapists=shell.therapists,
+        clients=synthetic.iter_clients(
+            seed=seed,
+            n_therapists=n_therapists,
+            n_clients=n_clients,
+            weeks=weeks,
+            now=now,
+            fixed_people=False,
+        ),
+        now=now,
+        progress=progress,
+    )

@@ -185,6 +185,7 @@ def fetch(port: int, page: Page, *, gzip_ok: bool) -> tuple[int, bytes, dict[str
 def prepare(args: argparse.Namespace) -> dict[str, Page]:
     from datetime import timedelta
 
+    from django.core.management import call_command
     from django.db import connections
     from django.db.models import Count
     from django.test import Client
@@ -251,6 +252,13 @@ def prepare(args: argparse.Namespace) -> dict[str, Page]:
         return f"sessionid={browser.cookies['sessionid'].value}"
 
     carla, teresa = cookie_of(busiest.client, staff=False), cookie_of(therapist, staff=True)
+    # The caseload must list every active client as a client in care (a benchmark of an empty
+    # list measured nothing: docs/performance.md, "After issue 8").
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `alliance serve` does
+    browser = Client(HTTP_HOST=HOST)
+    browser.cookies.load(teresa)
+    listed = browser.get("/caseload/").content.decode().count('<li class="case attention-')
+    assert listed == active.count() == args.active, (listed, active.count(), args.active)
     connections.close_all()
     return {
         "client home": Page("client home", "/me/", carla, "Your check-ins"),

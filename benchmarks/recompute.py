@@ -132,7 +132,6 @@ def _build_then_measure(args: argparse.Namespace, data_dir: Path) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from alliance.core import synthetic
     from alliance.ruptures.models import Alert, AlertEvent
 
     print(f"database: {build.database_label()}")
@@ -149,26 +148,11 @@ def _build_then_measure(args: argparse.Namespace, data_dir: Path) -> int:
             f"building: {args.clients} clients, {n_therapists} therapists, {weeks} weeks of "
             f"weekly sessions (for about {args.checkins} check-ins per client), seed {args.seed}"
         )
-        shell = synthetic.generate_clinic(
+        result = build.build_synthetic_clinic(
             seed=args.seed,
             n_therapists=n_therapists,
-            n_clients=0,
+            n_clients=args.clients,
             weeks=weeks,
-            now=now,
-            fixed_people=False,
-        )
-        build.tune_for_bulk_load()
-        result = build.build_clinic(
-            name=shell.name,
-            therapists=shell.therapists,
-            clients=synthetic.iter_clients(
-                seed=args.seed,
-                n_therapists=n_therapists,
-                n_clients=args.clients,
-                weeks=weeks,
-                now=now,
-                fixed_people=False,
-            ),
             now=now,
             progress=True,
         )

@@ -2,7 +2,8 @@
 
 - ``clinic``: Harbour Clinic. ``therapist`` (Teresa) has ``client`` (Carla) in an active
   episode; ``other_therapist`` (Omar) has ``other_client`` (Olivia). ``admin`` (Adam) is the
-  clinic admin. ``stranger`` is a therapist in another clinic.
+  clinic admin; ``supervisor`` (Sue) a supervisor, assigned to no one until a test says so.
+  ``stranger`` is a therapist in another clinic.
 
 ``Client.force_login`` (and so ``login``) gives staff a session that has passed the second factor
 too, with a confirmed authenticator made for them: it skips the login form, so it skips both
@@ -27,7 +28,7 @@ from alliance.people.models import CareEpisode, Clinic, Role, Session, User
 from alliance.people.services import session_set_status
 
 PASSWORD = "correct horse battery staple"
-STAFF_ROLES = (Role.THERAPIST, Role.CLINIC_ADMIN)
+STAFF_ROLES = (Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR)
 
 
 def enrol_authenticator(user: User) -> TOTPDevice:
@@ -132,6 +133,12 @@ def client_user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def other_client(make_user: Callable[..., User]) -> User:
     return make_user("olivia@example.org", Role.CLIENT, "Olivia Other", display_name="Olivia")
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., User]) -> User:
+    """Sue supervises; who she supervises is up to each test (or the ``records`` fixture)."""
+    return make_user("sue@example.org", Role.SUPERVISOR, "Sue Supervisor", display_name="Sue")
 
 
 @pytest.fixture

@@ -83,3 +83,43 @@ def test_django_stubs_follow_the_django_series() -> None:
         assert not stubs.contains(f"{major}.{minor + 1}.0"), f"{name} {stubs} allows a later series"
         assert not stubs.contains(f"{major + 1}.0.0"), f"{name} {stubs} allows a later series"
     assert "compatible-mypy" in TEST["django-stubs"].extras
+
+
+def _third_party_imports() -> dict[str, str]:
+    """Top-level modules that alliance/ imports from outside the standard library and itself,
+    each with one file that imports it."""
+    import sys
+
+    def runtime_nodes(node: ast.AST) -> list[ast.AST]:
+        # Imports under ``if TYPE_CHECKING:`` never run.
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            return [n for child in node.orelse for n in runtime_nodes(child)]
+        return [node, *(n for child in ast.iter_child_nodes(node) for n in runtime_nodes(child))]
+
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "alliance").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in runtime_nodes(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top != "alliance" and top not in sys.stdlib_module_names:
+                    found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    declared = set(RUNTIME)
+    missing = []
+    for module, where in sorted(_third_party_imports().items()):
+        names = {name.lower() for name in distributions.get(module, [module])}
+        if not names & declared:
+            missing.append(f"{module} ({where}; distribution {sorted(names)})")
+    assert missing == [], "add these to [project] dependencies in pyproject.toml"

@@ -35,7 +35,7 @@ from alliance.audit.recorder import about_person, audit_record
 from alliance.crypto import decrypt, encrypt
 from alliance.people.models import Role, User
 
-STAFF_ROLES = frozenset({Role.THERAPIST, Role.CLINIC_ADMIN})
+STAFF_ROLES = frozenset({Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR})
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"

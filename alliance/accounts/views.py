@@ -32,7 +32,7 @@ from alliance.accounts.reauth import mark_recent_auth, require_recent_auth
 from alliance.people.models import Role, User
 
 ANY_ROLE = tuple(Role.values)
-STAFF = (Role.THERAPIST, Role.CLINIC_ADMIN)
+STAFF = (Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR)
 NEW_CODES_KEY = "alliance_new_recovery_codes"
 
 

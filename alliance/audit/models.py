@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     ANONYMISE = "anonymise", "Anonymised"
     LEGAL_HOLD = "legal_hold", "Legal hold placed"
     LEGAL_HOLD_CLEARED = "legal_hold_cleared", "Legal hold cleared"
+    DELETE = "delete", "Deleted"
 
 
 class RecordType(models.TextChoices):
@@ -52,12 +53,23 @@ class RecordType(models.TextChoices):
     OUTCOME_SCHEDULE = "outcome_schedule", "Questionnaire schedule"
     INSTRUMENT = "instrument", "Questionnaire definition"
     CLINIC_SAFETY = "clinic_safety", "Safety settings"
+    RESEARCH_EXPORT = "research_export", "Research export"
+    SAFETY_PLAN = "safety_plan", "Safety plan"
+    THERAPIST_RATING = "therapist_rating", "Therapist's session rating"
+    # Figures about a therapist's work, seen by their supervisor (alliance/supervision).
+    SUPERVISION = "supervision", "Supervision figures"
+    CLINIC_ANALYSIS = "clinic_analysis", "Alliance–outcome analysis"
+    SESSION_PREP = "session_prep", "Session-prep summary"
+    API_TOKEN = "api_token", "API access token"
+    REACH_OUT = "reach_out", "Reach-out request"
+    REACH_OUT_PAGE = "reach_out_page", "Reach-out page"
 
 
 class ActorRole(models.TextChoices):
     CLIENT = "client", "Client"
     THERAPIST = "therapist", "Therapist"
     CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    SUPERVISOR = "supervisor", "Supervisor"
     SYSTEM = "system", "Automatic"
 
 

@@ -27,8 +27,9 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from alliance import rawsql
 from alliance.accounts import lockout
-from alliance.audit.models import ActorRole, AuditAction, AuditEvent, RecordType
+from alliance.audit.models import ActorRole, AuditAction, RecordType
 from alliance.people.models import Role, User
 
 
@@ -97,7 +98,7 @@ class RequestAudit:
         if not self.reads:
             return
         now = timezone.now()
-        AuditEvent.objects.bulk_create(
+        rawsql.audit_insert(
             [_event(actor, entry, self, now) for actor, entry in self.reads.values()]
         )
         self.reads.clear()
@@ -117,35 +118,38 @@ def end_request(token: Any) -> None:
 
 def _actor_fields(actor: User | None, context: RequestAudit | None) -> dict[str, Any]:
     if context is None or actor is None or not actor.is_authenticated:
-        return {"actor": None, "actor_display": "", "actor_role": ActorRole.SYSTEM}
+        return {"actor_id": None, "actor_display": "", "actor_role": ActorRole.SYSTEM}
     if actor.role == Role.CLIENT:
         # A client's name is never written into the log: it could not be anonymised later.
         display = f"Client {actor.id.hex[:8]}"
     else:
         display = actor.full_name or actor.email
-    return {"actor": actor, "actor_display": display[:200], "actor_role": actor.role}
+    return {"actor_id": actor.id, "actor_display": display[:200], "actor_role": actor.role}
 
 
-def _event(actor: User | None, entry: Entry, context: RequestAudit | None, now: Any) -> AuditEvent:
-    return AuditEvent(
-        at=now,
-        clinic_id=entry.clinic_id,
+def _event(
+    actor: User | None, entry: Entry, context: RequestAudit | None, now: Any
+) -> dict[str, Any]:
+    """One audit row as plain values, by attribute name (``rawsql.audit_insert``)."""
+    return {
+        "at": now,
+        "clinic_id": entry.clinic_id,
         **_actor_fields(actor, context),
-        action=entry.action,
-        record_type=entry.record_type,
-        record_id="" if entry.record_id is None else str(entry.record_id),
-        subject_id=entry.subject_id,
-        route=context.route if context is not None else "",
-        ip=context.ip if context is not None else None,
-        detail=entry.detail[:100],
-    )
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": "" if entry.record_id is None else str(entry.record_id),
+        "subject_id": entry.subject_id,
+        "route": context.route if context is not None else "",
+        "ip": context.ip if context is not None else None,
+        "detail": entry.detail[:100],
+    }
 
 
 def note_read(actor: User, entry: Entry) -> None:
     """A record was handed to ``actor``; logged once the response is ready, unless it is a 5xx."""
     context = _current.get()
     if context is None:
-        _event(actor, entry, None, timezone.now()).save()
+        rawsql.audit_insert([_event(actor, entry, None, timezone.now())])
         return
     key = (entry.action, entry.record_type, str(entry.record_id))
     context.reads.setdefault(key, (actor, entry))
@@ -163,13 +167,13 @@ def audit_record(*, actor: User | None, entry: Entry) -> None:
     context, now = _current.get(), timezone.now()
     event = _event(actor, entry, context, now)
     if context is None or not connection.in_atomic_block:
-        event.save()
+        rawsql.audit_insert([event])
         return
     pending = [(key, noted) for key, noted in context.reads.items() if key not in context.in_flight]
     if not pending:
-        event.save()
+        rawsql.audit_insert([event])
         return
-    AuditEvent.objects.bulk_create(
+    rawsql.audit_insert(
         [*(_event(reader, read, context, now) for _, (reader, read) in pending), event]
     )
     written = [key for key, _ in pending]
@@ -183,6 +187,13 @@ def audit_record(*, actor: User | None, entry: Entry) -> None:
     transaction.on_commit(forget)
 
 
+def audit_record_unattributed(*, entry: Entry) -> None:
+    """Log a write by someone with no account (a request sent from a public reach-out page):
+    as the system, with no route and no address. The row outlives the request it logs, and the
+    address of someone who only wrote once must not (docs/reach-out.md)."""
+    rawsql.audit_insert([_event(None, entry, None, timezone.now())])
+
+
 def audit_record_bulk(
     *, actor: User | None, entries: Iterable[Entry], at: datetime | None = None
 ) -> int:
@@ -192,9 +203,7 @@ def audit_record_bulk(
     must show the same moment); the current time by default.
     """
     context, now = _current.get(), at or timezone.now()
-    events = [_event(actor, entry, context, now) for entry in entries]
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(events)
+    return rawsql.audit_insert([_event(actor, entry, context, now) for entry in entries])
 
 
 def audit_export_record(*, actor: User, subject: User | None) -> None:
@@ -208,5 +217,19 @@ def audit_export_record(*, actor: User, subject: User | None) -> None:
             subject_id=subject.id if subject is not None else None,
             clinic_id=actor.clinic_id,
             detail="csv",
+        ),
+    )
+
+
+def audit_prep_export_record(*, actor: User, episode: Any, with_notes: bool) -> None:
+    """Log that ``actor`` downloaded the session-prep summary of ``episode`` as a PDF (and
+    whether the free-text notes were in it)."""
+    audit_record(
+        actor=actor,
+        entry=about_episode(
+            episode,
+            AuditAction.EXPORT,
+            RecordType.SESSION_PREP,
+            detail="pdf_with_notes" if with_notes else "pdf",
         ),
     )

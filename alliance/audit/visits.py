@@ -51,6 +51,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alliance.absences.models import Absence
 from alliance.audit.models import ActorRole, AuditAction, AuditEvent, RecordType
 from alliance.people.models import CareEpisode, User
 
@@ -216,10 +217,15 @@ def visits_page(client: User, number: str | None = None, upto: str | None = None
     therapists = set(
         CareEpisode.objects.filter(client=client).values_list("therapist_id", flat=True)
     )
+    # Colleagues who stood in for the client's therapist during a planned absence: the only
+    # other therapists who can open the record (alliance/access.py, planned absences).
+    covers = set(
+        Absence.objects.filter(therapist_id__in=therapists).values_list("cover_id", flat=True)
+    )
     visits = [
         Visit(
             actor_label=end.actor_label,
-            relation=_relation(end, therapists),
+            relation=_relation(end, therapists, covers),
             start=_start(end),
             end=end.at,
             what=describe(kinds[index]),
@@ -295,13 +301,17 @@ def _kinds(client: User, ends: list[AuditEvent]) -> list[dict[str, int]]:
     return found
 
 
-def _relation(event: AuditEvent, therapists: set[uuid.UUID]) -> str:
+def _relation(event: AuditEvent, therapists: set[uuid.UUID], covers: set[uuid.UUID]) -> str:
     if event.actor_role == ActorRole.THERAPIST:
         if event.actor_id in therapists:
             return _("your therapist")
+        if event.actor_id in covers:
+            return _("covering while your therapist was away")
         return _("a therapist at your clinic")
     if event.actor_role == ActorRole.CLINIC_ADMIN:
         return _("your clinic's administrator")
+    if event.actor_role == ActorRole.SUPERVISOR:
+        return _("a clinical supervisor at your clinic")
     return str(event.get_actor_role_display()).lower()
 
 
@@ -360,6 +370,11 @@ def _did() -> dict[str, Callable[[int], str]]:
             "changed when you are asked to fill in questionnaires"
         ),
         "audit_log:export": lambda n: _("exported the list of who has seen your records"),
+        "person:export": lambda n: _("exported a copy of your records"),
+        # Supervision figures count a client's alerts and check-ins; they never show notes.
+        "supervision:list": lambda n: _(
+            "counted your check-ins and your therapist's follow-up in figures about their work"
+        ),
     }
 
 

@@ -34,6 +34,16 @@ def _phrases() -> dict[tuple[str, str, str], str]:
         (r.CHECKIN, a.CREATE, ""): _("Sent a check-in"),
         (r.CHECKIN, a.VIEW, ""): _("Read a check-in"),
         (r.CHECKIN, a.UPDATE, "read"): _("Read a check-in"),
+        (r.CHECKIN, a.LIST, ""): _("Saw check-ins in a chart"),
+        (r.ALERT, a.LIST, ""): _("Saw alerts in a list"),
+        (r.SESSION_PREP, a.VIEW, ""): _("Opened a session-prep summary"),
+        (r.SESSION_PREP, a.VIEW, "with_notes"): _(
+            "Opened a session-prep summary, free-text notes included"
+        ),
+        (r.SESSION_PREP, a.EXPORT, "pdf"): _("Downloaded a session-prep summary (PDF)"),
+        (r.SESSION_PREP, a.EXPORT, "pdf_with_notes"): _(
+            "Downloaded a session-prep summary (PDF), free-text notes included"
+        ),
         (r.CARE_EPISODE, a.VIEW, ""): _("Opened a client's record"),
         (r.CARE_EPISODE, a.LIST, ""): _("Saw a client in a list"),
         (r.CARE_EPISODE, a.CREATE, ""): _("Started a course of therapy"),
@@ -74,6 +84,17 @@ def _phrases() -> dict[tuple[str, str, str], str]:
         (r.DIARY_CARD, a.UPDATE, "submitted"): _("Sent a diary card"),
         (r.DIARY_CARD, a.UPDATE, "edited"): _("Sent changes to a diary card"),
         (r.DIARY_TARGET, a.VIEW, ""): _("Opened a diary card target"),
+        (r.REACH_OUT, a.CREATE, ""): _("Received a reach-out request"),
+        (r.REACH_OUT, a.VIEW, ""): _("Opened a reach-out request"),
+        (r.REACH_OUT, a.LIST, ""): _("Saw a reach-out request in a list"),
+        (r.REACH_OUT, a.TRANSITION, "replied"): _("Answered a reach-out request"),
+        (r.REACH_OUT, a.TRANSITION, "declined"): _("Declined a reach-out request kindly"),
+        (r.REACH_OUT, a.TRANSITION, "invited"): _("Invited someone who reached out as a client"),
+        (r.REACH_OUT, a.DELETE, "retention"): _(
+            "Deleted a reach-out request at the end of its retention period"
+        ),
+        (r.REACH_OUT_PAGE, a.CREATE, ""): _("Created a reach-out page"),
+        (r.REACH_OUT_PAGE, a.UPDATE, ""): _("Changed a reach-out page"),
         (r.DIARY_TARGET, a.CREATE, ""): _("Added a diary card target"),
         (r.DIARY_TARGET, a.UPDATE, "started"): _("Started tracking a diary card target"),
         (r.DIARY_TARGET, a.UPDATE, "stopped"): _("Stopped tracking a diary card target"),
@@ -84,6 +105,23 @@ def _phrases() -> dict[tuple[str, str, str], str]:
         (r.OUTCOME_SCHEDULE, a.UPDATE, "off"): _("Stopped a questionnaire schedule"),
         (r.INSTRUMENT, a.CREATE, ""): _("Imported a questionnaire"),
         (r.CLINIC_SAFETY, a.UPDATE, ""): _("Changed the safety settings"),
+        (r.PERSON, a.EXPORT, "client_export"): _("Downloaded their own records"),
+        (r.PERSON, a.EXPORT, "fhir"): _("Exported a client's answers as FHIR"),
+        (r.PERSON, a.EXPORT, "research"): _("Included in a research export (pseudonymous)"),
+        (r.PERSON, a.EXPORT, ""): _("Exported a record"),
+        (r.RESEARCH_EXPORT, a.EXPORT, "requested"): _("Asked for a research export"),
+        (r.RESEARCH_EXPORT, a.EXPORT, "downloaded"): _("Downloaded a research export"),
+        (r.SAFETY_PLAN, a.VIEW, ""): _("Opened a safety plan"),
+        (r.SAFETY_PLAN, a.CREATE, ""): _("Wrote a safety plan"),
+        (r.SAFETY_PLAN, a.UPDATE, ""): _("Changed a safety plan"),
+        (r.SAFETY_PLAN, a.TRANSITION, "reviewed"): _("Went through a safety plan together"),
+        (r.THERAPIST_RATING, a.CREATE, ""): _("Rated a session (the therapist's view)"),
+        (r.SUPERVISION, a.LIST, ""): _("Saw a client's care counted in supervision figures"),
+        (r.SUPERVISION, a.VIEW, ""): _("Opened supervision figures about a therapist"),
+        (r.SUPERVISION, a.UPDATE, "assigned"): _("Assigned a supervisor to a therapist"),
+        (r.SUPERVISION, a.UPDATE, "unassigned"): _("Ended a supervisor's assignment"),
+        (r.SUPERVISION, a.UPDATE, "names_shown"): _("Let supervisors see client names"),
+        (r.SUPERVISION, a.UPDATE, "names_hidden"): _("Hid client names from supervisors"),
     }
 
 
@@ -124,6 +162,8 @@ def record_for_admin(event: AuditEvent) -> RecordRef:
         return RecordRef(label, reverse("clinic_safety"))
     if event.record_type == RecordType.AUDIT_LOG:
         return RecordRef(label, reverse("audit_log"))
+    if event.record_type == RecordType.RESEARCH_EXPORT:
+        return RecordRef(label, reverse("research_exports"))
     return RecordRef(label)
 
 

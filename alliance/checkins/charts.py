@@ -17,6 +17,9 @@ class ChartPoint:
     alliance: float  # 1–7
     label: str  # e.g. "Session 12, 3 Nov 2026"
     marker: str = ""  # "" | "rupture" | "repaired" | "open"
+    # The therapist's own view of the same session (alliance/ratings), on the therapist's
+    # chart only: the client's charts never set it.
+    therapist: float | None = None
 
 
 WIDTH, HEIGHT = 640, 240
@@ -59,6 +62,12 @@ def describe(points: Sequence[ChartPoint]) -> str:
         parts.append(f"{_ruptures_at(ruptures)} not yet resolved.")
     if repaired:
         parts.append(f"{_ruptures_at(repaired)} resolved or closed.")
+    rated = [p for p in points if p.therapist is not None]
+    if rated:
+        parts.append(
+            f"Your own view, dashed line, at {len(rated)} of these sessions: latest "
+            f"{rated[-1].therapist:.1f} against the client's {rated[-1].alliance:.1f}."
+        )
     return " ".join(parts)
 
 
@@ -90,6 +99,20 @@ def alliance_svg(
         coords = [(_x(p.number, first, last, width), _y(p.alliance)) for p in points]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         out.append(f'<polyline class="line" points="{path}"/>')
+        rated = [
+            (p, x) for p, (x, _) in zip(points, coords, strict=True) if p.therapist is not None
+        ]
+        if rated:
+            # Dashed, with diamonds: told apart from the client's line without colour.
+            line = " ".join(f"{x:.1f},{_y(p.therapist or 0):.1f}" for p, x in rated)
+            out.append(f'<polyline class="line-therapist" points="{line}"/>')
+            for p, x in rated:
+                y = _y(p.therapist or 0)
+                tip = f"{p.label}: your view {p.therapist:.1f}"
+                out.append(
+                    f'<path class="mark-therapist" d="M{x:.1f},{y - 5:.1f} l5,5 l-5,5 l-5,-5 z">'
+                    f"<title>{escape(tip)}</title></path>"
+                )
         for p, (x, y) in zip(points, coords, strict=True):
             tip = f"{p.label}: {p.alliance:.1f}"
             if p.marker in {"rupture", "open"}:

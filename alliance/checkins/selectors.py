@@ -12,7 +12,18 @@ from alliance import access
 from alliance.checkins.charts import RECENT, ChartPoint, alliance_svg, describe, recent_alliance_svg
 from alliance.checkins.models import CheckIn
 from alliance.people.models import CareEpisode, Session, SessionStatus, User
+from alliance.ratings.selectors import ratings_by_session
 from alliance.ruptures.models import ACTIVE_STATES, Alert
+
+
+def checkin_of(session: Session) -> CheckIn | None:
+    """The session's check-in, or None: from the check-in pages' lookup when it said so
+    (``known_checkin``, alliance/rawsql.py), else asked."""
+    try:
+        known: CheckIn | None = session.known_checkin  # type: ignore[attr-defined]
+    except AttributeError:
+        return CheckIn.objects.filter(session_id=session.id).first()
+    return known
 
 
 def _local(dt: datetime, user: User) -> datetime:
@@ -37,6 +48,8 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
         Alert.objects.filter(episode=episode).select_related("session").order_by("-created_at")
     )
     alert_by_session = {a.session_id: a for a in alerts}
+    # The therapist's own view of each session (alliance/ratings): the second line.
+    ratings = ratings_by_session(episode)
     points = []
     for s in reversed(sessions):
         checkin: CheckIn | None = getattr(s, "checkin", None)
@@ -53,6 +66,7 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
                 alliance=checkin.alliance,
                 label=f"Session {s.number}, {local:%d %b %Y}",
                 marker=marker,
+                therapist=ratings[s.id].alliance if s.id in ratings else None,
             )
         )
     rows = []
@@ -63,6 +77,7 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
                 "checkin": getattr(s, "checkin", None),
                 "alert": alert_by_session.get(s.id),
                 "checkin_open": s.checkin_is_open(now),
+                "rating": ratings.get(s.id),
             }
         )
     return {
@@ -78,6 +93,7 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
         "chart_recent_count": min(len(points), RECENT),
         "chart_text": describe(points),
         "chart_points": points,
+        "chart_has_therapist": any(p.therapist is not None for p in points),
         "session_rows": rows,
         "active_alerts": [a for a in alerts if a.state in ACTIVE_STATES],
         "past_alerts": [a for a in alerts if a.state not in ACTIVE_STATES],

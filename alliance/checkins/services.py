@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from alliance import formtoken
+from alliance import formtoken, rawsql
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, about_episode, audit_record, audit_record_bulk
 from alliance.checkins.models import CheckIn
@@ -81,13 +81,14 @@ def followup_alert_for(session: Session) -> Alert | None:
     about: the oldest open one the client has not answered about yet, and once every open one
     has had an answer ("not yet" or "partly"), the one answered longest ago. Its session and
     check-in come with it, for the question to name the date and the client's own words.
+
+    A session from the check-in pages' lookup (alliance/rawsql.py) already knows whether there
+    is any such rupture (``has_open_rupture``): when there is none, nothing more is asked.
     """
-    return (
-        open_ruptures_before(session.episode_id, session.number)
-        .select_related("session", "checkin")
-        .order_by(F("client_followup_at").asc(nulls_first=True), "session__number")
-        .first()
-    )
+    if getattr(session, "has_open_rupture", None) is False:
+        return None
+    # In SQL (alliance/rawsql.py, tested against its ORM twin): each check-in page asks it.
+    return rawsql.followup_alert(session.episode_id, session.number)
 
 
 def checkin_context(session: Session) -> dict[str, bool]:
@@ -181,6 +182,7 @@ def checkin_submit(
     check-in, so a check-in and "missed" or "cancelled" marked at the same moment serialize:
     whichever comes second sees the first (``session_set_status`` locks the same row).
     """
+    from alliance.ruptures.dropout import dropout_check_quietly
     from alliance.ruptures.services import signals_on_checkin
 
     now = now or timezone.now()
@@ -255,6 +257,8 @@ def checkin_submit(
         if existing is not None:
             return CheckinResult(checkin=existing, created=False)
         raise CheckinError(ALREADY_ANSWERED) from None
+    # After the check-in is stored: whatever the dropout-risk rule does, the answers are kept.
+    dropout_check_quietly(episode=session.episode, now=now)
     return CheckinResult(checkin=checkin, created=True, alerts=alerts)
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
 from alliance.access import AuthedRequest
-from alliance.checkins.selectors import client_home, followup_answered
+from alliance.checkins.selectors import checkin_of, client_home, followup_answered
 from alliance.checkins.services import (
     CARE_ENDED,
     CHECKIN_CLOSED,
@@ -33,7 +33,7 @@ def client_home_view(request: AuthedRequest) -> HttpResponse:
         page = 1
     context = client_home(request.user, now=timezone.now(), page=min(max(page, 1), 100_000))
     # The home page shows the client's own check-ins: their episodes are logged as read.
-    access.note_listed(request.user, list(access.episodes_for(request.user)))
+    access.note_listed(request.user, access.client_episodes(request.user))
     return render(request, "checkins/client_home.html", context)
 
 
@@ -90,7 +90,7 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
             form_token = formtoken.or_fresh(form_token)
         else:
             return redirect("checkin_thanks", session_id=session.id)
-    elif hasattr(session, "checkin"):
+    elif checkin_of(session) is not None:
         return redirect("checkin_thanks", session_id=session.id)
     elif session.episode.status != EpisodeStatus.ACTIVE:
         message = CARE_ENDED
@@ -130,7 +130,7 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
 @access.role_required(Role.CLIENT)
 def checkin_thanks_view(request: AuthedRequest, session_id: str) -> HttpResponse:
     session = access.get_session_for_checkin(request.user, session_id)
-    checkin = getattr(session, "checkin", None)
+    checkin = checkin_of(session)
     if checkin is None:
         return redirect("checkin", session_id=session.id)
     return render(

@@ -61,6 +61,7 @@ from alliance.core.instruments import (
     AnswerCondition,
     ContextCondition,
     DefinitionError,
+    Instrument,
     Item,
     ItemKind,
 )
@@ -69,6 +70,7 @@ from alliance.core.outcomes import OutcomeDefinition, load_outcome
 __all__ = [
     "ORDINAL_VALUE_URL",
     "fhir_questionnaire_to_definition",
+    "instrument_to_fhir_questionnaire",
     "outcome_from_fhir_questionnaire",
     "outcome_to_fhir_questionnaire",
 ]
@@ -554,9 +556,24 @@ def outcome_to_fhir_questionnaire(defn: OutcomeDefinition) -> dict[str, object]:
     ValueError
         For an item shown on a context flag (``{"context": ...}``), which FHIR cannot express.
     """
-    instrument = defn.instrument
+    return instrument_to_fhir_questionnaire(defn.instrument, loinc_panel=defn.outcome.loinc_panel)
+
+
+def instrument_to_fhir_questionnaire(
+    instrument: Instrument, *, loinc_panel: str | None = None, omit_context_conditions: bool = False
+) -> dict[str, object]:
+    """:func:`outcome_to_fhir_questionnaire` for any instrument, e.g. the check-in.
+
+    ``omit_context_conditions`` exports an item shown on a context flag (the check-in's
+    follow-up question, asked only while a difficult moment is open) as an optional item with
+    no ``enableWhen``, instead of refusing it: fine for describing answers already given, not
+    for a form another system would show.
+    """
     targets = {item.key: item.values for item in instrument.items}
-    items = [_export_item(item, targets) for item in instrument.items]
+    items = [
+        _export_item(item, targets, omit_context_conditions=omit_context_conditions)
+        for item in instrument.items
+    ]
     resource: dict[str, object] = {
         "resourceType": "Questionnaire",
         # FHIR ids allow letters, digits, "-" and "." but not "_".
@@ -570,11 +587,11 @@ def outcome_to_fhir_questionnaire(defn: OutcomeDefinition) -> dict[str, object]:
     }
     if instrument.description:
         resource["description"] = instrument.description
-    if defn.outcome.loinc_panel:
+    if loinc_panel:
         resource["code"] = [
             {
                 "system": _LOINC_SYSTEM,
-                "code": defn.outcome.loinc_panel,
+                "code": loinc_panel,
                 "display": instrument.title,
             }
         ]
@@ -583,12 +600,16 @@ def outcome_to_fhir_questionnaire(defn: OutcomeDefinition) -> dict[str, object]:
     return resource
 
 
-def _export_item(item: Item, targets: Mapping[str, Sequence[int]]) -> dict[str, object]:
+def _export_item(
+    item: Item, targets: Mapping[str, Sequence[int]], *, omit_context_conditions: bool = False
+) -> dict[str, object]:
+    context_only = isinstance(item.show_if, ContextCondition)
     exported: dict[str, object] = {
         "linkId": item.key,
         "text": item.text,
         "type": "choice" if item.kind is ItemKind.CHOICE else "text",
-        "required": item.required,
+        # Shown only in some contexts, so never required of every response.
+        "required": item.required and not context_only,
     }
     if item.kind is ItemKind.CHOICE:
         exported["answerOption"] = [
@@ -603,7 +624,7 @@ def _export_item(item: Item, targets: Mapping[str, Sequence[int]]) -> dict[str, 
         ]
     elif item.max_length is not None:
         exported["maxLength"] = item.max_length
-    if isinstance(item.show_if, ContextCondition):
+    if isinstance(item.show_if, ContextCondition) and not omit_context_conditions:
         raise ValueError(
             f"item {item.key!r} is shown on the context flag {item.show_if.context!r}, "
             "which a FHIR Questionnaire cannot express"

@@ -8,33 +8,40 @@ treatment response curves (CLINICAL.md §6). This module implements that idea wi
 own that is documented, configurable and evaluated (``benchmarks/not_on_track.py``,
 ``docs/not-on-track.md``).
 
-**The curves and their parameters below are our assumptions, to be calibrated on a clinic's own
-data. They are not the published OQ-Analyst or PCOMS curves, which are proprietary.**
+**The default curves and their parameters below are our assumptions, in the published style
+(Finch, Lambert & Schaalje 2001), until a clinic's own data replace them. They are not the
+published OQ-Analyst or PCOMS curves, which are proprietary.**
 
 The rule
 --------
 Let the first measurement be the intake, score :math:`I` at session :math:`s_0`, and let its
 severity band (:func:`alliance.core.outcomes.severity_band`) choose a curve with parameters
 *p* (the share of the way from intake to the best possible score :math:`B` that clients are
-expected to cover in the long run), *k* (how fast, per session) and :math:`\\sigma` (the spread
-of scores around the curve). At session :math:`s`, with :math:`t = s - s_0`:
+expected to cover in the long run), *k* (how fast, per session), :math:`\\sigma` (the
+session-to-session spread of scores) and :math:`\\tau` (how much clients differ in *p*). At
+session :math:`s`, with :math:`t = s - s_0`:
 
 .. math::
 
-    E(t) = I + p\\,(B - I)\\,\\bigl(1 - e^{-k t}\\bigr)
+    E(t) = I + p\\,(B - I)\\,\\bigl(1 - e^{-k t}\\bigr), \\qquad
+    s(t) = \\sqrt{\\sigma^2 + \\bigl(\\tau\\,|B - I|\\,(1 - e^{-k t})\\bigr)^2}
 
 a log-linear (negatively accelerated) curve: the expected score moves quickly at first and
-levels off at :math:`I + p(B - I)`. For a lower-is-better score the tolerance band's edge is
-:math:`E(t) + z\\sigma` and a score *above* it is outside; for a higher-is-better score the edge
-is :math:`E(t) - z\\sigma` and a score *below* it is outside. A score exactly on the edge is
-inside.
+levels off at :math:`I + p(B - I)`, and the band widens as clients who improve part from those
+who do not. For a lower-is-better score the tolerance band's edge is :math:`E(t) + z\\,s(t)`
+and a score *above* it is outside; for a higher-is-better score the edge is
+:math:`E(t) - z\\,s(t)` and a score *below* it is outside. A score exactly on the edge is inside.
 
 The client is **not on track** at the first measurement after intake where either
 
-1. the score has been outside the band for ``consecutive`` measurements in a row (default 2), or
+1. the score has been outside the band for ``consecutive`` measurements in a row (default 1:
+   the first score worse than the band), or
 2. the score is reliably worse than the intake: :math:`RCI = (x - I)/S_{diff}` in the worse
    direction exceeds ``rci_z`` (1.96; Jacobson & Truax 1991), using the definition's SD and
    reliability.
+
+The curves come from :data:`DEFAULT_CURVES` until a clinic has enough completed treatments in an
+intake band; then :mod:`alliance.core.recovery` estimates that band's curve from them.
 
 A signal uses only measurements up to the session it fires at, so it never changes when later
 measurements arrive: :func:`assess` on a longer series returns the same signal. Nothing here
@@ -63,6 +70,7 @@ __all__ = [
     "assess",
     "default_settings",
     "expected_score",
+    "score_spread",
 ]
 
 # The key of the curve used for an intake band without a curve of its own (or no bands).
@@ -93,12 +101,19 @@ class Curve:
         *k* > 0 per session: after :math:`t` sessions the share :math:`1 - e^{-kt}` of that
         expected change is reached (e.g. :math:`k = \\ln 2` halves the rest each session).
     residual_sd : float
-        :math:`\\sigma` > 0, in score points: how far clients' scores spread around the curve.
+        :math:`\\sigma` > 0, in score points: how far a client's scores spread around the curve
+        from session to session (measurement error and ordinary ups and downs).
+    improvement_sd : float, default 0
+        :math:`\\tau` >= 0: how much clients differ in the share *p* they go on to cover. The
+        spread of scores at :math:`t` sessions is then
+        :math:`\\sqrt{\\sigma^2 + (\\tau\\,|B - I|\\,(1 - e^{-kt}))^2}`, so the band widens as
+        clients who improve part from those who do not; 0 keeps it the same width throughout.
     """
 
     improvement: float
     rate: float
     residual_sd: float
+    improvement_sd: float = 0.0
 
     def __post_init__(self) -> None:
         _check_number("improvement", self.improvement)
@@ -106,6 +121,8 @@ class Curve:
             raise ValueError(f"improvement: must be from 0 to 1, got {self.improvement!r}")
         _check_positive("rate", self.rate)
         _check_positive("residual_sd", self.residual_sd)
+        if _check_number("improvement_sd", self.improvement_sd) < 0:
+            raise ValueError(f"improvement_sd: must be 0 or more, got {self.improvement_sd!r}")
 
 
 @dataclass(frozen=True)
@@ -116,9 +133,9 @@ class NotOnTrackSettings:
     ----------
     curves : Mapping[str, Curve]
         By intake band label; :data:`ANY_BAND` (``"*"``) for any band without its own curve.
-    z : float, default 1.0
-        Width of the tolerance band in residual SDs (one-sided).
-    consecutive : int, default 2
+    z : float, default 1.8
+        Width of the tolerance band in spreads (:func:`score_spread`), one-sided.
+    consecutive : int, default 1
         Measurements in a row outside the band that raise the signal.
     rci_z : float or None, default 1.96
         Reliable deterioration from intake raises the signal at once; None turns that off.
@@ -126,8 +143,8 @@ class NotOnTrackSettings:
 
     # Left out of the hash, as a mapping has none; the settings still compare by value.
     curves: Mapping[str, Curve] = field(hash=False)
-    z: float = 1.0
-    consecutive: int = 2
+    z: float = 1.8
+    consecutive: int = 1
     rci_z: float | None = DEFAULT_Z
 
     def __post_init__(self) -> None:
@@ -158,28 +175,33 @@ class NotOnTrackSettings:
         )
 
 
-# Assumed, to be calibrated (docs/not-on-track.md): clients starting in the lowest band are not
-# expected to change; the more severe the start, the larger the share of the way to the best
-# score expected. Half of the long-run change by about session 3.5 (k = 0.2). Residual SDs are
-# 0.8 of the definitions' (also assumed) norm SDs.
+# Assumed, published-style, to be replaced by the clinic's own curves (alliance.core.recovery,
+# docs/not-on-track.md): clients starting in the lowest band are not expected to change; the
+# more severe the start, the larger the share of the way to the best score. Half of the long-run
+# change by about session 2.3 (k = 0.3). σ 2.5 PHQ-9 points is a little above the PHQ-9's
+# standard error of measurement (5·√(1 − .84) = 2.0); τ 0.4 lets clients differ widely in how
+# far they improve. GAD-7 σ is 0.8 of the PHQ-9's, as the norm SDs are.
+def _band_curves(residual_sd: float, *bands: tuple[str, float]) -> Mapping[str, Curve]:
+    return MappingProxyType(
+        {
+            label: Curve(improvement=p, rate=0.3, residual_sd=residual_sd, improvement_sd=0.4)
+            for label, p in bands
+        }
+    )
+
+
 DEFAULT_CURVES: Final[Mapping[str, Mapping[str, Curve]]] = MappingProxyType(
     {
-        "phq9": MappingProxyType(
-            {
-                "minimal": Curve(improvement=0.0, rate=0.2, residual_sd=4.0),
-                "mild": Curve(improvement=0.3, rate=0.2, residual_sd=4.0),
-                "moderate": Curve(improvement=0.4, rate=0.2, residual_sd=4.0),
-                "moderately severe": Curve(improvement=0.45, rate=0.2, residual_sd=4.0),
-                "severe": Curve(improvement=0.5, rate=0.2, residual_sd=4.0),
-            }
+        "phq9": _band_curves(
+            2.5,
+            ("minimal", 0.0),
+            ("mild", 0.3),
+            ("moderate", 0.4),
+            ("moderately severe", 0.45),
+            ("severe", 0.5),
         ),
-        "gad7": MappingProxyType(
-            {
-                "minimal": Curve(improvement=0.0, rate=0.2, residual_sd=3.2),
-                "mild": Curve(improvement=0.3, rate=0.2, residual_sd=3.2),
-                "moderate": Curve(improvement=0.4, rate=0.2, residual_sd=3.2),
-                "severe": Curve(improvement=0.5, rate=0.2, residual_sd=3.2),
-            }
+        "gad7": _band_curves(
+            2.0, ("minimal", 0.0), ("mild", 0.3), ("moderate", 0.4), ("severe", 0.5)
         ),
     }
 )
@@ -247,6 +269,26 @@ def expected_score(defn: OutcomeDefinition, intake: float, sessions: float, curv
     return intake + curve.improvement * (best - intake) * (1.0 - math.exp(-curve.rate * sessions))
 
 
+def score_spread(defn: OutcomeDefinition, intake: float, sessions: float, curve: Curve) -> float:
+    """How far scores spread around the curve ``sessions`` after an intake of ``intake``.
+
+    .. math:: s(t) = \\sqrt{\\sigma^2 + \\bigl(\\tau\\,|B - I|\\,(1 - e^{-k t})\\bigr)^2}
+
+    If each client covers their own share :math:`p_i` of the way, with SD :math:`\\tau`, their
+    expected scores at :math:`t` differ by :math:`\\tau|B - I|(1 - e^{-kt})`; add the
+    session-to-session spread :math:`\\sigma`. With :math:`\\tau = 0` it is :math:`\\sigma`.
+
+    Examples
+    --------
+    PHQ-9 intake 20, σ = 3, τ = 0.4, k = ln 2: after 1 session 20 · 0.4 · 1/2 = 4, and
+    √(3² + 4²) = 5.
+    """
+    low, high = score_range(defn)
+    best = high if defn.higher_is_better else low
+    share = 1.0 - math.exp(-curve.rate * sessions)
+    return math.hypot(curve.residual_sd, curve.improvement_sd * abs(best - intake) * share)
+
+
 def assess(
     defn: OutcomeDefinition,
     series: Sequence[tuple[int, float]],
@@ -296,7 +338,7 @@ def assess(
     for session, value in series[1:]:
         t = session - intake_session
         expected = expected_score(defn, intake, t, curve)
-        margin = settings.z * curve.residual_sd
+        margin = settings.z * score_spread(defn, intake, t, curve)
         bound = expected - margin if higher else expected + margin
         is_outside = value < bound if higher else value > bound
         outside = outside + 1 if is_outside else 0

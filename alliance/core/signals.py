@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_left
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
@@ -471,9 +472,21 @@ def detect(
     >>> [s.kind.value for s in detect(pts)]
     ['reliable_drop', 'rupture_repair_1sd']
     """
+    return _detect(points, settings)
+
+
+def _detect(
+    points: Sequence[CheckinPoint], settings: SignalSettings, *, reported_from: int = 0
+) -> list[Signal]:
+    """``detect``, with the client-reported rule applied from position ``reported_from`` on.
+
+    That rule looks at one check-in at a time, so its signals at earlier positions cannot
+    depend on later points: ``detect_for_latest`` skips them (they were found when those
+    check-ins came in), which over a long tense history was most of its cost.
+    """
     series = _scan(points)
     found: list[Signal] = []
-    _client_reported(series, settings, found)
+    _client_reported(series, settings, found, start=reported_from)
     _reliable_drops(series, settings, found)
     _rupture_repairs(series, settings, found)
     _sudden_losses(series, settings, found)
@@ -499,9 +512,9 @@ def detect_for_latest(
     returned: the signal itself is not new. Call :func:`detect` to refresh the ``repaired_index``
     of open alerts. The whole series is re-validated and re-scanned (linear cost).
     """
-    found = detect(points, settings)
     if not points:
-        return found
+        return detect(points, settings)
+    found = _detect(points, settings, reported_from=len(points) - 1)
     last = points[-1].index
     return [
         signal
@@ -683,7 +696,9 @@ _RESOLVED_WORDS: Final = {0: "not at all", 1: "a little", 2: "partly", 3: "mostl
 _TALKED_WORDS: Final = {0: "no", 1: "a little", 2: "yes"}
 
 
-def _client_reported(series: _Series, settings: SignalSettings, found: list[Signal]) -> None:
+def _client_reported(
+    series: _Series, settings: SignalSettings, found: list[Signal], *, start: int = 0
+) -> None:
     """Client-reported tension (rule a).
 
     Fires at a check-in whose tension is at least ``tension_min`` (default 1: any tension).
@@ -703,7 +718,8 @@ def _client_reported(series: _Series, settings: SignalSettings, found: list[Sign
     """
     points = series.points
     minimum, high = settings.tension_min, settings.tension_high
-    for position in series.tense:
+    # ``tense`` is in position order: the positions before ``start`` are skipped at once.
+    for position in series.tense[bisect_left(series.tense, start) :]:
         point = points[position]
         tension = cast(int, point.tension)
         if tension < minimum:

@@ -23,7 +23,7 @@ import math
 import random
 import statistics
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -113,6 +113,17 @@ class SynthParams:
     # Iliakis et al. 2021: 22.3 % overall, 28.2 % in outpatient RCTs; Arntz et al. 2022: most
     # dropout happens in the first quarter of treatment.
     dropout_rate: float = 0.25
+    # Our assumption: share of a client's cancellations made less than 24 h before the session
+    # (twice that for a client who will drop out, at most 1).
+    late_cancel_share: float = 0.3
+    # Our assumption: share of reported ruptures the therapist records as confrontation (the
+    # rest withdrawal). Withdrawal markers are the more frequent (Schenk et al. 2019); twice
+    # the share for a client who will drop out, at most 1 (Eubanks et al. 2019: confrontation
+    # markers predicted dropout, d = .74).
+    confrontation_share: float = 0.3
+    # Our assumption, off by default: alliance points a client who will drop out loses, evenly,
+    # over their last four sessions before they stop (benchmarks/dropout.py tries 1.0).
+    dropout_decline: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.alliance_mean <= 7.0:
@@ -123,6 +134,8 @@ class SynthParams:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value}")
         if not math.isfinite(self.alliance_growth_per_session):
             raise ValueError("alliance_growth_per_session must be finite")
+        if not (math.isfinite(self.dropout_decline) and 0.0 <= self.dropout_decline <= 6.0):
+            raise ValueError(f"dropout_decline must be within 0-6, got {self.dropout_decline}")
         for name in (
             "rupture_rate",
             "repair_rate",
@@ -131,6 +144,8 @@ class SynthParams:
             "cancel_therapist_rate",
             "checkin_completion",
             "dropout_rate",
+            "late_cancel_share",
+            "confrontation_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -166,6 +181,8 @@ class SynthCheckin:
     followup_resolved: int | None
     comment: str
     submitted_after_hours: float
+    # "confrontation" or "withdrawal" when tension > 0 (what the therapist would record), else "".
+    rupture_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +190,9 @@ class SynthSession:
     """One weekly session; ``number`` is 1-based within the episode.
 
     ``therapist_repaired`` is True only for a check-in that reported tension and whose rupture
-    the therapist acknowledged and recorded repair work for.
+    the therapist acknowledged and recorded repair work for. ``cancelled_hours_before`` is set
+    for a session the client cancelled: how many hours before its start the cancellation was
+    recorded (under 24 is late).
     """
 
     number: int
@@ -181,6 +200,7 @@ class SynthSession:
     status: str
     checkin: SynthCheckin | None
     therapist_repaired: bool
+    cancelled_hours_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +250,9 @@ _CLIENT_MEAN_RANGE: Final = (1.5, 6.9)
 _DROPOUT_SHIFT: Final = 0.5  # clients who will drop out start this much lower
 _DROPOUT_MISS_FACTOR: Final = 2.0  # and miss sessions this much more often before they stop
 _EARLY_DROPOUT_SHARE: Final = 0.6  # share of dropouts in the first quarter of the history
+_DECLINE_SESSIONS: Final = 4  # dropout_decline is spread over this many last sessions
+_DROPOUT_LATE_FACTOR: Final = 2.0  # late_cancel_share for clients who will drop out
+_DROPOUT_CONFRONTATION_FACTOR: Final = 2.0  # confrontation_share for them
 _COMMENT_RATE: Final = 0.2
 _TENSION_COMMENT_RATE: Final = 0.6
 # Cumulative weights of tension 1-4, talked 0-2, and resolved given talked.
@@ -524,7 +547,16 @@ def _client(
             else:
                 dropout_at = rng.randint(quarter + 1, n_past - 1)
         mu = min(max(mu, _CLIENT_MEAN_RANGE[0]), _CLIENT_MEAN_RANGE[1])
-        drafts = _history(rng, n_past, mu, params, growth=True, repair_all=False, stop=dropout_at)
+        drafts = _history(
+            rng,
+            n_past,
+            mu,
+            params,
+            growth=True,
+            repair_all=False,
+            stop=dropout_at,
+            decline=params.dropout_decline if dropped_out else 0.0,
+        )
     else:
         mu, episode_weeks, script = _SCRIPTS[pattern]
         episode_start = start if episode_weeks is None else now - timedelta(weeks=episode_weeks)
@@ -534,6 +566,10 @@ def _client(
         drafts = script(rng, drafts, params)
 
     sessions = _freeze(rng, drafts, slots, now, 0 if dropped_out else 1 + (rng.random() < 0.5))
+    # Drawn from a generator of their own, so adding them changed no earlier clinic.
+    sessions = _details(
+        random.Random(f"alliance-synth/{seed}/details/{i}"), sessions, params, dropped_out
+    )
     return SynthClient(
         key=key,
         name=name,
@@ -589,8 +625,14 @@ def _history(
     growth: bool,
     repair_all: bool,
     stop: int | None,
+    decline: float = 0.0,
 ) -> list[_Draft]:
-    """Past sessions of one client. With ``stop``, the client misses 1-3 more, then none."""
+    """Past sessions of one client. With ``stop``, the client misses 1-3 more, then none.
+
+    ``decline``: alliance points lost evenly over the last ``_DECLINE_SESSIONS`` before ``stop``
+    (a quarter of it at the first of them, all of it at the last). No random draw depends on
+    it, so a clinic with ``decline`` 0 is the clinic generated before it existed.
+    """
     rand, gauss, choice = rng.random, rng.gauss, rng.choice
     p = params
     factor = _DROPOUT_MISS_FACTOR if stop is not None else 1.0
@@ -621,6 +663,8 @@ def _history(
         d.checkin = True
         level = mu + slope * min(n, _GROWTH_SESSIONS) + gauss(0.0, within) - linger
         linger = 0.0
+        if decline and stop is not None and n >= stop - _DECLINE_SESSIONS:
+            level -= decline * (n - (stop - _DECLINE_SESSIONS) + 1) / _DECLINE_SESSIONS
         if rand() < rupture:
             u = rand()
             tension = next(t for t, cum in enumerate(_TENSION_CUM, 1) if u < cum)
@@ -706,6 +750,26 @@ def _freeze(
     for idx in range(len(drafts), len(drafts) + n_future):
         sessions.append(SynthSession(idx + 1, slots[idx], SCHEDULED, None, False))
     return tuple(sessions)
+
+
+def _details(
+    rng: random.Random, sessions: tuple[SynthSession, ...], p: SynthParams, dropped_out: bool
+) -> tuple[SynthSession, ...]:
+    """When each client cancellation was made, and each reported rupture's kind."""
+    factor = (_DROPOUT_LATE_FACTOR, _DROPOUT_CONFRONTATION_FACTOR) if dropped_out else (1.0, 1.0)
+    late_share = min(1.0, p.late_cancel_share * factor[0])
+    confrontation_share = min(1.0, p.confrontation_share * factor[1])
+    out = []
+    for s in sessions:
+        if s.status == CANCELLED_CLIENT:
+            late = rng.random() < late_share
+            hours = rng.uniform(1.0, 23.5) if late else rng.uniform(24.0, 168.0)
+            s = replace(s, cancelled_hours_before=round(hours, 2))
+        elif s.checkin is not None and s.checkin.tension:
+            kind = "confrontation" if rng.random() < confrontation_share else "withdrawal"
+            s = replace(s, checkin=replace(s.checkin, rupture_type=kind))
+        out.append(s)
+    return tuple(out)
 
 
 # Scripted patterns --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from alliance.diary.services import (
 )
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import CareEpisode, Role, User
+from alliance.safetyplan.selectors import plan_view_of
 
 BAD_DAY = "That date doesn't look right. Here is today's card instead."
 NO_CARE_EPISODE = (
@@ -196,6 +197,10 @@ def diary_done_view(request: AuthedRequest) -> HttpResponse:
         edit_url=_day_url(day, today),
         editable_until=card_def.last_editable_day(day),
         crisis_resources=crisis_resources_for(card.episode.clinic) if context["findings"] else (),
+        # After a risk answer the client's own safety plan comes first (docs/safety-plan.md).
+        safety_plan_view=plan_view_of(access.safety_plan_of(user, card.episode))
+        if context["findings"]
+        else None,
     )
     return render(request, "diary/done.html", context)
 

@@ -40,6 +40,8 @@ class MessageKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     EMAIL_CHANGE = "email_change", _("Email change")
     ACCOUNT = "account", _("Account message")
+    ABSENCE_NOTICE = "absence_notice", _("Therapist absence notice")
+    REACH_OUT_ANSWER = "reach_out_answer", _("Answer to a reach-out request")
 
 
 class MessageState(models.TextChoices):

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -36,7 +36,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise
 
 from alliance.checkins.models import CheckIn
 from alliance.diary.models import DiaryCard, DiaryStatus
@@ -58,6 +57,9 @@ from alliance.messaging.tasks import deliver_message
 from alliance.messaging.timing import at_local, next_allowed
 from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, SessionStatus, User
 from alliance.ruptures.models import Alert, AlertCategory, AlertState, Severity
+
+if TYPE_CHECKING:  # django-stubs-ext is a development tool, not installed with Alliance
+    from django_stubs_ext import StrOrPromise
 
 BATCH = 500
 Row = TypeVar("Row", bound=Model)

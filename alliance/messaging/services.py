@@ -33,7 +33,7 @@ from alliance.messaging.models import (
     MessageState,
     OutboxMessage,
 )
-from alliance.people.models import Role, User
+from alliance.people.models import Clinic, Role, User
 
 log = logging.getLogger("alliance.messaging")
 
@@ -90,9 +90,15 @@ def message_queue(
     due_at: datetime | None = None,
     about_type: str = "",
     about_id: uuid.UUID | None = None,
+    clinic: Clinic | None = None,
     now: datetime | None = None,
 ) -> tuple[OutboxMessage, bool]:
-    """Queue one message; returns (message, created). The same ``key`` twice queues it once."""
+    """Queue one message; returns (message, created). The same ``key`` twice queues it once.
+
+    The message belongs to the recipient's clinic, or to ``clinic`` when it goes to someone with
+    no account (an answer to a reach-out request): the clinic admin sees it if it does not go
+    out.
+    """
     if kind not in MessageKind.values:
         raise MessagingError(f"Unknown message kind {kind!r}.")
     if channel not in Channel.values:
@@ -114,7 +120,9 @@ def message_queue(
             with transaction.atomic():
                 message = OutboxMessage.objects.create(
                     idempotency_key=key,
-                    clinic_id=recipient.clinic_id if recipient is not None else None,
+                    clinic_id=recipient.clinic_id
+                    if recipient is not None
+                    else (clinic.pk if clinic is not None else None),
                     recipient=recipient,
                     channel=channel,
                     kind=kind,

@@ -39,6 +39,10 @@ def jobs() -> tuple[PeriodicJob, ...]:
         PeriodicJob("recompute-signals", timedelta(days=1), "alliance.ops.tasks:recompute_signals"),
         # An expired session can't sign anyone in, but its row still says who was signed in when.
         PeriodicJob("clear-sessions", timedelta(hours=1), "alliance.ops.tasks:clear_sessions"),
+        # Reach-out requests past ALLIANCE_REACH_OUT_RETENTION_DAYS (docs/reach-out.md).
+        PeriodicJob(
+            "purge-reach-outs", timedelta(days=1), "alliance.reachout.tasks:purge_requests"
+        ),
         # Retries, due reminders, and anything a dead worker left half-sent.
         # A session's check-in opens when its scheduled end has passed (docs/checkin.md).
         PeriodicJob(
@@ -48,6 +52,18 @@ def jobs() -> tuple[PeriodicJob, ...]:
             "scan-reminders",
             timedelta(seconds=settings.ALLIANCE_REMINDER_SCAN_SECONDS),
             "alliance.messaging.tasks:scan_reminders",
+        ),
+        # Planned absences: clients told at 09:00 clinic time; the cover told of risk answers.
+        PeriodicJob(
+            "scan-absences",
+            timedelta(seconds=settings.ALLIANCE_REMINDER_SCAN_SECONDS),
+            "alliance.absences.tasks:scan_absences",
+        ),
+        # Research export files are kept ALLIANCE_RESEARCH_EXPORT_DAYS (docs/interoperability.md).
+        PeriodicJob(
+            "expire-research-exports",
+            timedelta(days=1),
+            "alliance.exports.tasks:expire_research_exports",
         ),
         PeriodicJob(
             "deliver-due",

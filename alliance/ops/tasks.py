@@ -7,12 +7,15 @@ from django_tasks import task
 
 @task()
 def recompute_signals() -> str:
+    from alliance.ruptures.dropout import dropout_scan
     from alliance.ruptures.services import signals_recompute
 
     report = signals_recompute()
+    dropout = dropout_scan()
     return (
         f"{report.checkins} check-ins, {report.alerts_created} alerts opened, "
-        f"{report.alerts_updated} updated"
+        f"{report.alerts_updated} updated; dropout risk for {dropout.raised} of "
+        f"{dropout.episodes} episodes, {dropout.opened} alerts opened"
     )
 
 

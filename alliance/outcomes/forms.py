@@ -136,7 +136,10 @@ class CrisisResourceForm(forms.Form):
     contact = forms.CharField(
         label=_("How to reach it"),
         max_length=120,
-        help_text=_("For example \u201cCall or text 9-8-8\u201d."),
+        # No number here: an example from one region would be the wrong one for the others.
+        help_text=_(
+            "As a client would dial it: \u201cCall\u201d or \u201cText\u201d, then the number."
+        ),
     )
     description = forms.CharField(
         label=_("When to use it"),

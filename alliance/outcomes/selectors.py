@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from alliance.core.outcomes import OutcomeDefinition, change_summary, score_range
+from alliance.core.outcomes import ChangeSummary, OutcomeDefinition, change_summary, score_range
 from alliance.outcomes.charts import RECENT, OutcomePoint, describe, outcome_svg
 from alliance.outcomes.definitions import UnknownInstrument, available_for, definition_for
 from alliance.outcomes.models import OutcomeResponse, OutcomeSchedule
@@ -95,11 +95,9 @@ def due_for_client(client: User, *, now: datetime) -> list[Questionnaire]:
     A handful of queries (episodes, schedules, sessions, answered occasions, the clinic's
     imported definitions), plus one per questionnaire due.
     """
-    from alliance.access import episodes_for  # access imports this module
+    from alliance.access import client_episodes  # access imports this module
 
-    episodes = {
-        e.id: e for e in episodes_for(client).select_related("clinic").order_by("started_on")
-    }
+    episodes = {e.id: e for e in client_episodes(client)}
     schedules = list(OutcomeSchedule.objects.filter(episode_id__in=list(episodes)))
     if not schedules:
         return []
@@ -190,12 +188,52 @@ class InstrumentChart:
     recent_note: str = ""  # says so when it leaves earlier scores out
 
 
-def _occasion_label(key: str) -> str:
+def occasion_label(key: str) -> str:
     parsed = parse_occasion(key)
     if parsed is None:
         return key
     kind, number = parsed
     return kind.value.capitalize() if number is None else f"{kind.value.capitalize()} {number}"
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """One answer's change from the first scored answer, and whether it is reliable."""
+
+    response: OutcomeResponse
+    summary: ChangeSummary | None  # None for the first score, an unscored one, or no norms
+    higher_is_better: bool
+
+    @property
+    def marker(self) -> str:
+        """``improved`` or ``deteriorated`` for a reliable change, else ``""``."""
+        if self.summary is None or not self.summary.reliable:
+            return ""
+        better = (self.summary.change > 0) == self.higher_is_better
+        return "improved" if better else "deteriorated"
+
+    @property
+    def reliable_text(self) -> str:
+        return {"improved": "Reliable improvement", "deteriorated": "Reliable deterioration"}.get(
+            self.marker, ""
+        )
+
+
+def score_changes(defn: OutcomeDefinition, responses: list[OutcomeResponse]) -> list[ScoreChange]:
+    """Each of ``responses`` (oldest first, one instrument) with its change from the first
+    scored one (Jacobson & Truax reliable change, ``alliance.core.outcomes.change_summary``)."""
+    scored = [r for r in responses if r.composite is not None]
+    baseline = scored[0].composite if scored else None
+    found = []
+    for response in responses:
+        summary = None
+        if response.composite is not None and baseline is not None and response is not scored[0]:
+            try:
+                summary = change_summary(defn, baseline, response.composite)
+            except ValueError:
+                summary = None
+        found.append(ScoreChange(response, summary, defn.higher_is_better))
+    return found
 
 
 def _chart(
@@ -206,33 +244,24 @@ def _chart(
     points: list[OutcomePoint] = []
     rows: list[dict[str, Any]] = []
     change_text = ""
-    for response in responses:
+    for found in score_changes(defn, responses):
+        response, summary, marker = found.response, found.summary, found.marker
         local = response.submitted_at.astimezone(therapist.zone)
-        marker = ""
         row: dict[str, Any] = {
             "response": response,
             "when": local,
-            "occasion": _occasion_label(response.occasion),
+            "occasion": occasion_label(response.occasion),
             "change": None,
-            "reliable": "",
+            "reliable": found.reliable_text,
         }
-        if response.composite is not None and baseline is not None and response is not scored[0]:
-            try:
-                summary = change_summary(defn, baseline, response.composite)
-            except ValueError:
-                summary = None
-            if summary is not None:
-                row["change"] = summary.change
-                if summary.reliable:
-                    better = (summary.change > 0) == defn.higher_is_better
-                    marker = "improved" if better else "deteriorated"
-                    row["reliable"] = "Reliable improvement" if better else "Reliable deterioration"
-                if response is scored[-1]:
-                    change_text = (
-                        f"From intake {_num(baseline)} to latest {_num(response.composite)}: "
-                        f"{summary.change:+g} points; a reliable change needs more than "
-                        f"{summary.threshold:.1f}. Category: {summary.category.value}."
-                    )
+        if summary is not None and baseline is not None and response.composite is not None:
+            row["change"] = summary.change
+            if response is scored[-1]:
+                change_text = (
+                    f"From intake {_num(baseline)} to latest {_num(response.composite)}: "
+                    f"{summary.change:+g} points; a reliable change needs more than "
+                    f"{summary.threshold:.1f}. Category: {summary.category.value}."
+                )
         if response.composite is not None:
             points.append(
                 OutcomePoint(

@@ -36,6 +36,7 @@ from alliance.core.not_on_track import (
     default_settings,
 )
 from alliance.core.outcomes import OutcomeDefinition, load_outcome, outcome_score, risk_flags
+from alliance.outcomes.analysis import add_point, curves_for_clinic
 from alliance.outcomes.definitions import (
     UnknownInstrument,
     builtin_digests,
@@ -351,7 +352,7 @@ def response_submit(
     cleaned, errors = validate_answers(defn.instrument, answers)
     blank = {key: BLANK_HINT for key, message in errors.items() if message in MISSING_MESSAGES}
     invalid = {key: message for key, message in errors.items() if key not in blank}
-    risk = _risk(defn, episode.clinic, cleaned)
+    risk = response_risk(defn, episode.clinic, cleaned)
     if invalid and not risk:
         raise ResponseError("Some answers need another look.", {**invalid, **blank})
     if blank and not risk and not send_incomplete:
@@ -423,7 +424,7 @@ def _after_save(step: Any, **kwargs: Any) -> list[Alert]:
     return [] if alert is None else [alert]
 
 
-def _risk(
+def response_risk(
     defn: OutcomeDefinition, clinic: Clinic, cleaned: Mapping[str, object]
 ) -> list[dict[str, Any]]:
     """The risk answers: the clinic's safety rules for this questionnaire, plus the risk items
@@ -504,13 +505,8 @@ def series_for(episode_id: uuid.UUID, instrument_id: str) -> list[tuple[int, flo
         .order_by("submitted_at", "id")
         .values_list("session_index", "composite")
     ):
-        if value is None:
-            continue
-        if series and index <= series[-1][0]:
-            if len(series) > 1:
-                series[-1] = (series[-1][0], value)
-            continue
-        series.append((index, value))
+        if value is not None:
+            add_point(series, index, value)
     return series
 
 
@@ -543,6 +539,9 @@ def not_on_track_check(
     settings = not_on_track_settings(defn)
     if settings is None:
         return None
+    # Each intake band's curve comes from the clinic's own completed treatments once it has
+    # enough of them (alliance/core/recovery.py), else from the defaults.
+    settings = curves_for_clinic(episode.clinic_id, defn, settings).settings
     signal: NotOnTrack | None = assess(defn, series_for(episode.id, defn.id), settings)
     if signal is None:
         return None

@@ -24,4 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("responses/<uuid:response_id>/", views.response_detail_view, name="response_detail"),
     # Clinic admin
     path("clinic/safety/", views.clinic_safety_view, name="clinic_safety"),
+    path("clinic/analysis/", views.clinic_analysis_view, name="clinic_analysis"),
 ]

@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
 from alliance.access import AuthedRequest
+from alliance.core.analysis import MIN_GROUP, AllianceOutcome, Refusal
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
+from alliance.outcomes.analysis import clinic_analysis
 from alliance.outcomes.definitions import available_for, definition_for
 from alliance.outcomes.forms import (
     COMPARISONS,
@@ -29,6 +31,7 @@ from alliance.outcomes.forms import (
 from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, schedules_by_instrument, spec_of
 from alliance.people.models import Clinic, Role
+from alliance.safetyplan.selectors import plan_view_of
 
 QUESTIONNAIRE_FIELDS = {"csrfmiddlewaretoken", "form_token", "send_incomplete"}
 
@@ -106,6 +109,10 @@ def questionnaire_done_view(request: AuthedRequest, response_id: str) -> HttpRes
             "title": defn.instrument.title,
             "therapist": response.episode.therapist,
             "crisis_resources": safety.crisis_resources_for(response.episode.clinic),
+            # After a risk answer the client's own safety plan comes first (docs/safety-plan.md).
+            "safety_plan_view": plan_view_of(access.safety_plan_of(request.user, response.episode))
+            if response.has_risk
+            else None,
         },
     )
 
@@ -298,3 +305,23 @@ def crisis_help_view(request: HttpRequest) -> HttpResponse:
         "therapist": episode.therapist if episode is not None else None,
     }
     return render(request, "outcomes/help.html", context)
+
+
+@require_GET
+@access.role_required(Role.CLINIC_ADMIN)
+def clinic_analysis_view(request: AuthedRequest) -> HttpResponse:
+    """Alliance and outcome across the clinic, with what the figures cannot say."""
+    clinic_id = access.analysis_clinic_for(request.user)
+    result = clinic_analysis(clinic_id, "phq9")
+    model = result.model
+    return render(
+        request,
+        "outcomes/clinic_analysis.html",
+        {
+            "result": result,
+            "model": model if isinstance(model, AllianceOutcome) else None,
+            "refusal": model if isinstance(model, Refusal) else None,
+            "repair": result.repair,
+            "min_group": MIN_GROUP,
+        },
+    )

@@ -86,7 +86,11 @@ class StaffAddForm(forms.Form):
     email = forms.EmailField(label="Email", max_length=254)
     role = forms.ChoiceField(
         label="Role",
-        choices=[(Role.THERAPIST, "Therapist"), (Role.CLINIC_ADMIN, "Clinic admin")],
+        choices=[
+            (Role.THERAPIST, "Therapist"),
+            (Role.CLINIC_ADMIN, "Clinic admin"),
+            (Role.SUPERVISOR, "Supervisor"),
+        ],
     )
 
 
@@ -382,6 +386,16 @@ class EpisodeEndForm(forms.Form):
 PHONE = re.compile(r"^\+?[0-9 ().-]{3,30}( ?(ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
 
 
+def clean_phone(value: object) -> str:
+    """A phone number as typed, its spaces tidied; ``ValidationError`` if it isn't one."""
+    phone = " ".join(str(value).split())
+    if phone and (not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
+        raise forms.ValidationError(
+            _("Please give a phone number in digits, for example +1 416 555 0100.")
+        )
+    return phone
+
+
 class ClinicSettingsForm(forms.Form):
     region = forms.ChoiceField(
         label=gettext_lazy("Where your clients live"),
@@ -406,12 +420,7 @@ class ClinicSettingsForm(forms.Form):
     )
 
     def clean_contact_phone(self) -> str:
-        phone = " ".join(str(self.cleaned_data["contact_phone"]).split())
-        if phone and (not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
-            raise forms.ValidationError(
-                _("Please give a phone number in digits, for example +1 416 555 0100.")
-            )
-        return phone
+        return clean_phone(self.cleaned_data["contact_phone"])
 
 
 class DeactivateForm(forms.Form):

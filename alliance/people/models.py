@@ -55,6 +55,12 @@ class Clinic(models.Model):
         blank=True,
         help_text="Overrides of the rupture-signal thresholds (see docs/signals.md).",
     )
+    dropout_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Overrides of the dropout-risk rule and the not-heard-from days "
+        "(alliance.core.dropout.DropoutSettings, see docs/signals.md).",
+    )
     retention_days = models.PositiveIntegerField(
         default=3650,
         help_text=(
@@ -95,6 +101,8 @@ class Role(models.TextChoices):
     CLIENT = "client", "Client"
     THERAPIST = "therapist", "Therapist"
     CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    # Sees figures about the therapists a clinic admin assigned them, never a record or a note.
+    SUPERVISOR = "supervisor", "Supervisor"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -187,7 +195,10 @@ class CareEpisode(models.Model):
     status = models.CharField(
         max_length=10, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
     )
-    started_on = models.DateField(default=localdate)
+    started_on = models.DateField(blank=True)
+    """The first day of care, a date in the clinic's time zone; left empty, ``save`` takes the
+    clinic's today (not the server's: at 22:30 in Toronto the UTC date is already tomorrow, and
+    the intake questionnaire would open a day late)."""
     ended_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -205,6 +216,11 @@ class CareEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} with {self.therapist}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.started_on is None:
+            self.started_on = localdate(timezone=zoneinfo.ZoneInfo(self.clinic.timezone))
+        super().save(*args, **kwargs)
 
 
 class SessionStatus(models.TextChoices):
@@ -245,7 +261,12 @@ class Session(models.Model):
                 name="session_checkin_window_order",
             ),
         ]
-        indexes = [models.Index(fields=["episode", "status", "checkin_closes_at"])]
+        indexes = [
+            models.Index(fields=["episode", "status", "checkin_closes_at"]),
+            # The day's sessions on the caseload, the next session, the client's upcoming one:
+            # a range of dates within each episode (docs/performance.md).
+            models.Index(fields=["episode", "scheduled_at"], name="session_episode_when"),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.number} ({self.get_status_display()})"

@@ -40,6 +40,7 @@ from alliance.people.models import (
     validate_timezone,
 )
 from alliance.people.recurrence import MAX_SERIES, day_problem
+from alliance.ruptures.dropout import dropout_check_quietly
 from alliance.ruptures.models import ACTIVE_STATES, Alert, CloseReason
 from alliance.ruptures.services import close_locked
 
@@ -105,12 +106,22 @@ def invite_send(
 
 
 def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent: bool) -> None:
+    therapist = created_by
+    if user.role == Role.CLIENT and created_by.role != Role.THERAPIST:
+        # A clinic admin sent it: the mail names the therapist who will read the check-ins.
+        episode = (
+            CareEpisode.objects.filter(client=user, status=EpisodeStatus.ACTIVE)
+            .select_related("therapist")
+            .first()
+        )
+        therapist = episode.therapist if episode is not None else created_by
     send_notice(
         to=user.email,
         name="invite",
         context={
             "person": user,
             "inviter": created_by,
+            "therapist": therapist,
             "clinic": user.clinic,
             "link": site + reverse("invite_accept", args=[token]),
             "days": settings.ALLIANCE_INVITE_DAYS,
@@ -121,13 +132,20 @@ def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent:
 
 
 def _address_in_use_notice(
-    *, email: str, added_by: User, now: datetime, full_name: str = "", keep_waiting: bool = False
+    *,
+    email: str,
+    added_by: User,
+    now: datetime,
+    full_name: str = "",
+    keep_waiting: bool = False,
+    waiting_on: User | None = None,
 ) -> Invite | None:
     """Tell the owner of ``email`` that someone tried to add them; staff are told nothing.
 
-    With ``keep_waiting`` (a therapist adding a client) an invite with no account is kept, so the
-    therapist's caseload shows the invitation waiting exactly as it would for a new address.
-    Its token is made and thrown away: no link to it exists anywhere.
+    With ``keep_waiting`` (a client added to a caseload) an invite with no account is kept, so
+    the caseload of ``waiting_on`` (the therapist; ``added_by`` by default) shows the invitation
+    waiting exactly as it would for a new address. Its token is made and thrown away: no link
+    to it exists anywhere.
     """
     send_notice(
         to=email,
@@ -141,7 +159,8 @@ def _address_in_use_notice(
             email=email,
             full_name=full_name.strip()[:200],
             token_hash=token_hash,
-            created_by=added_by,
+            # The caseload lists the invitations waiting that its therapist made (access.py).
+            created_by=waiting_on or added_by,
             created_at=now,
             expires_at=Invite.default_expiry(now),
         )
@@ -246,15 +265,19 @@ def client_add(
     timezone_name: str,
     display_name: str = "",
     started_on: date | None = None,
+    added_by: User | None = None,
     now: datetime | None = None,
 ) -> NewPerson:
     """Add a client to the therapist's caseload and open a care episode with them.
 
     ``started_on`` (default: the therapist's today) may be earlier, for a client added after
-    their first sessions; not in the future and not more than two years back.
+    their first sessions; not in the future and not more than two years back. ``added_by`` is
+    who does it: the therapist (the default), or a clinic admin of their clinic taking someone
+    from the clinic's reach-out requests (alliance/reachout).
     """
-    if therapist.role != Role.THERAPIST:
+    if therapist.role != Role.THERAPIST or not therapist.is_active:
         raise PeopleError("Only a therapist can add a client to their caseload.")
+    actor = _adder(therapist, added_by)
     now = now or timezone.now()
     today = timezone.localdate(now, therapist.zone)
     started_on = started_on or today
@@ -286,13 +309,22 @@ def client_add(
             therapist=therapist,
             started_on=started_on,
         )
-        audit_record(actor=therapist, entry=about_person(client, AuditAction.CREATE))
+        audit_record(actor=actor, entry=about_person(client, AuditAction.CREATE))
         audit_record(
-            actor=therapist,
+            actor=actor,
             entry=about_episode(episode, AuditAction.CREATE, RecordType.CARE_EPISODE),
         )
-        token = invite_create(user=client, created_by=therapist, now=now)
+        token = invite_create(user=client, created_by=actor, now=now)
     return NewPerson(user=client, invite_token=token, episode=episode)
+
+
+def _adder(therapist: User, added_by: User | None) -> User:
+    """Who adds a client to ``therapist``'s caseload: the therapist, or an admin of the clinic."""
+    if added_by is None or added_by.pk == therapist.pk:
+        return therapist
+    if added_by.role != Role.CLINIC_ADMIN or added_by.clinic_id != therapist.clinic_id:
+        raise PeopleError("Only the therapist or a clinic admin of their clinic can add a client.")
+    return added_by
 
 
 def client_invite(
@@ -304,16 +336,19 @@ def client_invite(
     site: str,
     display_name: str = "",
     started_on: date | None = None,
+    added_by: User | None = None,
     now: datetime | None = None,
 ) -> str:
     """Add a client and mail them their invitation; returns the address as typed (normalised).
 
     The answer is the same whether or not the address already has an account somewhere: then
     nothing is created here, and the owner of the address gets a message saying who tried to
-    add them. A therapist cannot use this form to learn who uses Alliance.
+    add them. A therapist cannot use this form to learn who uses Alliance. ``added_by`` as in
+    ``client_add``; either way the invitation waits on the therapist's caseload.
     """
     now = now or timezone.now()
     email = email.strip().lower()
+    actor = _adder(therapist, added_by)
     try:
         with transaction.atomic():
             added = client_add(
@@ -323,12 +358,18 @@ def client_invite(
                 timezone_name=timezone_name,
                 display_name=display_name,
                 started_on=started_on,
+                added_by=actor,
                 now=now,
             )
-            _mail_first_invite(added, created_by=therapist, site=site, now=now)
+            _mail_first_invite(added, created_by=actor, site=site, now=now)
     except AddressInUse:
         _address_in_use_notice(
-            email=email, added_by=therapist, now=now, full_name=full_name, keep_waiting=True
+            email=email,
+            added_by=actor,
+            now=now,
+            full_name=full_name,
+            keep_waiting=True,
+            waiting_on=therapist,
         )
     return email
 
@@ -380,8 +421,8 @@ def therapist_add(
     """A clinic admin adds a therapist (or another admin) to their clinic."""
     if admin.role != Role.CLINIC_ADMIN:
         raise PeopleError("Only a clinic admin can add staff.")
-    if role not in (Role.THERAPIST, Role.CLINIC_ADMIN):
-        raise PeopleError("Staff must be a therapist or a clinic admin.")
+    if role not in (Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR):
+        raise PeopleError("Staff must be a therapist, a clinic admin or a supervisor.")
     now = now or timezone.now()
     with transaction.atomic():
         email = _check_new_email(email)
@@ -599,6 +640,8 @@ def sessions_schedule(
             ],
         )
         _renumber(episode=episode, actor=actor, created={s.id for s in created})
+        if not attended:
+            _cancel_if_away(created, actor, now)
         if attended:
             _status_change(
                 Session.objects.select_for_update()
@@ -677,7 +720,16 @@ def sessions_move(
                 ),
             )
         _renumber(episode=episode, actor=actor, created=())
+        _cancel_if_away(list(locked.values()), actor, now)
     return list(Session.objects.filter(id__in=list(locked)).order_by("scheduled_at"))
+
+
+def _cancel_if_away(sessions: list[Session], actor: User, now: datetime) -> None:
+    """A session booked or moved onto a day of the therapist's planned absence is cancelled
+    (by the absence, so it reads as such: docs/absences.md)."""
+    from alliance.absences.services import absence_cancel_sessions
+
+    absence_cancel_sessions(sessions=sessions, therapist=actor, now=now)
 
 
 def sessions_cancel(
@@ -714,7 +766,10 @@ def session_set_status(
         session = (
             Session.objects.select_for_update().select_related("episode__clinic").get(pk=session.pk)
         )
-        return _status_change(session, status, actor, now)
+        changed = _status_change(session, status, actor, now)
+    if status in (SessionStatus.MISSED, SessionStatus.CANCELLED_CLIENT):
+        dropout_check_quietly(episode=changed.episode, now=now)
+    return changed
 
 
 # A session still "scheduled" this long after its end is left for the therapist to record: the

@@ -42,9 +42,13 @@ from alliance.people.selectors import (
     caseload,
     clinic_people,
     invitations_waiting,
+    not_heard_from,
     series_from,
     sessions_today_and_yesterday,
 )
+from alliance.reachout.selectors import waiting_count
+from alliance.safetyplan.selectors import plan_view_of
+from alliance.supervision.selectors import clinic_supervision
 
 
 def _site(request: HttpRequest) -> str:
@@ -80,9 +84,11 @@ def caseload_view(request: AuthedRequest) -> HttpResponse:
         "people/caseload.html",
         {
             "rows": rows,
+            "quiet": not_heard_from(rows),
             "waiting": waiting,
             "recent_sessions": sessions_today_and_yesterday(request.user, now=now),
             "quick_statuses": QUICK_STATUSES,
+            "reach_outs_waiting": waiting_count(access.reach_outs_for(request.user)),
         },
     )
 
@@ -131,6 +137,7 @@ def client_detail_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         now=now,
         checkin_ids=[row["checkin"].id for row in context["session_rows"] if row["checkin"]],
     )
+    context["safety_plan_view"] = plan_view_of(access.safety_plan_of(request.user, episode))
     context["schedule_form"] = SessionScheduleForm(**_clock(request, episode))
     context["end_form"] = EpisodeEndForm()
     return render(request, "people/client_detail.html", context)
@@ -414,7 +421,12 @@ def clinic_people_view(request: AuthedRequest) -> HttpResponse:
             return _invite_sent(request, email, back="clinic_people")
     people = clinic_people(request.user, now=timezone.now())
     access.note_listed(request.user, people)
-    return render(request, "people/clinic_people.html", {"people": people, "form": form})
+    context = {
+        "people": people,
+        "form": form,
+        "supervision": clinic_supervision(request.user.clinic_id),
+    }
+    return render(request, "people/clinic_people.html", context)
 
 
 @require_POST

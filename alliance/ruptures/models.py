@@ -61,6 +61,13 @@ class CloseReason(models.TextChoices):
     )
     ANSWERED_BY_MISTAKE = "answered_by_mistake", _("Answered by mistake, confirmed with the client")
     EPISODE_ENDED = "episode_ended", "Care episode ended"
+    # Dropout-risk alerts close for their own reasons (DROPOUT_CLOSE_REASONS).
+    STAYING = "staying", _("Talked it through with the client: they want to carry on")
+    NO_DROPOUT_CONCERN = "no_dropout_concern", _("On review, no concern that the client will leave")
+    ENDING_PLANNED = (
+        "ending_planned",
+        _("The client is ending therapy: the ending is planned together"),
+    )
     OTHER = "other", "Other (see note)"
 
 
@@ -76,6 +83,12 @@ RISK_CLOSE_REASONS = (
     CloseReason.ANSWERED_BY_MISTAKE,
     CloseReason.OTHER,
 )
+DROPOUT_CLOSE_REASONS = (
+    CloseReason.STAYING,
+    CloseReason.NO_DROPOUT_CONCERN,
+    CloseReason.ENDING_PLANNED,
+    CloseReason.OTHER,
+)
 # A therapist closing with these says what happened in a note.
 CLOSE_NEEDS_NOTE = (CloseReason.OTHER, CloseReason.NOT_REACHED)
 
@@ -84,6 +97,10 @@ class AlertCategory(models.TextChoices):
     RUPTURE = "rupture", "Rupture"
     NOT_ON_TRACK = "not_on_track", "Not on track"
     RISK = "risk", "Risk answer"
+    # alliance.core.dropout's rule; one active per episode (alliance.ruptures.dropout).
+    DROPOUT_RISK = "dropout_risk", _("Dropout risk")
+    # The client's check-in reliably below the therapist's rating (alliance.core.discrepancy).
+    DISCREPANCY = "discrepancy", _("Two views differ")
 
 
 class Alert(models.Model):

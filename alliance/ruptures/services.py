@@ -11,14 +11,17 @@ State machine (every transition checks the current state and records who and whe
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +43,7 @@ from alliance.people.models import CareEpisode, Clinic, EpisodeStatus, Role, Use
 from alliance.ruptures.models import (
     ACTIVE_STATES,
     CLOSE_NEEDS_NOTE,
+    DROPOUT_CLOSE_REASONS,
     RISK_CLOSE_REASONS,
     RUPTURE_CLOSE_REASONS,
     Alert,
@@ -73,14 +77,12 @@ def _signal_json(signal: Signal) -> dict[str, Any]:
 
 def episode_points(episode_id: uuid.UUID) -> list[CheckinPoint]:
     """Every check-in's numbers, which each new check-in's signals are worked out from."""
-    rows = (
-        CheckIn.objects.filter(episode_id=episode_id)
-        .order_by("session__number")
-        .values_list("session_id", "session__number", "alliance", "tension", "resolved", "talked")
-    )
+    # In SQL (alliance/rawsql.py, the nightly recomputation's query, tested against its ORM
+    # twin): every check-in runs it over the whole history of its episode. The keys become
+    # UUIDs again, as the ORM gives them, since alerts are matched on them.
     return [
-        CheckinPoint(key=sid, index=n, alliance=a, tension=t, resolved=r, talked=tk)
-        for sid, n, a, t, r, tk in rows
+        CheckinPoint(key=_as_uuid(sid), index=n, alliance=a, tension=t, resolved=r, talked=tk)
+        for _, sid, n, a, t, r, tk, _ in rawsql.checkin_points([episode_id])
     ]
 
 
@@ -102,11 +104,19 @@ def _merge(alert: Alert, new: Iterable[Signal]) -> bool:
     return True
 
 
-def alerts_upsert(*, episode: CareEpisode, signals: Sequence[Signal], now: datetime) -> list[Alert]:
+def alerts_upsert(
+    *,
+    episode: CareEpisode,
+    signals: Sequence[Signal],
+    now: datetime,
+    checkin: CheckIn | None = None,
+) -> list[Alert]:
     """Open an alert per session with signals, or add new kinds to the one already there.
 
     Never two alerts for the same episode and session (a database constraint too). A resolved
     or closed alert is not reopened by a recomputation that finds the same signals again.
+    ``checkin``, when the caller has it, is one of those sessions' check-ins, not looked up
+    again.
     """
     by_session: dict[Any, list[Signal]] = defaultdict(list)
     for signal in signals:
@@ -117,8 +127,12 @@ def alerts_upsert(*, episode: CareEpisode, signals: Sequence[Signal], now: datet
         a.session_id: a
         for a in Alert.objects.filter(episode=episode, session_id__in=list(by_session))
     }
-    checkin_ids = dict(
-        CheckIn.objects.filter(session_id__in=list(by_session)).values_list("session_id", "id")
+    known = {checkin.session_id: checkin.id} if checkin is not None else {}
+    unknown = [session_id for session_id in by_session if session_id not in known]
+    checkin_ids = known | (
+        dict(CheckIn.objects.filter(session_id__in=unknown).values_list("session_id", "id"))
+        if unknown
+        else {}
     )
     touched: list[Alert] = []
     for session_id, found in by_session.items():
@@ -168,7 +182,7 @@ def alert_raise(
     if that alert was already resolved or closed, the new findings open a fresh alert, because
     a new risk answer must never go unseen. Either way it follows the rupture workflow.
     """
-    if category not in (AlertCategory.RISK, AlertCategory.NOT_ON_TRACK):
+    if category not in (AlertCategory.RISK, AlertCategory.NOT_ON_TRACK, AlertCategory.DISCREPANCY):
         raise AlertError("Rupture alerts come from check-in signals, not from alert_raise.")
     if not source_key:
         raise AlertError("A risk or not-on-track alert needs the key of its source.")
@@ -227,7 +241,12 @@ def signals_on_checkin(
     episode = checkin.episode
     points = episode_points(episode.id)
     found = detect_for_latest(points, settings_for(episode.clinic))
-    alerts = alerts_upsert(episode=episode, signals=found, now=now)
+    alerts = alerts_upsert(episode=episode, signals=found, now=now, checkin=checkin)
+    # The client's view may complete a pair with the therapist's rating of the same session
+    # (alliance.core.discrepancy); its alert is the therapist's, never in the client's result.
+    from alliance.ratings.services import discrepancy_check
+
+    discrepancy_check(episode=episode, now=now)
     _apply_followup(
         checkin=checkin, raised_now=bool(found), now=now, followup_alert_id=followup_alert_id
     )
@@ -237,10 +256,24 @@ def signals_on_checkin(
 def _apply_followup(
     *, checkin: CheckIn, raised_now: bool, now: datetime, followup_alert_id: uuid.UUID | None
 ) -> None:
-    # Rupture alerts of earlier sessions still open, locked: this check-in may close them.
+    # Rupture alerts of earlier sessions still open that this check-in may close, locked: the
+    # client-reported one its follow-up question named, and score-based ones whose repair is
+    # recorded when this check-in has no tension and raised nothing. Only those are read.
+    closable: list[Q] = []
+    if checkin.followup_resolved is not None:
+        closable.append(
+            Q(client_reported=True, id=followup_alert_id)
+            if followup_alert_id is not None
+            else Q(client_reported=True)  # named below, as the question would have
+        )
+    if checkin.tension == 0 and not raised_now:
+        closable.append(Q(client_reported=False, state=AlertState.REPAIR_RECORDED))
+    if not closable:
+        return
     earlier = list(
         Alert.objects.select_for_update()
         .filter(
+            reduce(operator.or_, closable),
             episode_id=checkin.episode_id,
             category=AlertCategory.RUPTURE,
             state__in=ACTIVE_STATES,
@@ -288,8 +321,18 @@ def _apply_followup(
 
 
 def _require_therapist(alert: Alert, actor: User) -> None:
-    if actor.role != Role.THERAPIST or alert.episode.therapist_id != actor.id:
-        raise AlertError("Only the client's therapist can work on this alert.")
+    if actor.role == Role.THERAPIST and alert.episode.therapist_id == actor.id:
+        return
+    # During a planned absence the cover acts on risk answers (docs/absences.md).
+    from alliance.absences.selectors import is_covering
+
+    if (
+        actor.role == Role.THERAPIST
+        and alert.category == AlertCategory.RISK
+        and is_covering(actor, alert.episode, now=timezone.now())
+    ):
+        return
+    raise AlertError("Only the client's therapist can work on this alert.")
 
 
 def _lock(alert: Alert) -> Alert:
@@ -354,6 +397,13 @@ def alert_record_repair(
         if alert.category == AlertCategory.RISK:
             raise AlertError(
                 _("A risk answer is not a rupture: record a follow-up for it instead.")
+            )
+        if alert.category == AlertCategory.DROPOUT_RISK:
+            raise AlertError(
+                _(
+                    "A dropout-risk alert is not a rupture: talk it through with the client, "
+                    "then close it with what you found."
+                )
             )
         if alert.state not in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED):
             raise AlertError(
@@ -446,7 +496,11 @@ def alert_close(
 
 def close_reasons_for(alert: Alert) -> tuple[CloseReason, ...]:
     """The reasons a therapist may pick to close this alert (never "care ended": see above)."""
-    return RISK_CLOSE_REASONS if alert.category == AlertCategory.RISK else RUPTURE_CLOSE_REASONS
+    if alert.category == AlertCategory.RISK:
+        return RISK_CLOSE_REASONS
+    if alert.category == AlertCategory.DROPOUT_RISK:
+        return DROPOUT_CLOSE_REASONS
+    return RUPTURE_CLOSE_REASONS
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from alliance.ruptures import selectors, services
 from alliance.ruptures.forms import CloseForm, FollowUpForm, RepairForm
 from alliance.ruptures.models import Alert, AlertCategory, AlertState
 from alliance.ruptures.wording import questionnaire_name
+from alliance.safetyplan.selectors import plan_view_of
 
 
 def _alert_page(
@@ -37,7 +38,8 @@ def _alert_page(
         # sees "Your therapist has read this" on it (docs/checkin.md).
         alert.checkin.therapist_read_at = now
     is_risk = alert.category == AlertCategory.RISK
-    repairs = [] if is_risk else selectors.alert_repairs(alert)
+    is_dropout = alert.category == AlertCategory.DROPOUT_RISK
+    repairs = [] if is_risk or is_dropout else selectors.alert_repairs(alert)
     current = repairs[0] if repairs else None
     if repair_form is None:
         initial = {}
@@ -66,6 +68,7 @@ def _alert_page(
             "client": alert.episode.client,
             "checkin": alert.checkin,
             "is_risk": is_risk,
+            "is_dropout": is_dropout,
             "source": source,
             "signal_lines": alert.signal_lines,
             "repairs": repairs,
@@ -78,9 +81,15 @@ def _alert_page(
             "close_form": close_form or CloseForm(reasons=services.close_reasons_for(alert)),
             "can_acknowledge": alert.state == AlertState.OPEN,
             "can_record": not is_risk
+            and not is_dropout
             and alert.state in (AlertState.ACKNOWLEDGED, AlertState.REPAIR_RECORDED),
             "can_follow_up": is_risk and alert.is_active,
             "is_active": alert.is_active,
+            # A risk alert says whether the client has a safety plan, and when it was last
+            # gone through together (docs/safety-plan.md).
+            "safety_plan_view": plan_view_of(access.safety_plan_of(request.user, alert.episode))
+            if is_risk
+            else None,
         },
         status=status,
     )

@@ -50,7 +50,111 @@ def _n(value: Any) -> str:
     return f"{float(value):.1f}"
 
 
+_NUMBER_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+}
+
+
+def _count(value: Any) -> str:
+    """Small counts in words, as people say them ("two sessions"); larger ones in digits."""
+    number = int(value)
+    word = _NUMBER_WORDS.get(number)
+    return _(word) if word is not None else str(number)
+
+
+def _span(days: int) -> str:
+    """A window in words: "six weeks" when it is whole weeks, else "45 days"."""
+    if days % 7 == 0:
+        weeks = days // 7
+        return ngettext("%(n)s week", "%(n)s weeks", weeks) % {"n": _count(weeks)}
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": _count(days)}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _dropout_plain(kind: str, detail: Mapping[str, Any]) -> str | None:
+    """The dropout-risk rule's reasons (alliance.core.dropout), plain words first."""
+    if kind == "dropout_risk":
+        if detail.get("level") == "high":
+            return _("Several signs together: this client may be thinking of leaving therapy.")
+        return _("Some signs together: this client may be drifting away from therapy.")
+    count = int(detail.get("count") or 0)
+    values = {
+        "n": _count(count),
+        "weeks": _count(detail.get("weeks") or 0),
+        "days": _span(int(detail.get("days") or 0)),
+    }
+    if kind == "dropout_missed":
+        return _sentence(
+            ngettext(
+                "%(n)s session missed in the last %(weeks)s weeks.",
+                "%(n)s sessions missed in the last %(weeks)s weeks.",
+                count,
+            )
+            % values
+        )
+    if kind == "dropout_late_cancelled":
+        return _sentence(
+            ngettext(
+                "%(n)s session cancelled at short notice in the last %(weeks)s weeks.",
+                "%(n)s sessions cancelled at short notice in the last %(weeks)s weeks.",
+                count,
+            )
+            % values
+        )
+    if kind == "dropout_low_alliance":
+        return _(
+            "The alliance has been low lately: %(mean)s on average over the last %(n)s check-ins."
+        ) % {"mean": _n(detail["mean"]), "n": _count(detail["n"])}
+    if kind == "dropout_falling_alliance":
+        return _(
+            "The alliance has been falling: from %(first)s to %(last)s over the last "
+            "%(n)s check-ins."
+        ) % {
+            "first": _n(detail["first"]),
+            "last": _n(detail["last"]),
+            "n": _count(detail["n"]),
+        }
+    if kind == "dropout_unresolved_confrontation":
+        return _sentence(
+            ngettext(
+                "%(n)s rupture of the confrontation kind still open from the last %(days)s.",
+                "%(n)s ruptures of the confrontation kind still open from the last %(days)s.",
+                count,
+            )
+            % values
+        )
+    if kind == "dropout_unresolved_rupture":
+        return _sentence(
+            ngettext(
+                "%(n)s other rupture still open from the last %(days)s.",
+                "%(n)s other ruptures still open from the last %(days)s.",
+                count,
+            )
+            % values
+        )
+    if kind == "dropout_first_quarter":
+        return _(
+            "Early in therapy (week %(week)s), when most clients who leave do so: the signs "
+            "above count %(factor)s times."
+        ) % {"week": int(detail["week"]), "factor": f"{float(detail['factor']):g}"}
+    return None
+
+
 def _plain(kind: str, detail: Mapping[str, Any]) -> str | None:
+    if kind.startswith("dropout_"):
+        return _dropout_plain(kind, detail)
     if kind == "client_reported":
         tension = _TENSION.get(detail.get("tension") or 0)
         if tension is None:
@@ -113,6 +217,19 @@ def _plain(kind: str, detail: Mapping[str, Any]) -> str | None:
         return _("%(name)s: not improving as expected (score %(score)s).") % {
             "name": name,
             "score": f"{float(detail['score']):g}",
+        }
+    if kind == "discrepancy":
+        sessions = [int(n) for n in detail["sessions"]]
+        client = sum(float(v) for v in detail["client"]) / len(sessions)
+        therapist = sum(float(v) for v in detail["therapist"]) / len(sessions)
+        return _(
+            "Your ratings of sessions %(sessions)s were warmer than your client's, by more than "
+            "a reliable difference each time (you %(yours)s, your client %(theirs)s on average). "
+            "Worth asking how those sessions felt for them."
+        ) % {
+            "sessions": ", ".join(str(n) for n in sessions),
+            "yours": _n(therapist),
+            "theirs": _n(client),
         }
     return None
 

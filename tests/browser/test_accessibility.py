@@ -169,7 +169,7 @@ def test_therapist_pages(
     audit(desk, "caseload")
     shot(desk, "desktop-caseload")
 
-    desk.get_by_role("link", name="Carla Client").click()
+    desk.get_by_role("link", name="Carla Client", exact=True).click()
     expect(desk.locator("svg.chart:visible")).to_have_count(1)  # the alliance chart, drawn wide
     audit(desk, "client page with chart")
     desk.get_by_text("Show the chart's data as a table").click()
@@ -200,7 +200,7 @@ def test_therapist_pages(
     phone = open_page(phone=True)
     log_in(phone, therapist.email)
     shot(phone, "phone-caseload")
-    phone.get_by_role("link", name="Carla Client").click()
+    phone.get_by_role("link", name="Carla Client", exact=True).click()
     audit(phone, "client page on a phone")
     shot(phone, "phone-client-page")
 

@@ -149,7 +149,7 @@ def test_gad7_outcome_block() -> None:
         Band(10, "moderate"),
         Band(15, "severe"),
     )
-    assert (defn.outcome.loinc_panel, defn.outcome.loinc_total) == (None, "70274-6")
+    assert (defn.outcome.loinc_panel, defn.outcome.loinc_total) == ("69737-5", "70274-6")
     assert (defn.reliability, defn.sd, defn.cutoff) == (0.83, 4.0, 10.0)
 
 

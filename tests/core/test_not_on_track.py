@@ -19,6 +19,7 @@ from alliance.core.not_on_track import (
     assess,
     default_settings,
     expected_score,
+    score_spread,
 )
 from alliance.core.outcomes import load_outcome
 
@@ -36,7 +37,13 @@ WIDE = Curve(improvement=0.0, rate=1.0, residual_sd=100.0)
 
 
 def settings(**changes: object) -> NotOnTrackSettings:
-    values: dict[str, object] = {"curves": {"severe": HALVING, ANY_BAND: WIDE}, "rci_z": None}
+    # The worked example's rule (z 1, two in a row), not the defaults, unless a test says so.
+    values: dict[str, object] = {
+        "curves": {"severe": HALVING, ANY_BAND: WIDE},
+        "z": 1.0,
+        "consecutive": 2,
+        "rci_z": None,
+    }
     values.update(changes)
     return NotOnTrackSettings(**values)  # type: ignore[arg-type]
 
@@ -177,13 +184,44 @@ def test_default_settings_for_the_builtins() -> None:
         "moderate",
         "severe",
     }
-    # The defaults run end to end: a severe intake of 22 and no change at all. The edge is
-    # 22 − 11·(1 − e^(−0.2t)) + 4: 24.01, 22.37, 21.04, 19.94 for t = 1 to 4, so sessions 3
-    # and 4 are outside and the signal comes at session 4.
-    signal = assess(PHQ9, [(t, 22) for t in range(6)])
+    # The defaults run end to end (z 1.8, one score outside is enough): a severe intake of 22,
+    # p = 0.5, k = 0.3, σ = 2.5, τ = 0.4. With g = 1 − e^(−0.3t), E = 22 − 11g and the spread
+    # s = √(2.5² + (0.4 · 22 · g)²):
+    #   t = 1: g = 0.25918, E = 19.1490, s = 3.3842, edge 25.2406: 25 is inside;
+    #   t = 2: g = 0.45119, E = 17.0369, s = 4.6920, edge 25.4825: 26 is outside.
+    # The RCI from 22 to 26 is 4 / 2.8284 = 1.41, not reliable: the band fires.
+    signal = assess(PHQ9, [(0, 22), (1, 25), (2, 26), (3, 27)])
     assert signal is not None
-    assert (signal.kind, signal.session) == (NotOnTrackKind.OUTSIDE_BAND, 4)
-    assert signal.bound == pytest.approx(22 - 11 * (1 - math.exp(-0.8)) + 4, rel=1e-12)
+    assert (signal.kind, signal.session, signal.outside) == (NotOnTrackKind.OUTSIDE_BAND, 2, 1)
+    g = 1 - math.exp(-0.6)
+    edge = 22 - 11 * g + 1.8 * math.hypot(2.5, 0.4 * 22 * g)
+    assert signal.bound == pytest.approx(edge, rel=1e-12)
+    assert signal.bound == pytest.approx(25.4825, abs=5e-4)
+    assert assess(PHQ9, [(0, 22), (1, 25)]) is None
+
+
+def test_defaults_are_the_recovery_band_rule() -> None:
+    rules = default_settings(PHQ9)
+    assert (rules.z, rules.consecutive, rules.rci_z) == (1.8, 1, 1.96)
+    assert rules.curves["severe"] == Curve(
+        improvement=0.5, rate=0.3, residual_sd=2.5, improvement_sd=0.4
+    )
+    assert default_settings(builtin()["gad7"]).curves["mild"].residual_sd == 2.0
+
+
+def test_the_band_widens_with_how_much_clients_differ() -> None:
+    # PHQ-9 intake 20, k = ln 2, σ = 3, τ = 0.4: after 1 session the spread is
+    # √(3² + (0.4 · 20 · 1/2)²) = √(9 + 16) = 5, after 2 sessions √(9 + 6²) = √45.
+    curve = Curve(improvement=0.5, rate=math.log(2), residual_sd=3.0, improvement_sd=0.4)
+    assert score_spread(PHQ9, 20.0, 1, curve) == pytest.approx(5.0, rel=1e-12)
+    assert score_spread(PHQ9, 20.0, 2, curve) == pytest.approx(math.sqrt(45), rel=1e-12)
+    assert score_spread(PHQ9, 20.0, 1, HALVING) == 2.0  # τ = 0: σ throughout
+    # The edge at t = 1 is 15 + 1 · 5 = 20: 20 is inside, 20.5 outside.
+    rules = NotOnTrackSettings(curves={ANY_BAND: curve}, z=1.0, consecutive=1, rci_z=None)
+    assert assess(PHQ9, [(0, 20), (1, 20)], rules) is None
+    signal = assess(PHQ9, [(0, 20), (1, 20.5)], rules)
+    assert signal is not None
+    assert signal.bound == pytest.approx(20.0, rel=1e-12)
 
 
 def test_no_default_settings_for_other_instruments() -> None:
@@ -225,6 +263,7 @@ def test_malformed_series_is_an_error(series: list[tuple[int, float]], message: 
         ({"improvement": 1.5}, "improvement: must be from 0 to 1, got 1.5"),
         ({"rate": 0}, "rate: must be greater than 0, got 0"),
         ({"residual_sd": math.inf}, "residual_sd: must be a finite number, got inf"),
+        ({"improvement_sd": -0.1}, "improvement_sd: must be 0 or more, got -0.1"),
     ],
 )
 def test_curve_validation(kwargs: dict[str, float], message: str) -> None:

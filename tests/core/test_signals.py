@@ -615,6 +615,47 @@ class TestRealTime:
             points.append(CheckinPoint(key=index, index=index, alliance=score, tension=level))
         assert_prefix_monotone(points)
 
+    @settings(max_examples=150, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=1, max_value=3),
+                st.one_of(st.none(), st.integers(min_value=3, max_value=21).map(lambda k: k / 3)),
+                st.integers(min_value=0, max_value=4),
+                st.one_of(st.none(), st.integers(min_value=0, max_value=4)),
+                st.one_of(st.none(), st.integers(min_value=0, max_value=2)),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    def test_latest_is_detect_filtered_to_the_last_point(
+        self, rows: list[tuple[int, float | None, int, int | None, int | None]]
+    ) -> None:
+        # detect_for_latest skips the client-reported rule before the last point: what it
+        # returns must still be exactly detect's signals that the last point makes new.
+        points, index = [], 0
+        for step, score, level, resolved, talked in rows:
+            index += step
+            points.append(
+                CheckinPoint(
+                    key=index,
+                    index=index,
+                    alliance=score,
+                    tension=level,
+                    resolved=resolved if level else None,
+                    talked=talked,
+                )
+            )
+        last = points[-1].index
+        expected = [
+            signal
+            for signal in detect(points)
+            if signal.index == last
+            or (signal.kind is SignalKind.SUDDEN_LOSS and signal.detail["confirmed_index"] == last)
+        ]
+        assert detect_for_latest(points) == expected
+
     def test_latest_returns_signals_keyed_on_the_last_point(self) -> None:
         points = scored(6.0, 6.0, 6.0, 6.0, 4.9)
         assert [(s.index, s.kind) for s in detect_for_latest(points)] == [

@@ -122,9 +122,13 @@ def test_caseload_page_queries_do_not_grow_with_the_caseload(clinic, therapist, 
     grow(8, 2)
     large = _page_queries(login, therapist)
     assert len(small) == len(large)
-    # Session, user, two-factor device, caseload, one audit insert for every listed client, and
-    # the session's activity stamp (savepoint, update, release); nothing per client.
-    assert len(large) <= 8
+    # Session, user, two-factor device, the caseload (episodes, their open alerts counted, their
+    # unanswered check-ins counted), whether the therapist covers a colleague's absence today,
+    # one audit insert for every listed client, the count of reach-out requests waiting (one,
+    # whatever the caseload), and the session's activity stamp (savepoint, update, release);
+    # nothing per client.
+    assert len(large) <= 12
+    assert sum('FROM "absences_absence"' in sql for sql in large) == 1
     assert sum(sql.startswith('INSERT INTO "audit_auditevent"') for sql in large) == 1
 
 

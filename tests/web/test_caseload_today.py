@@ -136,7 +136,7 @@ def test_the_block_costs_one_query_whatever_the_number_of_sessions(
     with django_assert_num_queries(1):
         recent = sessions_today_and_yesterday(therapist, now=T0)
         for r in recent:
-            _ = (r.session.episode.client.full_name, getattr(r.session, "checkin", None))
+            _ = (r.session.episode.client.full_name, r.session.answered)
 
 
 def test_a_therapist_in_another_zone_gets_their_own_today(therapist, sessions):

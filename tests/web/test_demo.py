@@ -42,8 +42,11 @@ def test_demo_has_the_fixed_logins_and_every_kind_of_signal():
     kinds = {
         s["kind"] for signals in Alert.objects.values_list("signals", flat=True) for s in signals
     }
-    assert kinds == {
+    # The dropout-risk rule's reasons are tested on their own (tests/web/test_demo_dropout.py).
+    assert "dropout_risk" in kinds
+    assert {k for k in kinds if not k.startswith("dropout_")} == {
         "client_reported",
+        "discrepancy",
         "not_on_track",
         "reliable_drop",
         "rupture_repair_1sd",
@@ -103,6 +106,7 @@ def test_alliance_demo_command_creates_a_wal_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "therapist@demo.example" in result.stdout
     assert "ALLIANCE_DEMO_PASSWORD" in result.stdout
+    assert "http://127.0.0.1:8000/reach-out/to/maya-chen/" in result.stdout
     for name in ("alliance.sqlite3", "demo-secret-key", "demo-encryption-key"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
     db = sqlite3.connect(tmp_path / "alliance.sqlite3")
@@ -147,6 +151,21 @@ def test_demo_outbox_has_a_sent_a_queued_and_a_failed_message():
     assert states == [MessageState.FAILED, MessageState.QUEUED, MessageState.SENT]
     queued = OutboxMessage.objects.get(state=MessageState.QUEUED)
     assert queued.next_attempt_at > NOW  # due tomorrow: the demo's worker leaves it for now
+
+
+@pytest.mark.django_db
+def test_demo_has_two_reach_out_requests_waiting_one_for_a_therapist_one_for_the_clinic():
+    from alliance.reachout.models import ReachOutRequest, RequestStatus
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    requests = ReachOutRequest.objects.select_related("page__therapist").order_by("received_at")
+    assert [(r.page.slug, r.status) for r in requests] == [
+        ("maya-chen", RequestStatus.WAITING),
+        ("harbourview", RequestStatus.WAITING),
+    ]
+    assert requests[0].page.therapist.email == "therapist@demo.example"
+    assert requests[1].page.therapist is None
+    assert all(r.page.is_open for r in requests)
 
 
 def test_the_served_demo_runs_a_worker_that_dies_with_it(tmp_path):
@@ -270,3 +289,44 @@ def test_help_lists_the_data_dir_option(command):
     assert result.returncode == 0, result.stderr
     assert "--data-dir DIR" in result.stdout
     assert "ALLIANCE_DATA_DIR" in result.stdout
+
+
+@pytest.mark.django_db
+def test_demo_has_an_upcoming_absence_with_a_cover_whose_first_notice_is_due():
+    from alliance.absences.models import Absence, AbsenceNotice
+    from alliance.absences.notices import absence_notices_scan
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    absence = Absence.objects.select_related("therapist", "cover").get()
+    assert (absence.therapist.email, absence.cover.email) == (
+        "therapist@demo.example",
+        "therapist2@demo.example",
+    )
+    assert (absence.starts_on - NOW.date()).days == 21
+    assert absence_notices_scan(now=NOW) > 0  # the demo worker's first scan
+    told = set(AbsenceNotice.objects.values_list("client__email", "kind"))
+    assert ("client@demo.example", "lead") in told
+    assert not AbsenceNotice.objects.exclude(kind="lead").exists()
+
+
+@pytest.mark.django_db
+def test_demo_has_a_supervisor_of_every_therapist_and_two_views_that_differ():
+    from alliance.ratings.models import TherapistRating
+    from alliance.supervision.models import SupervisorAssignment
+
+    seed_demo(seed=2026, password="demo-password-1", now=NOW)
+    supervisor = User.objects.get(email="supervisor@demo.example")
+    assert supervisor.role == Role.SUPERVISOR
+    assert supervisor.check_password("demo-password-1")
+    assert set(
+        SupervisorAssignment.objects.filter(supervisor=supervisor).values_list(
+            "therapist__email", flat=True
+        )
+    ) == set(User.objects.filter(role=Role.THERAPIST).values_list("email", flat=True))
+    assert TherapistRating.objects.count() > 20
+    assert (
+        Alert.objects.filter(
+            category="discrepancy", episode__client__email="client@demo.example"
+        ).count()
+        == 1
+    )

@@ -359,7 +359,7 @@ def test_the_crisis_page_follows_a_risk_answer_after_the_card_is_saved(carla, cl
     assert "9-8-8" in page and "Call 911" in page
     assert "It is not watched around the clock" in page
     assert "Your therapist will see this the next time they check the app." in page
-    assert "If you and Teresa made a crisis plan together" in page
+    assert "You and Teresa can write a safety plan together" in page
 
 
 def test_a_calm_card_is_thanked_without_the_crisis_page(carla, frozen):

@@ -99,17 +99,17 @@ def test_each_questionnaire_has_its_own_alert(course: CareEpisode):
     assert sorted(a.source_key.rsplit(":", 1)[1] for a in _alerts()) == ["gad7", "phq9"]
 
 
-def test_outside_the_expected_band_twice_in_a_row(course: CareEpisode):
-    """Intake 20 (severe): expected 18.2 then 16.7 after 1 and 2 sessions, edges 22.2 and
-    20.7 with sigma 4; 22 is inside, then 23 and 21 are outside twice in a row."""
+def test_the_first_score_above_the_expected_band_raises_the_alert(course: CareEpisode):
+    """Intake 20 (severe), the default curve p 0.5, k 0.3, sigma 2.5, tau 0.4, z 1.8: expected
+    17.41 then 15.49 after 1 and 2 sessions, edges 23.25 and 23.39; 23 is inside, then 24 is
+    outside (RCI 4 / 2.83 = 1.41, not reliable: the band fires, not reliable deterioration)."""
     answer(course, 0, 20)
-    answer(course, 1, 22)
+    answer(course, 1, 23)
     assert _alerts() == []
-    answer(course, 2, 21)
-    assert _alerts() == []  # 21 > 20.7: outside once
-    answer(course, 3, 21)
+    answer(course, 2, 24)
     [alert] = _alerts()
     assert "above the expected range for clients starting in the severe band" in alert.summary
+    assert "upper edge 23.4" in alert.summary
 
 
 def test_unscored_responses_are_left_out_of_the_series(course: CareEpisode):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -31,7 +32,9 @@ from alliance.outcomes.selectors import questionnaire_for
 from alliance.outcomes.services import response_submit, schedule_set
 from alliance.people.models import User
 from alliance.people.services import client_add
+from alliance.reachout.services import page_save, request_submit
 from alliance.ruptures.models import Alert
+from alliance.safetyplan.services import safety_plan_save
 from tests.conftest import GOOD_ANSWERS
 
 ROLES = ("anonymous", "client", "other_client", "therapist", "other_therapist", "stranger", "admin")
@@ -82,7 +85,11 @@ PEOPLE = To("clinic_people")
 ACCOUNT = To("account")
 DIARY = To("diary")
 MESSAGES = To("clinic_messages")
+ABSENCE_PAGE = To("absence_detail", {"absence_id": "absence"})
 STAFF_ONLY = (LOGIN, 404, 404, 200, 200, 200, 200)
+SUPERVISION_ADMIN = To("clinic_people", fragment="supervision-h")
+API_TOKENS = To("api_tokens")
+NO_TOKEN = (401,) * 7
 
 # fmt: off
 MATRIX: dict[str, Rule] = {
@@ -388,11 +395,221 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
         post=NOT_ALLOWED,
     ),
+    # Reaching out. The public page and its thanks are for anyone, signed in or not (an empty
+    # post is refused: no stamp, no token); Teresa's request is hers, and the clinic admin's
+    # intake list holds only the clinic page's (and those of therapists who left).
+    "reach_out_form": Rule(
+        url={"slug": "reach_out_slug"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=(400,        400,    400,    400,         400,      400,      400),
+    ),
+    "reach_out_thanks": Rule(
+        url={"slug": "reach_out_slug"},
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "reach_out_list": Rule(
+        get=(LOGIN,       404,    404,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "reach_out_page": Rule(
+        get=(LOGIN,       404,    404,    200,         200,      200,      200),
+        post=(LOGIN,      404,    404,    400,         400,      400,      400),
+    ),
+    "reach_out_detail": Rule(
+        url={"request_id": "reach_out"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "reach_out_reply": Rule(
+        url={"request_id": "reach_out"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
+    "reach_out_decline": Rule(
+        url={"request_id": "reach_out"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
+    "reach_out_invite": Rule(
+        url={"request_id": "reach_out"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
     "diary_targets": Rule(
         url={"client_id": "client"},
         get=(LOGIN,       404,    404,    200,         404,      404,      404),
         post=(LOGIN,      404,    404,    400,         404,      404,      404),
     ),
+    # --- client timeline, session prep, ruptures and urges ---
+    "timeline": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "session_prep": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "session_prep_pdf": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    # The therapist's own caseload: every therapist has one (an empty one answers 200).
+    "rupture_urges": Rule(
+        get=(LOGIN,       404,    404,    200,         200,      200,      404),
+        post=NOT_ALLOWED,
+    ),
+    # --- planned absences ---
+    # Teresa's absence (two months ahead) with Omar covering: Omar's access begins only on its
+    # first day, so today he gets the 404 of a missing record. An empty absence post is 400.
+    "absences": Rule(
+        get=(LOGIN,       404,    404,    200,         200,      200,      404),
+        post=(LOGIN,      404,    404,    400,         400,      400,      404),
+    ),
+    "absence_detail": Rule(
+        url={"absence_id": "absence"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "absence_cancel": Rule(
+        url={"absence_id": "absence"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    ABSENCE_PAGE, 404,     404,      404),
+    ),
+    "cover_summary": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    # --- exports (the client's own, research, FHIR) ---
+    "client_export": Rule(
+        get=(LOGIN,       200,    200,    404,         404,      404,      404),
+        post=(LOGIN,      400,    400,    404,         404,      404,      404),
+    ),
+    "client_fhir": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "research_exports": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=(LOGIN,      404,    404,    404,         404,      404,      To("research_exports")),
+    ),
+    "research_export_download": Rule(
+        url={"export_id": "research_export"},
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    # --- safety plan ---
+    # The client's own plan names no record (each client sees theirs); an empty post has no
+    # version and answers 400. An empty review post goes back to the plan with a message. The
+    # service worker is a script with no record in it, for anyone.
+    "my_safety_plan": Rule(
+        get=(LOGIN,       200,    200,    404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "my_safety_plan_edit": Rule(
+        get=(LOGIN,       200,    200,    404,         404,      404,      404),
+        post=(LOGIN,      400,    400,    404,         404,      404,      404),
+    ),
+    "safety_plan_worker": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "safety_plan": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "safety_plan_edit": Rule(
+        url={"client_id": "client"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
+    "safety_plan_review": Rule(
+        url={"client_id": "client"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    To("safety_plan", {"client_id": "client"}),
+              404,        404,    404),
+    ),
+    # --- Therapist ratings and supervision (the supervisor's own column is in
+    # tests/web/test_permissions_supervisor.py). An empty rating post has no form token: 400.
+    # The admin's supervision forms go back to the people page, with a message when empty.
+    "session_rating": Rule(
+        url={"session_id": "open_session"},
+        get=(LOGIN,       404,    404,    200,         404,      404,      404),
+        post=(LOGIN,      404,    404,    400,         404,      404,      404),
+    ),
+    "supervision": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "supervision_therapist": Rule(
+        url={"therapist_id": "teresa"},
+        get=(LOGIN,       404,    404,    404,         404,      404,      404),
+        post=NOT_ALLOWED,
+    ),
+    "supervisor_assign": Rule(
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      SUPERVISION_ADMIN),
+    ),
+    "supervisor_unassign": Rule(
+        url={"assignment_id": "assignment"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      SUPERVISION_ADMIN),
+    ),
+    "supervision_names": Rule(
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    404,         404,      404,      SUPERVISION_ADMIN),
+    ),
+    # --- alliance-outcome analysis ---
+    "clinic_analysis": Rule(
+        get=(LOGIN,       404,    404,    404,         404,      404,      200),
+        post=NOT_ALLOWED,
+    ),
+    # --- REST API (docs/api.md) ---
+    # The token pages are staff only. The API itself opens only with a bearer token: a browser's
+    # session cookie gets the 401 problem for everyone (the token matrix is in
+    # tests/api/test_api_matrix.py); a method an address does not take is 405 before anything.
+    "api_tokens": Rule(
+        get=STAFF_ONLY,
+        post=(LOGIN,      404,    404,    400,         400,      400,      400),
+    ),
+    "api_token_revoke": Rule(
+        url={"token_id": "api_token"},
+        get=NOT_ALLOWED,
+        post=(LOGIN,      404,    404,    API_TOKENS,  404,      404,      404),
+    ),
+    "api:openapi-json": Rule(get=(200,) * 7, post=NOT_ALLOWED),
+    "api:api-root": Rule(get=(404,) * 7, post=(404,) * 7),
+    **{
+        f"api:{name}": Rule(url=url, get=NO_TOKEN, post=NOT_ALLOWED)
+        for name, url in (
+            ("clients", {}),
+            ("client", {"client_id": "client"}),
+            ("episodes", {}),
+            ("episode", {"episode_id": "episode"}),
+            ("sessions", {}),
+            ("session", {"session_id": "answered_session"}),
+            ("checkins", {}),
+            ("checkin", {"checkin_id": "checkin"}),
+            ("scores", {}),
+            ("score", {"score_id": "response"}),
+            ("diary_cards", {}),
+            ("diary_card", {"card_id": "diary_card"}),
+            ("alerts", {}),
+            ("alert", {"alert_id": "alert"}),
+            ("absences", {}),
+            ("absence", {"absence_id": "absence"}),
+        )
+    },
+    **{
+        f"api:alert_{action}": Rule(url={"alert_id": "alert"}, get=NOT_ALLOWED, post=NO_TOKEN)
+        for action in ("acknowledge", "repair", "close")
+    },
 }
 # fmt: on
 
@@ -419,9 +636,23 @@ def _cases() -> list[Any]:
     return cases
 
 
+def _supervision_records(therapist: User, supervisor: User, admin: User) -> dict[str, str]:
+    """The supervisor (``supervisor``) assigned to Teresa by the clinic admin."""
+    from alliance.supervision.services import supervisor_assign
+
+    assignment, _ = supervisor_assign(admin=admin, supervisor=supervisor, therapist=therapist)
+    return {"assignment": str(assignment.id)}
+
+
 @pytest.fixture
 def records(
-    episode: Any, other_episode: Any, attend: Any, therapist: User, client_user: User
+    episode: Any,
+    other_episode: Any,
+    attend: Any,
+    therapist: User,
+    client_user: User,
+    supervisor: User,
+    admin: User,
 ) -> dict[str, str]:
     """Teresa's and Carla's records, by the names ``Rule.url`` and ``To.kwargs`` use."""
     answered = attend(episode, 1)
@@ -459,7 +690,18 @@ def records(
         recipient=client_user,
     )
     OutboxMessage.objects.filter(pk=failed.pk).update(state=MessageState.FAILED)
+    _safety_plan_records(episode, client_user)
+    reach_out_page = page_save(
+        actor=therapist, is_open=True, slug="teresa-tran", display_name="Teresa", welcome=""
+    )
+    reach_out, _ = request_submit(
+        page=reach_out_page, form_token=uuid.uuid4(), name="Robin", email="robin@example.net"
+    )
     return {
+        "reach_out_slug": reach_out_page.slug,
+        "reach_out": str(reach_out.id),
+        **_absence_records(therapist, other_episode.therapist),
+        **_api_records(therapist, episode),
         "pause_token": pause_token(client_user),
         "failed_message": str(failed.id),
         "client": str(client_user.id),
@@ -476,7 +718,25 @@ def records(
         "waiting_invite": str(invited.user.invites.get().id),
         "reset_uid": "MTIz",
         "reset_token": "not-a-token",
+        **_export_records(admin),
+        **_supervision_records(therapist, supervisor, admin),
     }
+
+
+def _export_records(admin: User) -> dict[str, str]:
+    """A research export of Harbour Clinic, built and ready to download."""
+    from alliance.exports.services import research_export_build, research_export_request
+
+    export = research_export_request(admin=admin)
+    research_export_build(export_id=export.id)
+    return {"research_export": str(export.id)}
+
+
+def _safety_plan_records(episode: Any, client_user: User) -> None:
+    """Carla's safety plan, so that its pages have a plan to show and to review."""
+    safety_plan_save(
+        episode=episode, actor=client_user, texts={"warning_signs": "Not sleeping"}, base_version=0
+    )
 
 
 def _browser(request: pytest.FixtureRequest, role: str) -> Client:
@@ -529,8 +789,10 @@ def test_access(
 RECORD_ROUTES = [
     (route, method)
     for route, rule in MATRIX.items()
-    # Token links are capabilities, not records: whoever holds the link may use it.
-    if rule.url and route not in {"invite_accept", "reminders_pause"}
+    # Token links are capabilities, not records: whoever holds the link may use it. A public
+    # reach-out page is for anyone with its address.
+    if rule.url
+    and route not in {"invite_accept", "reminders_pause", "reach_out_form", "reach_out_thanks"}
     for method, row in (("GET", rule.get), ("POST", rule.post))
     if row != NOT_ALLOWED
 ]
@@ -566,3 +828,46 @@ def test_login_redirect_keeps_the_query_string(client_user: User, records: dict[
     url = reverse("client_detail", kwargs={"client_id": records["client"]}) + "?tab=sessions"
     response = Client().get(url)
     assert response["Location"] == f"{reverse('login')}?next={quote(url, safe='/')}"
+
+
+def _absence_records(therapist: User, cover: User) -> dict[str, str]:
+    """Teresa away for a week two months from now, Omar covering."""
+    from alliance.absences.services import AbsenceInput, absence_create
+
+    starts_on = timezone.localdate() + timedelta(days=60)
+    absence = absence_create(
+        therapist=therapist,
+        data=AbsenceInput(
+            starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=6),
+            cover=cover,
+            cover_contact="Front desk, ext. 2",
+        ),
+    )
+    return {"absence": str(absence.id)}
+
+
+def _api_records(therapist: User, episode: Any) -> dict[str, str]:
+    """Teresa's API token, Carla's check-in (the one the records above answered) and a diary
+    card Carla sent."""
+    from alliance.apitokens.services import token_create
+    from alliance.diary.models import DiaryCard, DiaryStatus
+
+    token, _secret = token_create(
+        user=therapist,
+        name="matrix",
+        scope="read",
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    card = DiaryCard.objects.create(
+        episode=episode,
+        client=episode.client,
+        day=timezone.localdate() - timedelta(days=2),
+        status=DiaryStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    return {
+        "api_token": str(token.id),
+        "checkin": str(episode.checkins.get().id),
+        "diary_card": str(card.id),
+    }

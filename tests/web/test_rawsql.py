@@ -147,3 +147,146 @@ def test_the_open_rupture_question_is_the_orms(episode, client_user, attend, the
     alert_close(alert=Alert.objects.get(), actor=therapist, reason="resolved_in_session")
     raw = rawsql.client_session(client_user.id, client_user.clinic_id, third.id)
     assert raw.has_open_rupture is open_ruptures_before(episode.id, 3).exists() is False
+
+
+def orm_followup(episode_id, number):
+    from django.db.models import F
+
+    from alliance.checkins.services import open_ruptures_before
+
+    return (
+        open_ruptures_before(episode_id, number)
+        .select_related("session", "checkin")
+        .order_by(F("client_followup_at").asc(nulls_first=True), "session__number")
+        .first()
+    )
+
+
+def same_followup(raw, orm):
+    if orm is None:
+        return raw is None
+    assert fields_of(raw) == fields_of(orm)
+    assert fields_of(raw.session) == fields_of(orm.session)
+    assert (raw.checkin is None) == (orm.checkin is None)
+    if orm.checkin is not None:
+        assert fields_of(raw.checkin) == fields_of(orm.checkin)
+    return True
+
+
+def test_the_follow_up_moment_is_the_orms(
+    episode, other_episode, client_user, other_client, attend, therapist
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alliance.ruptures.services import alert_close
+
+    # No rupture yet, then three client-reported ones, one per session.
+    assert rawsql.followup_alert(episode.id, 9) is None
+    for n in (1, 2, 3):
+        answers = {**TENSION, "comment": f"moment {n} <b>ü</b>"}
+        if n > 1:
+            answers["followup_resolved"] = "0"  # "not yet": the earlier ones stay open
+        submit(attend(episode, n), client_user, answers)
+    submit(attend(other_episode, 1), other_client, TENSION)  # another client's: never named
+    ruptures = Alert.objects.filter(episode=episode, client_reported=True)
+    assert ruptures.count() == 3
+    by_number = {a.session.number: a for a in ruptures.select_related("session")}
+    now = timezone.now()
+    stages = [
+        {},  # none answered: the oldest session first
+        {1: now - timedelta(days=1)},  # 1 answered: 2 is next
+        {1: now - timedelta(days=1), 2: now - timedelta(days=3), 3: now - timedelta(days=2)},
+    ]
+    for stage in stages:
+        ruptures.update(client_followup_at=None)
+        for n, at in stage.items():
+            Alert.objects.filter(id=by_number[n].id).update(client_followup_at=at)
+        for number in (1, 2, 3, 4, 10):
+            raw = rawsql.followup_alert(episode.id, number)
+            assert same_followup(raw, orm_followup(episode.id, number)), (stage, number)
+    # Named by its session date and words: the check-in's comment comes back decrypted.
+    raw = rawsql.followup_alert(episode.id, 4)
+    assert raw.checkin.comment.startswith("moment ")
+    # An alert whose check-in is gone from it still comes, with no check-in.
+    Alert.objects.filter(id=by_number[2].id).update(checkin=None)
+    assert same_followup(rawsql.followup_alert(episode.id, 4), orm_followup(episode.id, 4))
+    # Closed ones are no longer named.
+    for alert in ruptures:
+        alert_close(alert=alert, actor=therapist, reason="resolved_in_session")
+    assert rawsql.followup_alert(episode.id, 4) is None
+    assert orm_followup(episode.id, 4) is None
+
+
+def test_audit_rows_are_the_orms(therapist, client_user, clinic):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from alliance.audit.models import AuditEvent
+
+    at = datetime(2026, 3, 8, 2, 30, tzinfo=ZoneInfo("America/Toronto")) + timedelta(hours=1)
+    rows = [
+        {
+            "at": at,
+            "clinic_id": clinic.id,
+            "actor_id": therapist.id,
+            "actor_display": "Teresa <b>Therapist</b> ü",
+            "actor_role": "therapist",
+            "action": "view",
+            "record_type": "checkin",
+            "record_id": str(uuid.uuid4()),
+            "subject_id": client_user.id,
+            "route": "client_detail",
+            "ip": "2001:db8::1",
+            "detail": "read",
+        },
+        {  # the system, outside a request: no actor, clinic, subject or address
+            "at": at,
+            "clinic_id": None,
+            "actor_id": None,
+            "actor_display": "",
+            "actor_role": "system",
+            "action": "create",
+            "record_type": "alert",
+            "record_id": "",
+            "subject_id": None,
+            "route": "",
+            "ip": None,
+            "detail": "",
+        },
+    ]
+    orm = AuditEvent.objects.bulk_create([AuditEvent(**row) for row in rows])
+    assert rawsql.audit_insert(rows) == 2
+    assert rawsql.audit_insert([]) == 0
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert len(stored) == 4 and [e.id for e in orm] == [e.id for e in stored[:2]]
+    for through_orm, through_sql in zip(stored[:2], stored[2:], strict=True):
+        assert {k: v for k, v in fields_of(through_orm).items() if k != "id"} == {
+            k: v for k, v in fields_of(through_sql).items() if k != "id"
+        }
+    assert stored[2].at == at and stored[2].ip == "2001:db8::1"
+
+
+def test_audit_rows_go_in_batches(therapist, clinic):
+    from django.utils import timezone
+
+    from alliance.audit.models import AuditEvent
+
+    row = {
+        "at": timezone.now(),
+        "clinic_id": clinic.id,
+        "actor_id": therapist.id,
+        "actor_display": "Teresa",
+        "actor_role": "therapist",
+        "action": "list",
+        "record_type": "care_episode",
+        "record_id": "x",
+        "subject_id": None,
+        "route": "caseload",
+        "ip": "127.0.0.1",
+        "detail": "",
+    }
+    count = rawsql.AUDIT_BATCH * 2 + 3
+    assert rawsql.audit_insert([row] * count) == count
+    assert AuditEvent.objects.filter(record_id="x").count() == count

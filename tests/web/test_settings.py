@@ -53,3 +53,25 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in str(options["init_command"])
     assert options["timeout"] == 20
+
+
+@pytest.mark.parametrize("value", ["not-hex", "ab" * 31, "zz" * 32])
+def test_a_malformed_research_key_stops_start_up(value):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "ALLIANCE_RESEARCH_KEY": value,
+        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ALLIANCE_RESEARCH_KEY must be 64 hex characters" in result.stderr

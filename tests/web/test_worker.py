@@ -64,9 +64,12 @@ def test_every_job_is_registered_with_an_importable_task():
     assert names == {
         "recompute-signals",
         "clear-sessions",
+        "purge-reach-outs",
         "open-checkins",
         "scan-reminders",
+        "scan-absences",
         "deliver-due",
+        "expire-research-exports",
     }
     for job in jobs():
         assert callable(job.task().enqueue)
@@ -129,9 +132,12 @@ def test_once_runs_the_due_jobs_and_sends_queued_messages(client_user, capsys):
     assert set(PeriodicRun.objects.values_list("job", flat=True)) == {
         "recompute-signals",
         "clear-sessions",
+        "purge-reach-outs",
         "open-checkins",
         "scan-reminders",
+        "scan-absences",
         "deliver-due",
+        "expire-research-exports",
     }
     assert "[worker] enqueued recompute-signals" in capsys.readouterr().out
 
@@ -157,7 +163,9 @@ def test_the_signal_task_opens_missing_alerts(episode, client_user, attend):
     )
     AlertEvent.objects.all().delete()
     Alert.objects.all().delete()
-    assert ops_tasks.recompute_signals.call() == "1 check-ins, 1 alerts opened, 0 updated"
+    assert ops_tasks.recompute_signals.call() == (
+        "1 check-ins, 1 alerts opened, 0 updated; dropout risk for 0 of 1 episodes, 0 alerts opened"
+    )
     assert Alert.objects.count() == 1
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 
 from alliance.core.safety import CrisisLines
-from alliance.outcomes.safety import crisis_lines_of_clinic
+from alliance.outcomes.safety import crisis_lines_for, crisis_lines_of_clinic
 
 register = template.Library()
 
@@ -21,9 +21,15 @@ register = template.Library()
 def crisis_lines(context: Any) -> CrisisLines:
     """The region's lines of the person's clinic; the default region's for anyone signed out.
 
+    A page about one clinic for people who have no account (a public reach-out page) names it
+    as ``crisis_clinic``: its region's lines, whoever reads the page.
+
     Every page's footer asks, so the region is read by the clinic's id, at most once a minute
     (``crisis_lines_of_clinic``), not by loading the clinic on every page.
     """
+    clinic = context.get("crisis_clinic")
+    if clinic is not None:
+        return crisis_lines_for(clinic)
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

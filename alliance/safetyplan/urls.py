@@ -1,0 +1,24 @@
+from django.urls import URLPattern, URLResolver, path
+
+from alliance.safetyplan import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Client
+    path("my-safety-plan/", views.my_plan_view, name="my_safety_plan"),
+    path("my-safety-plan/edit/", views.my_plan_edit_view, name="my_safety_plan_edit"),
+    # The offline copy's service worker, at the root so that it may keep the plan page and the
+    # help page (a worker only reaches pages under its own path).
+    path("safety-plan-sw.js", views.service_worker_view, name="safety_plan_worker"),
+    # Therapist
+    path("clients/<uuid:client_id>/safety-plan/", views.plan_view, name="safety_plan"),
+    path(
+        "clients/<uuid:client_id>/safety-plan/edit/",
+        views.plan_edit_view,
+        name="safety_plan_edit",
+    ),
+    path(
+        "clients/<uuid:client_id>/safety-plan/review/",
+        views.plan_review_view,
+        name="safety_plan_review",
+    ),
+]

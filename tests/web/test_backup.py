@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,8 +78,20 @@ class Site:
         )
 
     def seed(self) -> None:
+        """Migrate and seed the demo clinic (two processes: most of a test's time)."""
         self.alliance("migrate", "--verbosity=0")
         self.alliance("shell", "-c", SEED)
+
+    def copy_of(self, seeded: Site) -> None:
+        """Become a copy of ``seeded``: its data folder (keys, database file) and its database.
+
+        Each test starts from the same seeded installation without migrating and seeding it
+        again; on PostgreSQL the copy is ``CREATE DATABASE ... TEMPLATE``.
+        """
+        shutil.copytree(seeded.data_dir, self.data_dir, dirs_exist_ok=True)
+        if self.database_url is not None:
+            assert seeded.database_url is not None
+            _recreate_database(self.database_url, template=urlsplit(seeded.database_url).path[1:])
 
     def backup(self, output: Path) -> dict[str, Any]:
         self.alliance("backup", "--output", str(output))
@@ -132,29 +145,53 @@ def _maintenance_url(url: str) -> str:
     return urlsplit(url)._replace(path="/postgres").geturl()
 
 
-def _recreate_database(url: str, *, create: bool = True) -> None:
+def _recreate_database(url: str, *, create: bool = True, template: str = "") -> None:
     import psycopg
 
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(_maintenance_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+@contextmanager
+def _installation(data_dir: Path) -> Iterator[Site]:
+    """A new installation: a data folder, and a scratch PostgreSQL database on PostgreSQL."""
     if not ON_POSTGRES:
-        yield Site(tmp_path / "data", None)
+        yield Site(data_dir, None)
         return
     parts = urlsplit(DATABASE_URL)
     scratch = f"{parts.path.lstrip('/') or 'alliance'}_backup_{uuid.uuid4().hex[:8]}"
     url = parts._replace(path=f"/{scratch}").geturl()
     _recreate_database(url)
     try:
-        yield Site(tmp_path / "data", url)
+        yield Site(data_dir, url)
     finally:
         _recreate_database(url, create=False)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One migrated, seeded installation for the module, never changed: tests copy it."""
+    with _installation(tmp_path_factory.mktemp("seeded") / "data") as template:
+        template.seed()
+        yield template
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    with _installation(tmp_path / "data") as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def seeded_site(site: Site, seeded: Site) -> Site:
+    """A seeded installation of the test's own: a copy of ``seeded``."""
+    site.copy_of(seeded)
+    return site
 
 
 def _clinics(site: Site) -> int:
@@ -165,8 +202,8 @@ def _counts(rows: dict[str, list[tuple[str, ...]]]) -> dict[str, int]:
     return {table: len(found) for table, found in rows.items()}
 
 
-def test_restore_into_a_lost_database_finds_every_record(site: Site, tmp_path: Path):
-    site.seed()
+def test_restore_into_a_lost_database_finds_every_record(seeded_site: Site, tmp_path: Path):
+    site = seeded_site
     before = site.rows()
     assert len(before["checkins_checkin"]) > 50
     assert len(before["ruptures_alert"]) > 5
@@ -184,8 +221,8 @@ def test_restore_into_a_lost_database_finds_every_record(site: Site, tmp_path: P
     assert _counts(after) == manifest["tables"]
 
 
-def test_backup_goes_to_a_private_timestamped_file_in_the_data_folder(site: Site):
-    site.seed()
+def test_backup_goes_to_a_private_timestamped_file_in_the_data_folder(seeded_site: Site):
+    site = seeded_site
     done = site.alliance("backup")
 
     (backup,) = [p for p in (site.data_dir / "backups").iterdir() if p.suffix != ".json"]
@@ -201,8 +238,8 @@ def test_backup_goes_to_a_private_timestamped_file_in_the_data_folder(site: Site
     assert manifest["integrity"] == ("ok" if site.vendor == "sqlite" else "")
 
 
-def test_backup_while_the_app_writes_is_one_consistent_snapshot(site: Site, tmp_path: Path):
-    site.seed()
+def test_backup_while_the_app_writes_is_one_consistent_snapshot(seeded_site: Site, tmp_path: Path):
+    site = seeded_site
     stop = tmp_path / "stop"
     writer = site.popen(
         "shell",
@@ -234,8 +271,8 @@ def test_backup_while_the_app_writes_is_one_consistent_snapshot(site: Site, tmp_
     assert _counts(site.rows()) == manifest["tables"]
 
 
-def test_a_tampered_backup_is_refused(site: Site, tmp_path: Path):
-    site.seed()
+def test_a_tampered_backup_is_refused(seeded_site: Site, tmp_path: Path):
+    site = seeded_site
     site.backup(tmp_path / "nightly")
     before = site.rows()
     data = bytearray((tmp_path / "nightly").read_bytes())
@@ -250,8 +287,8 @@ def test_a_tampered_backup_is_refused(site: Site, tmp_path: Path):
     assert site.rows() == before
 
 
-def test_restore_over_existing_data_needs_force(site: Site, tmp_path: Path):
-    site.seed()
+def test_restore_over_existing_data_needs_force(seeded_site: Site, tmp_path: Path):
+    site = seeded_site
     at_backup = site.rows()
     site.backup(tmp_path / "nightly")
     site.alliance("shell", "-c", ADD_CLINIC)
@@ -267,8 +304,8 @@ def test_restore_over_existing_data_needs_force(site: Site, tmp_path: Path):
     assert site.rows() == at_backup
 
 
-def test_restore_refuses_a_backup_of_the_other_database_vendor(site: Site, tmp_path: Path):
-    site.seed()
+def test_restore_refuses_a_backup_of_the_other_database_vendor(seeded_site: Site, tmp_path: Path):
+    site = seeded_site
     site.backup(tmp_path / "nightly")
     manifest_file = tmp_path / "nightly.json"
     manifest = json.loads(manifest_file.read_text())
@@ -299,9 +336,9 @@ def test_a_missing_pg_dump_is_named_with_how_to_install_it(monkeypatch):
         ops_backup.find_tool("pg_dump")
 
 
-def test_sign_in_sessions_stay_out_of_a_backup(site: Site, tmp_path: Path):
+def test_sign_in_sessions_stay_out_of_a_backup(seeded_site: Site, tmp_path: Path):
     """A copy kept off-site holds no working session key; a restore revives no sign-in."""
-    site.seed()
+    site = seeded_site
     site.alliance(
         "shell",
         "-c",
@@ -322,9 +359,9 @@ def test_sign_in_sessions_stay_out_of_a_backup(site: Site, tmp_path: Path):
     }
 
 
-def test_a_restore_leaves_no_cached_session_behind(site: Site, tmp_path: Path):
+def test_a_restore_leaves_no_cached_session_behind(seeded_site: Site, tmp_path: Path):
     """Sessions are read through a cache (cached_db): a restore empties it with the table."""
-    site.seed()
+    site = seeded_site
     site.backup(tmp_path / "nightly")
     made = site.alliance(
         "shell",

@@ -7,7 +7,9 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -26,48 +28,6 @@ def _fingerprint() -> list[tuple]:
         Alert.objects.values_list("episode__client__email", "session__number", "state", "severity"),
         key=repr,
     )
-
-
-@pytest.mark.django_db
-def test_demo_has_the_fixed_logins_and_every_kind_of_signal():
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    assert User.objects.get(email="admin@demo.example").role == Role.CLINIC_ADMIN
-    for therapist, client in [
-        ("therapist@demo.example", "client@demo.example"),
-        ("therapist2@demo.example", "client2@demo.example"),
-    ]:
-        assert CareEpisode.objects.filter(therapist__email=therapist, client__email=client).exists()
-    assert User.objects.filter(role=Role.THERAPIST).count() >= 2
-    assert User.objects.filter(role=Role.CLIENT).count() >= 12
-    kinds = {
-        s["kind"] for signals in Alert.objects.values_list("signals", flat=True) for s in signals
-    }
-    # The dropout-risk rule's reasons are tested on their own (tests/web/test_demo_dropout.py).
-    assert "dropout_risk" in kinds
-    assert {k for k in kinds if not k.startswith("dropout_")} == {
-        "client_reported",
-        "discrepancy",
-        "not_on_track",
-        "reliable_drop",
-        "rupture_repair_1sd",
-        "risk",
-        "rupture_repair_2sd",
-        "sudden_loss",
-        "weak_early",
-    }
-    states = set(Alert.objects.values_list("state", flat=True))
-    assert AlertState.OPEN in states
-    assert AlertState.RESOLVED in states
-
-
-@pytest.mark.django_db
-def test_demo_client_has_an_open_client_reported_alert():
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    assert Alert.objects.filter(
-        episode__client__email="client@demo.example",
-        client_reported=True,
-        state=AlertState.OPEN,
-    ).exists()
 
 
 class _Undo(Exception):
@@ -124,48 +84,6 @@ def test_alliance_demo_command_creates_a_wal_database(tmp_path):
     )
     assert "Using the existing demo data" in again.stdout
     assert db.execute("SELECT count(*) FROM checkins_checkin").fetchone()[0] == count
-
-
-@pytest.mark.django_db
-def test_demo_has_diary_cards_with_gaps_and_a_diary_risk_answer():
-    from alliance.diary.models import DiaryCard, DiaryTarget
-
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    days = set(
-        DiaryCard.objects.filter(client__email="client@demo.example").values_list("day", flat=True)
-    )
-    assert 10 <= len(days) < 21  # three weeks, with missed days
-    assert DiaryTarget.objects.filter(episode__client__email="client@demo.example").exists()
-    risk = Alert.objects.get(
-        episode__client__email="client2@demo.example", source_key__startswith="diary:"
-    )
-    assert (risk.category, risk.state) == ("risk", AlertState.OPEN)
-
-
-@pytest.mark.django_db
-def test_demo_outbox_has_a_sent_a_queued_and_a_failed_message():
-    from alliance.messaging.models import MessageState, OutboxMessage
-
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    states = sorted(OutboxMessage.objects.values_list("state", flat=True))
-    assert states == [MessageState.FAILED, MessageState.QUEUED, MessageState.SENT]
-    queued = OutboxMessage.objects.get(state=MessageState.QUEUED)
-    assert queued.next_attempt_at > NOW  # due tomorrow: the demo's worker leaves it for now
-
-
-@pytest.mark.django_db
-def test_demo_has_two_reach_out_requests_waiting_one_for_a_therapist_one_for_the_clinic():
-    from alliance.reachout.models import ReachOutRequest, RequestStatus
-
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    requests = ReachOutRequest.objects.select_related("page__therapist").order_by("received_at")
-    assert [(r.page.slug, r.status) for r in requests] == [
-        ("maya-chen", RequestStatus.WAITING),
-        ("harbourview", RequestStatus.WAITING),
-    ]
-    assert requests[0].page.therapist.email == "therapist@demo.example"
-    assert requests[1].page.therapist is None
-    assert all(r.page.is_open for r in requests)
 
 
 def test_the_served_demo_runs_a_worker_that_dies_with_it(tmp_path):
@@ -263,20 +181,6 @@ def test_demo_client_finds_a_check_in_waiting_at_first_start(now):
     assert page.status_code == 200
 
 
-@pytest.mark.django_db
-def test_demo_sessions_are_numbered_by_date():
-    from alliance.people.models import Session
-
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    for episode in CareEpisode.objects.all():
-        times = list(
-            Session.objects.filter(episode=episode)
-            .order_by("number")
-            .values_list("scheduled_at", flat=True)
-        )
-        assert times == sorted(times), episode.client.email
-
-
 @pytest.mark.parametrize("command", ["demo", "serve", "worker"])
 def test_help_lists_the_data_dir_option(command):
     result = subprocess.run(
@@ -292,41 +196,138 @@ def test_help_lists_the_data_dir_option(command):
 
 
 @pytest.mark.django_db
-def test_demo_has_an_upcoming_absence_with_a_cover_whose_first_notice_is_due():
-    from alliance.absences.models import Absence, AbsenceNotice
-    from alliance.absences.notices import absence_notices_scan
+class TestTheDemoClinic:
+    """What the seeded demo holds: one seed for the class (seeding is the slow part), each test
+    in a savepoint of its own, rolled back after it, so a test that writes changes nothing for
+    the next."""
 
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    absence = Absence.objects.select_related("therapist", "cover").get()
-    assert (absence.therapist.email, absence.cover.email) == (
-        "therapist@demo.example",
-        "therapist2@demo.example",
-    )
-    assert (absence.starts_on - NOW.date()).days == 21
-    assert absence_notices_scan(now=NOW) > 0  # the demo worker's first scan
-    told = set(AbsenceNotice.objects.values_list("client__email", "kind"))
-    assert ("client@demo.example", "lead") in told
-    assert not AbsenceNotice.objects.exclude(kind="lead").exists()
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def demo(cls, django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+        with django_db_blocker.unblock(), transaction.atomic():
+            seed_demo(seed=2026, password="demo-password-1", now=NOW)
+            yield
+            transaction.set_rollback(True)
 
+    def test_demo_has_the_fixed_logins_and_every_kind_of_signal(self) -> None:
+        assert User.objects.get(email="admin@demo.example").role == Role.CLINIC_ADMIN
+        for therapist, client in [
+            ("therapist@demo.example", "client@demo.example"),
+            ("therapist2@demo.example", "client2@demo.example"),
+        ]:
+            assert CareEpisode.objects.filter(
+                therapist__email=therapist, client__email=client
+            ).exists()
+        assert User.objects.filter(role=Role.THERAPIST).count() >= 2
+        assert User.objects.filter(role=Role.CLIENT).count() >= 12
+        kinds = {
+            s["kind"]
+            for signals in Alert.objects.values_list("signals", flat=True)
+            for s in signals
+        }
+        # The dropout-risk rule's reasons are tested on their own (tests/web/test_demo_dropout.py).
+        assert "dropout_risk" in kinds
+        assert {k for k in kinds if not k.startswith("dropout_")} == {
+            "client_reported",
+            "discrepancy",
+            "not_on_track",
+            "reliable_drop",
+            "rupture_repair_1sd",
+            "risk",
+            "rupture_repair_2sd",
+            "sudden_loss",
+            "weak_early",
+        }
+        states = set(Alert.objects.values_list("state", flat=True))
+        assert AlertState.OPEN in states
+        assert AlertState.RESOLVED in states
 
-@pytest.mark.django_db
-def test_demo_has_a_supervisor_of_every_therapist_and_two_views_that_differ():
-    from alliance.ratings.models import TherapistRating
-    from alliance.supervision.models import SupervisorAssignment
+    def test_demo_client_has_an_open_client_reported_alert(self) -> None:
+        assert Alert.objects.filter(
+            episode__client__email="client@demo.example",
+            client_reported=True,
+            state=AlertState.OPEN,
+        ).exists()
 
-    seed_demo(seed=2026, password="demo-password-1", now=NOW)
-    supervisor = User.objects.get(email="supervisor@demo.example")
-    assert supervisor.role == Role.SUPERVISOR
-    assert supervisor.check_password("demo-password-1")
-    assert set(
-        SupervisorAssignment.objects.filter(supervisor=supervisor).values_list(
-            "therapist__email", flat=True
+    def test_demo_has_diary_cards_with_gaps_and_a_diary_risk_answer(self) -> None:
+        from alliance.diary.models import DiaryCard, DiaryTarget
+
+        days = set(
+            DiaryCard.objects.filter(client__email="client@demo.example").values_list(
+                "day", flat=True
+            )
         )
-    ) == set(User.objects.filter(role=Role.THERAPIST).values_list("email", flat=True))
-    assert TherapistRating.objects.count() > 20
-    assert (
-        Alert.objects.filter(
-            category="discrepancy", episode__client__email="client@demo.example"
-        ).count()
-        == 1
-    )
+        assert 10 <= len(days) < 21  # three weeks, with missed days
+        assert DiaryTarget.objects.filter(episode__client__email="client@demo.example").exists()
+        risk = Alert.objects.get(
+            episode__client__email="client2@demo.example", source_key__startswith="diary:"
+        )
+        assert (risk.category, risk.state) == ("risk", AlertState.OPEN)
+
+    def test_demo_outbox_has_a_sent_a_queued_and_a_failed_message(self) -> None:
+        from alliance.messaging.models import MessageState, OutboxMessage
+
+        states = sorted(OutboxMessage.objects.values_list("state", flat=True))
+        assert states == [MessageState.FAILED, MessageState.QUEUED, MessageState.SENT]
+        queued = OutboxMessage.objects.get(state=MessageState.QUEUED)
+        assert queued.next_attempt_at > NOW  # due tomorrow: the demo's worker leaves it for now
+
+    def test_demo_has_two_reach_out_requests_waiting_one_for_a_therapist_one_for_the_clinic(
+        self,
+    ) -> None:
+        from alliance.reachout.models import ReachOutRequest, RequestStatus
+
+        requests = ReachOutRequest.objects.select_related("page__therapist").order_by("received_at")
+        assert [(r.page.slug, r.status) for r in requests] == [
+            ("maya-chen", RequestStatus.WAITING),
+            ("harbourview", RequestStatus.WAITING),
+        ]
+        assert requests[0].page.therapist.email == "therapist@demo.example"
+        assert requests[1].page.therapist is None
+        assert all(r.page.is_open for r in requests)
+
+    def test_demo_sessions_are_numbered_by_date(self) -> None:
+        from alliance.people.models import Session
+
+        for episode in CareEpisode.objects.all():
+            times = list(
+                Session.objects.filter(episode=episode)
+                .order_by("number")
+                .values_list("scheduled_at", flat=True)
+            )
+            assert times == sorted(times), episode.client.email
+
+    def test_demo_has_an_upcoming_absence_with_a_cover_whose_first_notice_is_due(self) -> None:
+        from alliance.absences.models import Absence, AbsenceNotice
+        from alliance.absences.notices import absence_notices_scan
+
+        absence = Absence.objects.select_related("therapist", "cover").get()
+        assert (absence.therapist.email, absence.cover.email) == (
+            "therapist@demo.example",
+            "therapist2@demo.example",
+        )
+        assert (absence.starts_on - NOW.date()).days == 21
+        assert absence_notices_scan(now=NOW) > 0  # the demo worker's first scan
+        told = set(AbsenceNotice.objects.values_list("client__email", "kind"))
+        assert ("client@demo.example", "lead") in told
+        assert not AbsenceNotice.objects.exclude(kind="lead").exists()
+
+    def test_demo_has_a_supervisor_of_every_therapist_and_two_views_that_differ(self) -> None:
+        from alliance.ratings.models import TherapistRating
+        from alliance.supervision.models import SupervisorAssignment
+
+        supervisor = User.objects.get(email="supervisor@demo.example")
+        assert supervisor.role == Role.SUPERVISOR
+        assert supervisor.check_password("demo-password-1")
+        assert set(
+            SupervisorAssignment.objects.filter(supervisor=supervisor).values_list(
+                "therapist__email", flat=True
+            )
+        ) == set(User.objects.filter(role=Role.THERAPIST).values_list("email", flat=True))
+        assert TherapistRating.objects.count() > 20
+        assert (
+            Alert.objects.filter(
+                category="discrepancy", episode__client__email="client@demo.example"
+            ).count()
+            == 1
+        )

@@ -12,7 +12,8 @@ A diary day is a local date in the client's time zone: :func:`local_day`. A card
 in for today and the :data:`BACKFILL_DAYS` days before it: :func:`day_problem`.
 
 Plain Python, no Django: the web layer passes the posted strings to :func:`validate` and stores
-the :class:`DiaryAnswers` it returns.
+the :class:`DiaryAnswers` it returns. The card's wording and the fixed messages are marked for
+translation with ``gettext_noop``; the pages translate them when they show them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Final
+
+from alliance.core.safety import gettext_noop as _
 
 __all__ = [
     "ACTED_LABELS",
@@ -90,55 +93,63 @@ class Urge:
 
 
 URGES: Final[tuple[Urge, ...]] = (
-    Urge("urge_suicide", "To end your life", "Suicide", "acted_suicide", None),
+    Urge("urge_suicide", _("To end your life"), _("Suicide"), "acted_suicide", None),
     Urge(
         "urge_self_harm",
-        "To hurt yourself",
-        "Self-harm",
+        _("To hurt yourself"),
+        _("Self-harm"),
         "acted_self_harm",
         "action_self_harm",
-        "How many times did you hurt yourself?",
+        _("How many times did you hurt yourself?"),
     ),
     Urge(
         "urge_substance",
-        "To use alcohol or drugs",
-        "Alcohol or drugs",
+        _("To use alcohol or drugs"),
+        _("Alcohol or drugs"),
         "acted_substance",
         "action_substance",
-        "How many times did you use?",
+        _("How many times did you use?"),
     ),
 )
-QUIT: Final = Question("urge_quit", "To quit therapy", "Quit therapy")
+QUIT: Final = Question("urge_quit", _("To quit therapy"), _("Quit therapy"))
 
 EMOTIONS: Final[tuple[Question, ...]] = (
-    Question("anger", "Anger", "Anger"),
-    Question("fear", "Fear", "Fear"),
-    Question("joy", "Joy", "Joy"),
-    Question("sadness", "Sadness", "Sadness"),
-    Question("shame", "Shame", "Shame"),
+    Question("anger", _("Anger"), _("Anger")),
+    Question("fear", _("Fear"), _("Fear")),
+    Question("joy", _("Joy"), _("Joy")),
+    Question("sadness", _("Sadness"), _("Sadness")),
+    Question("shame", _("Shame"), _("Shame")),
     Question(
-        "emotional_misery", "Emotional misery", "Emotional misery", "How much you hurt inside."
+        "emotional_misery",
+        _("Emotional misery"),
+        _("Emotional misery"),
+        _("How much you hurt inside."),
     ),
-    Question("physical_misery", "Physical misery", "Physical misery", "Pain, illness, exhaustion."),
+    Question(
+        "physical_misery",
+        _("Physical misery"),
+        _("Physical misery"),
+        _("Pain, illness, exhaustion."),
+    ),
 )
 
-ACTED_LABELS: Final[Mapping[str, str]] = MappingProxyType({"no": "No", "yes": "Yes"})
+ACTED_LABELS: Final[Mapping[str, str]] = MappingProxyType({"no": _("No"), "yes": _("Yes")})
 
 MEDICATION: Final[Mapping[str, str]] = MappingProxyType(
-    {"yes": "Yes", "no": "No", "na": "I don't take any medication"}
+    {"yes": _("Yes"), "no": _("No"), "na": _("I don't take any medication")}
 )
 """Medication taken as prescribed: the stored code and the client's words."""
 
 SKILLS_CODES: Final[Mapping[int, str]] = MappingProxyType(
     {
-        0: "I didn't think about them or use them",
-        1: "I thought about them, didn't use them, and didn't want to",
-        2: "I thought about them, didn't use them, but wanted to",
-        3: "I tried, but couldn't use them",
-        4: "I tried and could use them, but they didn't help",
-        5: "I tried and could use them, and they helped",
-        6: "I used them without having to try, but they didn't help",
-        7: "I used them without having to try, and they helped",
+        0: _("I didn't think about them or use them"),
+        1: _("I thought about them, didn't use them, and didn't want to"),
+        2: _("I thought about them, didn't use them, but wanted to"),
+        3: _("I tried, but couldn't use them"),
+        4: _("I tried and could use them, but they didn't help"),
+        5: _("I tried and could use them, and they helped"),
+        6: _("I used them without having to try, but they didn't help"),
+        7: _("I used them without having to try, and they helped"),
     }
 )
 """The 0–7 skills code of the classic card, in our words."""
@@ -160,52 +171,52 @@ class Module:
 MODULES: Final[tuple[Module, ...]] = (
     Module(
         "mindfulness",
-        "Mindfulness",
+        _("Mindfulness"),
         (
-            Skill("wise_mind", "Wise mind"),
-            Skill("observe", "Observe"),
-            Skill("describe", "Describe"),
-            Skill("participate", "Participate"),
-            Skill("nonjudgmental", "Non-judgmental stance"),
-            Skill("one_mindfully", "One-mindfully"),
-            Skill("effectively", "Effectively"),
+            Skill("wise_mind", _("Wise mind")),
+            Skill("observe", _("Observe")),
+            Skill("describe", _("Describe")),
+            Skill("participate", _("Participate")),
+            Skill("nonjudgmental", _("Non-judgmental stance")),
+            Skill("one_mindfully", _("One-mindfully")),
+            Skill("effectively", _("Effectively")),
         ),
     ),
     Module(
         "distress_tolerance",
-        "Distress tolerance",
+        _("Distress tolerance"),
         (
-            Skill("stop", "STOP"),
-            Skill("tipp", "TIPP"),
-            Skill("accepts", "Distract (ACCEPTS)"),
-            Skill("self_soothe", "Self-soothe"),
-            Skill("improve", "IMPROVE the moment"),
-            Skill("pros_cons", "Pros and cons"),
-            Skill("radical_acceptance", "Radical acceptance"),
-            Skill("turning_the_mind", "Turning the mind"),
-            Skill("willingness", "Willingness"),
+            Skill("stop", _("STOP")),
+            Skill("tipp", _("TIPP")),
+            Skill("accepts", _("Distract (ACCEPTS)")),
+            Skill("self_soothe", _("Self-soothe")),
+            Skill("improve", _("IMPROVE the moment")),
+            Skill("pros_cons", _("Pros and cons")),
+            Skill("radical_acceptance", _("Radical acceptance")),
+            Skill("turning_the_mind", _("Turning the mind")),
+            Skill("willingness", _("Willingness")),
         ),
     ),
     Module(
         "emotion_regulation",
-        "Emotion regulation",
+        _("Emotion regulation"),
         (
-            Skill("check_the_facts", "Check the facts"),
-            Skill("opposite_action", "Opposite action"),
-            Skill("problem_solving", "Problem solving"),
-            Skill("accumulate_positives", "Accumulate positive emotions"),
-            Skill("build_mastery", "Build mastery"),
-            Skill("cope_ahead", "Cope ahead"),
-            Skill("please", "PLEASE (caring for your body)"),
+            Skill("check_the_facts", _("Check the facts")),
+            Skill("opposite_action", _("Opposite action")),
+            Skill("problem_solving", _("Problem solving")),
+            Skill("accumulate_positives", _("Accumulate positive emotions")),
+            Skill("build_mastery", _("Build mastery")),
+            Skill("cope_ahead", _("Cope ahead")),
+            Skill("please", _("PLEASE (caring for your body)")),
         ),
     ),
     Module(
         "interpersonal_effectiveness",
-        "Interpersonal effectiveness",
+        _("Interpersonal effectiveness"),
         (
-            Skill("dear_man", "DEAR MAN"),
-            Skill("give", "GIVE"),
-            Skill("fast", "FAST"),
+            Skill("dear_man", _("DEAR MAN")),
+            Skill("give", _("GIVE")),
+            Skill("fast", _("FAST")),
         ),
     ),
 )
@@ -395,7 +406,7 @@ def validate(
         try:
             return _yes_no(raw.get(key))
         except ValueError:
-            errors[key] = "Please choose yes or no."
+            errors[key] = _("Please choose yes or no.")
             return None
 
     for urge in URGES:
@@ -413,7 +424,7 @@ def validate(
 
     medication = _text(raw.get("medication")).lower()
     if medication and medication not in MEDICATION:
-        errors["medication"] = "Please choose yes, no, or that you don't take any medication."
+        errors["medication"] = _("Please choose yes, no, or that you don't take any medication.")
         medication = ""
     values["medication"] = medication
 
@@ -446,7 +457,7 @@ def validate(
     if submit:
         for key in REQUIRED_ON_SUBMIT:
             if values[key] is None and key not in errors:
-                errors[key] = "Please choose a number, even if it's 0."
+                errors[key] = _("Please choose a number, even if it's 0.")
     return DiaryAnswers(**values), errors  # type: ignore[arg-type]
 
 
@@ -455,13 +466,13 @@ def _skills(raw: object, errors: dict[str, str]) -> tuple[str, ...]:
         return ()
     items = [raw] if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        errors["skills"] = "Please choose skills from the list."
+        errors["skills"] = _("Please choose skills from the list.")
         return ()
     chosen: list[str] = []
     for item in items:
         key = _text(item)
         if key not in SKILLS:
-            errors["skills"] = "Please choose skills from the list."
+            errors["skills"] = _("Please choose skills from the list.")
             return ()
         if key not in chosen:
             chosen.append(key)

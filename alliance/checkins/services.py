@@ -213,7 +213,8 @@ def checkin_submit(
     if target is not None and asked is None:
         errors.setdefault("followup_resolved", str(FOLLOWUP_CHANGED))
     if errors:
-        raise CheckinError(gettext("Some answers need another look."), errors)
+        shown = {key: gettext(message) for key, message in errors.items()}
+        raise CheckinError(gettext("Some answers need another look."), shown)
     result = score(CHECKIN, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
         raise CheckinError(gettext("Please answer the first three questions."))

@@ -13,24 +13,26 @@ from alliance.outcomes.schedule import ScheduleSpec
 class ScheduleForm(forms.Form):
     """When one questionnaire is due; used once per questionnaire, with its id as prefix."""
 
-    at_intake = forms.BooleanField(label="At intake", required=False)
+    at_intake = forms.BooleanField(label=_("At intake"), required=False)
     every_sessions = forms.IntegerField(
-        label="Every N sessions",
+        label=_("Every N sessions"),
         required=False,
         min_value=1,
         max_value=52,
-        help_text="Before sessions N, 2N, 3N… (open from 3 hours before). Blank: not by session.",
+        help_text=_(
+            "Before sessions N, 2N, 3N… (open from 3 hours before). Blank: not by session."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     every_weeks = forms.IntegerField(
-        label="Every N weeks",
+        label=_("Every N weeks"),
         required=False,
         min_value=1,
         max_value=52,
-        help_text="Counted from the start of care. Blank: not by week.",
+        help_text=_("Counted from the start of care. Blank: not by week."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    at_discharge = forms.BooleanField(label="At discharge", required=False)
+    at_discharge = forms.BooleanField(label=_("At discharge"), required=False)
 
     def spec(self) -> ScheduleSpec:
         data = self.cleaned_data

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliance import access, formtoken
 from alliance.access import AuthedRequest
 from alliance.core.analysis import MIN_GROUP, AllianceOutcome, Refusal
+from alliance.core.definitions import builtin
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.analysis import clinic_analysis
@@ -76,7 +77,7 @@ def questionnaire_view(
     elif q.response is not None:
         return redirect("questionnaire_done", response_id=q.response.id)
     elif not q.is_open(timezone.now()):
-        message = services.CLOSED
+        message = str(services.CLOSED)
     general = [errors.pop("__all__")] if "__all__" in errors else []
     return render(
         request,
@@ -91,6 +92,9 @@ def questionnaire_view(
             "can_send_incomplete": can_send_incomplete,
             "form_token": form_token,
             "therapist": q.episode.therapist,
+            # A built-in questionnaire keeps its published English wording in every language;
+            # the page then says that the clinic can load a validated translation.
+            "published_english": q.definition is builtin().get(q.instrument_id),
         },
         status=400 if request.method == "POST" and message else 200,
     )
@@ -127,9 +131,9 @@ def _answer_rows(response: OutcomeResponse) -> list[dict[str, Any]]:
     for item in defn.instrument.items:
         if item.kind is ItemKind.CHOICE:
             value = response.answers.get(item.key)
-            shown = "Left blank" if value is None else f"{value} — {item.label_for(value)}"
+            shown = _("Left blank") if value is None else f"{value} — {item.label_for(value)}"
         else:
-            shown = texts.get(item.key) or "Left blank"
+            shown = texts.get(item.key) or _("Left blank")
         rows.append({"item": item, "answer": shown, "risk": item.key in risky})
     return rows
 
@@ -169,11 +173,11 @@ def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
                     % {"problem": error},
                 )
             else:
-                messages.success(request, "Questionnaire schedule saved.")
+                messages.success(request, _("Questionnaire schedule saved."))
                 return redirect("client_detail", client_id=episode.client_id)
         else:
             messages.error(
-                request, "Please check the numbers below: each is from 1 to 52, or blank."
+                request, _("Please check the numbers below: each is from 1 to 52, or blank.")
             )
     status = 400 if request.method == "POST" else 200
     context = {"episode": episode, "client": episode.client, "rows": rows}

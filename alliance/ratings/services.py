@@ -73,7 +73,9 @@ def rating_submit(
         raise RatingError(_("Only a session marked attended can be rated."))
     cleaned, errors = validate_answers(THERAPIST_RATING, answers)
     if errors:
-        raise RatingError(_("Please rate all three."), errors)
+        raise RatingError(
+            _("Please rate all three."), {key: _(message) for key, message in errors.items()}
+        )
     result = score(THERAPIST_RATING, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
         raise RatingError(_("Please rate all three."))

@@ -335,7 +335,7 @@ def diary_target_add(
         # Names are encrypted, so they are compared here rather than by the database.
         same = next((t for t in targets if t.name.casefold() == clean.casefold()), None)
         if same is not None and same.active:
-            message = gettext("\u201c%(name)s\u201d is already on the card.") % {"name": same.name}
+            message = gettext("“%(name)s” is already on the card.") % {"name": same.name}
             raise DiaryError(message, {"name": message})
         if sum(t.active for t in targets) >= MAX_ACTIVE_TARGETS:
             message = gettext(

@@ -129,8 +129,7 @@ def _save(
             messages.success(
                 request,
                 gettext(
-                    "Draft saved at %(time)s. It stays with you until you press "
-                    "\u201cDone for today\u201d."
+                    "Draft saved at %(time)s. It stays with you until you press “Done for today”."
                 )
                 % {"time": _saved_time(card)},
             )
@@ -264,9 +263,9 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
             if action == "add":
                 target, new = diary_target_add(therapist=therapist, episode=episode, name=name)
                 said = (
-                    gettext("\u201c%(name)s\u201d is added to the card.")
+                    gettext("“%(name)s” is added to the card.")
                     if new
-                    else gettext("\u201c%(name)s\u201d is back on the card.")
+                    else gettext("“%(name)s” is back on the card.")
                 )
                 messages.success(request, said % {"name": target.name})
             elif action in {"start", "stop"}:
@@ -277,9 +276,9 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
                     therapist=therapist, target=target, active=action == "start"
                 )
                 said = (
-                    gettext("\u201c%(name)s\u201d is back on the card.")
+                    gettext("“%(name)s” is back on the card.")
                     if action == "start"
-                    else gettext("\u201c%(name)s\u201d is no longer on the card.")
+                    else gettext("“%(name)s” is no longer on the card.")
                 )
                 messages.success(request, said % {"name": target.name})
             else:

@@ -68,7 +68,7 @@ class SafetyRuleForm(forms.Form):
     label = forms.CharField(
         label=_("What the therapist's alert says"),
         max_length=200,
-        help_text=_("For example \u201cPHQ-9 item 9: thoughts of death or of self-harm\u201d."),
+        help_text=_("For example “PHQ-9 item 9: thoughts of death or of self-harm”."),
     )
 
     def __init__(self, *args: Any, answers: Sequence[RuleAnswer] = (), **kwargs: Any) -> None:
@@ -96,7 +96,7 @@ class SafetyRuleForm(forms.Form):
                 "threshold",
                 _(
                     "No answer is more than %(high)s, so this rule could never raise an alert. "
-                    "Use \u201cis at least\u201d or a lower number."
+                    "Use “is at least” or a lower number."
                 )
                 % {"high": answer.high},
             )
@@ -139,14 +139,12 @@ class CrisisResourceForm(forms.Form):
         label=_("How to reach it"),
         max_length=120,
         # No number here: an example from one region would be the wrong one for the others.
-        help_text=_(
-            "As a client would dial it: \u201cCall\u201d or \u201cText\u201d, then the number."
-        ),
+        help_text=_("As a client would dial it: “Call” or “Text”, then the number."),
     )
     description = forms.CharField(
         label=_("When to use it"),
         max_length=300,
-        help_text=_("For example \u201cAny time, day or night.\u201d"),
+        help_text=_("For example “Any time, day or night.”"),
     )
 
     def resource(self) -> dict[str, str]:

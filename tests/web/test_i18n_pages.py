@@ -1,0 +1,85 @@
+"""Pages in another language: what is translated, what keeps its published English, and what is
+cached per language.
+
+Each page is fetched once (in English, the default), then its template is rendered again with
+the same context under French (Canada), so these tests do not depend on how a person's language
+is chosen. They hold with or without a compiled French catalogue: they compare with
+``gettext`` of the same words, under the same language.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.template.loader import render_to_string
+from django.test.client import Client
+from django.utils import translation
+from django.utils.translation import gettext
+
+from alliance.core.definitions import builtin, builtin_json
+from alliance.outcomes.services import instrument_import
+from tests.web.test_outcomes import questionnaire_url, schedule
+
+FRENCH = "fr-ca"
+NOTE = (
+    "These questions are in their published English version: your clinic can load a validated "
+    "French version."
+)
+
+
+def _again_in(language: str, browser: Client, url: str) -> str:
+    """The page at ``url``, its template rendered once more under ``language``."""
+    response = browser.get(url)
+    assert response.status_code == 200
+    context: dict[str, Any] = response.context[0].flatten()
+    with translation.override(language):
+        return render_to_string(response.templates[0].name, context, request=response.wsgi_request)
+
+
+def test_the_built_in_phq9_keeps_its_english_items_in_french_with_one_translated_sentence(
+    episode, client_user, login
+):
+    schedule(episode)
+    html = _again_in(FRENCH, login(client_user), questionnaire_url(episode))
+    with translation.override(FRENCH):
+        note = gettext(NOTE)
+    assert html.count(note) == 1
+    items = builtin()["phq9"].instrument.items
+    marked = [f'lang="en"><span class="qnum">{n}.</span> ' in html for n in range(1, 10)]
+    assert (len(items), marked) == (9, [True] * 9)
+    assert '<h2 class="stem" lang="en">' in html
+
+
+def test_the_english_page_has_no_note_and_no_lang_marks(episode, client_user, login):
+    schedule(episode)
+    html = _again_in("en", login(client_user), questionnaire_url(episode))
+    assert (NOTE in html, 'lang="en"' in html.split("<main", 1)[-1]) == (False, False)
+
+
+def test_a_clinic_that_loaded_its_own_version_gets_no_note(clinic, episode, client_user, login):
+    own = json.loads(builtin_json("phq9"))
+    own["version"] = 2
+    instrument_import(clinic=clinic, text=json.dumps(own))
+    schedule(episode)
+    html = _again_in(FRENCH, login(client_user), questionnaire_url(episode))
+    with translation.override(FRENCH):
+        note = gettext(NOTE)
+    assert (note in html, 'lang="en"' in html.split("<main", 1)[-1]) == (False, False)
+
+
+def test_the_check_in_questions_are_cached_once_per_language(episode, client_user, attend, login):
+    cache.clear()
+    browser = login(client_user)
+    session = attend(episode, 1)
+    url = f"/checkins/{session.id}/"
+    english = browser.get(url)
+    question_set = english.context["question_set"]
+    _again_in(FRENCH, browser, url)
+    keys = [
+        make_template_fragment_key("checkin_questions", [question_set, language])
+        for language in ("en", FRENCH)
+    ]
+    assert [cache.get(key) is not None for key in keys] == [True, True]

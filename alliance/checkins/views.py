@@ -116,7 +116,7 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
             "message": message,
             # A closed check-in shows no form to send again, after a GET or a refused POST;
             # what the client wrote in the comment is shown back so it is not lost.
-            "closed": message in (CHECKIN_CLOSED, CARE_ENDED),
+            "closed": message in (str(CHECKIN_CLOSED), str(CARE_ENDED)),
             "kept_comment": str(values.get("comment") or "").strip(),
             "form_token": form_token,
             "general_errors": general_errors,

@@ -88,7 +88,7 @@ def questionnaire_view(
             "message": message,
             "general_errors": general,
             # Closed or already answered: no form to send again, after a GET or a refused POST.
-            "closed": message in (services.CLOSED, services.ALREADY_ANSWERED),
+            "closed": message in (str(services.CLOSED), str(services.ALREADY_ANSWERED)),
             "can_send_incomplete": can_send_incomplete,
             "form_token": form_token,
             "therapist": q.episode.therapist,

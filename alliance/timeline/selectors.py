@@ -609,7 +609,7 @@ def _questions_due(
             now=at,
         ):
             title = titles.get(schedule.instrument_id, schedule.instrument_id)
-            found.append(f"{title}: {occasion.describe()}")
+            found.append(f"{title}: {occasion_label(occasion.key).lower()}")
     return found
 
 

@@ -21,6 +21,7 @@ from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
 from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory
+from alliance.wording import in_language
 
 ALREADY_ANSWERED = gettext_lazy(
     "You've already answered the check-in for this session. Thank you — your answers are saved."
@@ -213,7 +214,7 @@ def checkin_submit(
     if target is not None and asked is None:
         errors.setdefault("followup_resolved", str(FOLLOWUP_CHANGED))
     if errors:
-        shown = {key: gettext(message) for key, message in errors.items()}
+        shown = {key: in_language(message) for key, message in errors.items()}
         raise CheckinError(gettext("Some answers need another look."), shown)
     result = score(CHECKIN, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Final
 
 from alliance.core.safety import gettext_noop as _
+from alliance.core.wording import Wording
 
 __all__ = [
     "ACTED_LABELS",
@@ -338,10 +339,10 @@ def _yes_no(raw: object) -> bool | None:
 
 
 def _scale_error(high: int) -> str:
-    return f"Please choose a number from 0 to {high}."
+    return Wording(_("Please choose a number from 0 to %(high)d."), high=high)
 
 
-COUNT_ERROR: Final = f"Please put a whole number from 0 to {COUNT_MAX}."
+COUNT_ERROR: Final = Wording(_("Please put a whole number from 0 to %(max)d."), max=COUNT_MAX)
 
 
 def _acted_and_count(
@@ -352,12 +353,13 @@ def _acted_and_count(
     if count is None:
         return acted
     if acted is False and count > 0:
-        errors[count_key] = (
-            f"You answered \u201cNo\u201d to acting on it, and counted {count}. Which one is right?"
+        errors[count_key] = Wording(
+            _("You answered “No” to acting on it, and counted %(count)d. Which one is right?"),
+            count=count,
         )
     elif acted is True and count == 0:
-        errors[count_key] = (
-            "You answered \u201cYes\u201d to acting on it, and counted 0. Which one is right?"
+        errors[count_key] = _(
+            "You answered “Yes” to acting on it, and counted 0. Which one is right?"
         )
     elif acted is None:
         return count > 0
@@ -448,8 +450,10 @@ def validate(
     note = raw.get("note")
     note_text = "" if note is None else str(note).replace("\r\n", "\n").strip()
     if len(note_text) > NOTE_MAX:
-        errors["note"] = (
-            f"Please keep the note under {NOTE_MAX} characters (it has {len(note_text)})."
+        errors["note"] = Wording(
+            _("Please keep the note under %(max)d characters (it has %(length)d)."),
+            max=NOTE_MAX,
+            length=len(note_text),
         )
         note_text = ""
     values["note"] = note_text
@@ -485,10 +489,14 @@ def clean_target_name(raw: object) -> str:
     """A target's name with spaces tidied. Raises ValueError with a message for the therapist."""
     name = " ".join(_text(raw).split())
     if not name:
-        raise ValueError("Please give the target a name, for example \u201cBingeing\u201d.")
+        raise ValueError(_("Please give the target a name, for example “Bingeing”."))
     if len(name) > TARGET_NAME_MAX:
         raise ValueError(
-            f"Please keep the name under {TARGET_NAME_MAX} characters (it has {len(name)})."
+            Wording(
+                _("Please keep the name under %(max)d characters (it has %(length)d)."),
+                max=TARGET_NAME_MAX,
+                length=len(name),
+            )
         )
     return name
 

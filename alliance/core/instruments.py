@@ -67,6 +67,7 @@ from types import MappingProxyType
 from typing import Final, TypeGuard
 
 from alliance.core.safety import gettext_noop
+from alliance.core.wording import Wording
 
 __all__ = [
     "DEFAULT_TEXT_MAX_LENGTH",
@@ -823,9 +824,13 @@ def _clean_choice(item: Item, raw: object) -> tuple[int | None, str | None]:
 def _choice_hint(item: Item) -> str:
     low, high = item.min_value, item.max_value
     if sorted(item.values) == list(range(low, high + 1)):
-        return f"Please choose a whole number from {low} to {high}."
+        return Wording(
+            gettext_noop("Please choose a whole number from %(low)d to %(high)d."),
+            low=low,
+            high=high,
+        )
     shown = ", ".join(str(value) for value in sorted(item.values))
-    return f"Please choose one of these numbers: {shown}."
+    return Wording(gettext_noop("Please choose one of these numbers: %(shown)s."), shown=shown)
 
 
 def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
@@ -845,9 +850,13 @@ def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
             "Your answer has a hidden character we can't save. Please retype it."
         )
     if item.max_length is not None and len(text) > item.max_length:
-        return None, (
-            f"Please shorten this to {item.max_length:,} characters or fewer. "
-            f"It is {len(text):,} characters now."
+        return None, Wording(
+            gettext_noop(
+                "Please shorten this to %(max)s characters or fewer. It is %(length)s characters "
+                "now."
+            ),
+            max=f"{item.max_length:,}",
+            length=f"{len(text):,}",
         )
     return text, None
 

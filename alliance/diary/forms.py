@@ -159,5 +159,5 @@ def error_list(errors: Mapping[str, str], questions: Mapping[str, Any]) -> list[
     out = []
     for key, (anchor, label) in labels.items():
         if key in errors:
-            out.append({"anchor": anchor, "label": label, "message": gettext(errors[key])})
+            out.append({"anchor": anchor, "label": label, "message": errors[key]})
     return out

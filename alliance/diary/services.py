@@ -30,6 +30,7 @@ from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.services import alert_raise
 from alliance.validators import NUL_MESSAGE, has_nul, nul_errors
+from alliance.wording import in_language
 
 MAX_ACTIVE_TARGETS = 8
 """Enough for a real treatment plan, few enough for a card on a phone."""
@@ -326,7 +327,8 @@ def diary_target_add(
     try:
         clean = card_def.clean_target_name(name)
     except ValueError as error:
-        raise DiaryError(str(error), {"name": str(error)}) from None
+        said = in_language(error.args[0]) if error.args else str(error)
+        raise DiaryError(said, {"name": said}) from None
     now = now or timezone.now()
     with transaction.atomic():
         # One writer at a time per episode, so two quick adds cannot both pass the checks.

@@ -29,6 +29,7 @@ from alliance.diary.services import (
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import CareEpisode, Role, User
 from alliance.safetyplan.selectors import plan_view_of
+from alliance.wording import in_language
 
 BAD_DAY = gettext_lazy("That date doesn't look right. Here is today's card instead.")
 NO_CARE_EPISODE = gettext_lazy(
@@ -68,7 +69,8 @@ def _card_page(
         context.update(selectors.client_card_page(user, episode, day, today, card))
         if values is not None:
             context["values"] = values
-        errors = errors or {}
+        # The core's messages, in the reader's language, beside each question and in the summary.
+        errors = {key: in_language(message) for key, message in (errors or {}).items()}
         questions = card_questions(context["values"], errors, context["targets"])
         context.update(
             questions=questions,
@@ -148,7 +150,7 @@ def _save(
             day=day,
             today=today,
             errors=error.errors,
-            message=gettext(error.message),
+            message=in_language(error.message),
             values=answers,
             form_token=form_token if formtoken.parse(form_token) else "",
             status=400,
@@ -179,7 +181,7 @@ def diary_draft_view(request: AuthedRequest) -> JsonResponse:
             form_token=request.POST.get("form_token", ""),
         )
     except DiaryError as error:
-        return JsonResponse({"saved": False, "message": gettext(error.message)}, status=400)
+        return JsonResponse({"saved": False, "message": in_language(error.message)}, status=400)
     return JsonResponse(
         {"saved": True, "saved_at": _saved_time(card), "version": card.updated_at.isoformat()}
     )
@@ -286,7 +288,7 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
                     gettext("Please choose what to do: add a target, or stop or start one.")
                 )
         except DiaryError as failure:
-            error = gettext(failure.message)
+            error = in_language(failure.message)
         else:
             return redirect("diary_targets", client_id=episode.client_id)
     targets = selectors.targets_of(therapist, episode)

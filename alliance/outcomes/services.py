@@ -55,6 +55,7 @@ from alliance.outcomes.schedule import ScheduleSpec
 from alliance.outcomes.selectors import Questionnaire, attended_before, spec_of
 from alliance.people.models import CareEpisode, Clinic, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
+from alliance.wording import in_language
 
 logger = logging.getLogger(__name__)
 
@@ -354,7 +355,7 @@ def response_submit(
     defn = questionnaire.definition
     cleaned, errors = validate_answers(defn.instrument, answers)
     blank = {key: str(BLANK_HINT) for key, message in errors.items() if message in MISSING_MESSAGES}
-    invalid = {key: gettext(message) for key, message in errors.items() if key not in blank}
+    invalid = {key: in_language(message) for key, message in errors.items() if key not in blank}
     risk = response_risk(defn, episode.clinic, cleaned)
     if invalid and not risk:
         raise ResponseError(gettext("Some answers need another look."), {**invalid, **blank})

@@ -20,7 +20,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from alliance.core.definitions import builtin, builtin_json
+from alliance.core.wording import Wording
 from alliance.outcomes.services import instrument_import
+from alliance.wording import in_language
 from tests.web.test_outcomes import questionnaire_url, schedule
 
 FRENCH = "fr-ca"
@@ -83,3 +85,13 @@ def test_the_check_in_questions_are_cached_once_per_language(episode, client_use
         for language in ("en", FRENCH)
     ]
     assert [cache.get(key) is not None for key in keys] == [True, True]
+
+
+def test_in_language_translates_a_wording_through_its_template(monkeypatch):
+    monkeypatch.setattr("alliance.wording.gettext", lambda text: f"[fr] {text}")
+    said = Wording("Please choose a number from 0 to %(high)d.", high=5)
+    assert (in_language(said), in_language("Plain words."), in_language("")) == (
+        "[fr] Please choose a number from 0 to 5.",
+        "[fr] Plain words.",
+        "",
+    )

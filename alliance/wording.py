@@ -1,0 +1,17 @@
+"""The core's messages in the reader's language (see ``alliance.core.wording``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+
+from alliance.core.wording import Wording
+
+
+def in_language(message: str) -> str:
+    """``message`` translated: a :class:`Wording` through its template, other text as it is.
+
+    Text with no entry in the catalogue (a person's own words, say) comes back unchanged.
+    """
+    if isinstance(message, Wording):
+        return gettext(message.template) % dict(message.values)
+    return gettext(message) if message else message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from alliance.core.wording import Wording
 
@@ -13,5 +13,9 @@ def in_language(message: str) -> str:
     Text with no entry in the catalogue (a person's own words, say) comes back unchanged.
     """
     if isinstance(message, Wording):
-        return gettext(message.template) % dict(message.values)
+        if message.plural:
+            template = ngettext(message.template, message.plural, message.plural_count)
+        else:
+            template = gettext(message.template)
+        return template % dict(message.values)
     return gettext(message) if message else message

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["Wording"]
+__all__ = ["Wording", "ngettext"]
 
 
 class Wording(str):
@@ -28,9 +28,25 @@ class Wording(str):
 
     template: str
     values: Mapping[str, object]
+    plural: str  # the plural template, or "" for wording that does not depend on a count
+    plural_count: int
 
-    def __new__(cls, template: str, **values: object) -> Wording:
-        said = super().__new__(cls, template % values)
+    def __new__(
+        cls, template: str, *, plural: str = "", plural_count: int = 1, **values: object
+    ) -> Wording:
+        chosen = plural if plural and plural_count != 1 else template
+        said = super().__new__(cls, chosen % values)
         said.template = template
+        said.plural = plural
+        said.plural_count = plural_count
         said.values = MappingProxyType(dict(values))
         return said
+
+
+def ngettext(singular: str, plural: str, n: int, /, **values: object) -> Wording:
+    """Wording that depends on a count ``n``, English choosing by ``n == 1``.
+
+    Named like Django's ``ngettext`` so that ``makemessages`` collects both templates; the
+    reader's language chooses its own form when the page says it.
+    """
+    return Wording(singular, plural=plural, plural_count=n, **values)

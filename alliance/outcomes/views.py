@@ -33,6 +33,7 @@ from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, schedules_by_instrument, spec_of
 from alliance.people.models import Clinic, Role
 from alliance.safetyplan.selectors import plan_view_of
+from alliance.wording import in_language
 
 QUESTIONNAIRE_FIELDS = {"csrfmiddlewaretoken", "form_token", "send_incomplete"}
 
@@ -325,6 +326,7 @@ def clinic_analysis_view(request: AuthedRequest) -> HttpResponse:
             "result": result,
             "model": model if isinstance(model, AllianceOutcome) else None,
             "refusal": model if isinstance(model, Refusal) else None,
+            "refusal_reason": in_language(model.reason) if isinstance(model, Refusal) else "",
             "repair": result.repair,
             "min_group": MIN_GROUP,
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alliance.core import diary
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import validate_answers
-from alliance.core.wording import Wording
+from alliance.core.wording import Wording, ngettext
 
 
 def test_wording_is_the_english_text_and_keeps_its_template_and_values():
@@ -42,3 +42,12 @@ def test_a_check_in_answer_too_long_says_its_template_with_the_numbers_as_writte
         "Please shorten this to %(max)s characters or fewer. It is %(length)s characters now.",
         {"max": "2,000", "length": "2,001"},
     )
+
+
+def test_counted_wording_chooses_the_english_form_by_its_count():
+    said = [ngettext("%(n)d client", "%(n)d clients", n, n=n) for n in (0, 1, 2)]
+    assert [(str(s), s.template, s.plural, s.plural_count) for s in said] == [
+        ("0 clients", "%(n)d client", "%(n)d clients", 0),
+        ("1 client", "%(n)d client", "%(n)d clients", 1),
+        ("2 clients", "%(n)d client", "%(n)d clients", 2),
+    ]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from alliance.core.definitions import builtin, builtin_json
 from alliance.core.wording import Wording
+from alliance.core.wording import ngettext as core_ngettext
 from alliance.outcomes.services import instrument_import
 from alliance.wording import in_language
 from tests.web.test_outcomes import questionnaire_url, schedule
@@ -95,3 +96,15 @@ def test_in_language_translates_a_wording_through_its_template(monkeypatch):
         "[fr] Plain words.",
         "",
     )
+
+
+def test_in_language_chooses_the_plural_form_in_the_reader_s_language(monkeypatch):
+    chosen = []
+
+    def fake_ngettext(singular: str, plural: str, n: int) -> str:
+        chosen.append(n)
+        return f"[fr] {singular if n <= 1 else plural}"  # French: 0 and 1 take the singular
+
+    monkeypatch.setattr("alliance.wording.ngettext", fake_ngettext)
+    said = core_ngettext("%(n)d client", "%(n)d clients", 0, n=0)
+    assert (str(said), in_language(said), chosen) == ("0 clients", "[fr] 0 client", [0])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
-from alliance.core.wording import Wording
+from alliance.core.wording import Grouped, Wording
 
 
 def in_language(message: str) -> str:
@@ -17,5 +18,11 @@ def in_language(message: str) -> str:
             template = ngettext(message.template, message.plural, message.plural_count)
         else:
             template = gettext(message.template)
-        return template % dict(message.values)
+        values = {
+            key: number_format(int(value), force_grouping=True)
+            if isinstance(value, Grouped)
+            else value
+            for key, value in message.values.items()
+        }
+        return template % values
     return gettext(message) if message else message

@@ -67,7 +67,7 @@ from types import MappingProxyType
 from typing import Final, TypeGuard
 
 from alliance.core.safety import gettext_noop
-from alliance.core.wording import Wording
+from alliance.core.wording import Grouped, Wording
 
 __all__ = [
     "DEFAULT_TEXT_MAX_LENGTH",
@@ -855,8 +855,8 @@ def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
                 "Please shorten this to %(max)s characters or fewer. It is %(length)s characters "
                 "now."
             ),
-            max=f"{item.max_length:,}",
-            length=f"{len(text):,}",
+            max=Grouped(item.max_length),
+            length=Grouped(len(text)),
         )
     return text, None
 

@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["Wording", "ngettext"]
+__all__ = ["Grouped", "Wording", "ngettext"]
+
+
+class Grouped(int):
+    """A number said with its thousands grouped: "2,000" in English, as the reader's language
+    groups it on a page."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}"
 
 
 class Wording(str):

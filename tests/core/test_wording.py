@@ -38,9 +38,12 @@ def test_a_check_in_answer_too_long_says_its_template_with_the_numbers_as_writte
         CHECKIN, {"bond": "5", "tasks": "5", "goals": "5", "tension": "0", "comment": "x" * 2001}
     )
     said = errors["comment"]
+    assert str(said) == (
+        "Please shorten this to 2,000 characters or fewer. It is 2,001 characters now."
+    )
     assert (said.template, dict(said.values)) == (
         "Please shorten this to %(max)s characters or fewer. It is %(length)s characters now.",
-        {"max": "2,000", "length": "2,001"},
+        {"max": 2000, "length": 2001},
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from alliance.core.definitions import builtin, builtin_json
-from alliance.core.wording import Wording
+from alliance.core.wording import Grouped, Wording
 from alliance.core.wording import ngettext as core_ngettext
 from alliance.outcomes.services import instrument_import
 from alliance.wording import in_language
@@ -108,3 +108,16 @@ def test_in_language_chooses_the_plural_form_in_the_reader_s_language(monkeypatc
     monkeypatch.setattr("alliance.wording.ngettext", fake_ngettext)
     said = core_ngettext("%(n)d client", "%(n)d clients", 0, n=0)
     assert (str(said), in_language(said), chosen) == ("0 clients", "[fr] 0 client", [0])
+
+
+def test_in_language_groups_thousands_as_the_reader_s_language_does():
+    said = Wording("Up to %(max)s characters.", max=Grouped(2000))
+    with translation.override("en"):
+        english = in_language(said)
+    with translation.override(FRENCH):
+        french = in_language(said)
+    assert (str(said), english, french.replace("\u202f", " ").replace("\xa0", " ")) == (
+        "Up to 2,000 characters.",
+        "Up to 2,000 characters.",
+        "Up to 2 000 characters.",
+    )

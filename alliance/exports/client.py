@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliance.audit.visits import visits_page
@@ -220,12 +221,12 @@ def _moment_about(alert: Alert, client: User) -> str:
         day = alert.session.scheduled_at.astimezone(client.zone)
         if alert.client_reported:
             return _("A difficult moment you told us about, in your session of %(day)s") % {
-                "day": f"{day:%d %B %Y}"
+                "day": date_format(day, "d F Y")
             }
         return _(
             "A change in your check-in answers after your session of %(day)s, which your "
             "therapist was asked to look at"
-        ) % {"day": f"{day:%d %B %Y}"}
+        ) % {"day": date_format(day, "d F Y")}
     if alert.category == AlertCategory.RISK:
         return _(
             "An answer of yours about your safety: your therapist was told so they could reach out"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
@@ -112,11 +113,11 @@ def _num(value: float | None) -> str:
 
 
 def long_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b} {day.year}"
+    return date_format(day, "D j M Y")
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b} {day.year}"
+    return date_format(day, "j M Y")
 
 
 def _frame(axis: Axis, top: float, bottom: float) -> list[Shape]:
@@ -133,7 +134,7 @@ def _frame(axis: Axis, top: float, bottom: float) -> list[Shape]:
     ]
     for tick in ticks(axis.window):
         x = axis.edge(tick)
-        label = f"{tick:%b}" if tick.month != 1 else f"{tick:%b} {tick.year}"
+        label = date_format(tick, "M") if tick.month != 1 else date_format(tick, "M Y")
         shapes.append(Shape("line", "grid", x=_f(x), y=_f(top), x2=_f(x), y2=_f(bottom)))
         shapes.append(
             Shape("text", "axis", x=_f(x), y=_f(bottom + AXIS_GAP), text=label, anchor="middle")
@@ -673,7 +674,7 @@ def _period(cell: Bin) -> str:
     if cell.days == 1:
         return long_day(cell.start)
     return _("%(first)s to %(last)s") % {
-        "first": f"{cell.start.day} {cell.start:%b}",
+        "first": date_format(cell.start, "j M"),
         "last": _short(cell.end),
     }
 

@@ -128,14 +128,26 @@ def _answer_rows(response: OutcomeResponse) -> list[dict[str, Any]]:
     )
     texts = json.loads(response.text_answers) if response.text_answers else {}
     risky = {r["field"] for r in response.risk}
+    # A built-in questionnaire's items and options are its published English, in any language.
+    english = "en" if defn is builtin().get(response.instrument_id) else ""
     rows = []
     for item in defn.instrument.items:
+        answer_lang = ""
         if item.kind is ItemKind.CHOICE:
             value = response.answers.get(item.key)
             shown = _("Left blank") if value is None else f"{value} — {item.label_for(value)}"
+            answer_lang = english if value is not None else ""
         else:
             shown = texts.get(item.key) or _("Left blank")
-        rows.append({"item": item, "answer": shown, "risk": item.key in risky})
+        rows.append(
+            {
+                "item": item,
+                "answer": shown,
+                "risk": item.key in risky,
+                "item_lang": english,
+                "answer_lang": answer_lang,
+            }
+        )
     return rows
 
 

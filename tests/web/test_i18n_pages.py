@@ -10,6 +10,7 @@ is chosen. They hold with or without a compiled French catalogue: they compare w
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -23,7 +24,9 @@ from alliance.core.definitions import builtin, builtin_json
 from alliance.core.wording import Grouped, Wording
 from alliance.core.wording import ngettext as core_ngettext
 from alliance.outcomes.services import instrument_import
+from alliance.reachout.models import ReachOutRequest
 from alliance.wording import in_language
+from tests.web.reach_out import send
 from tests.web.test_outcomes import questionnaire_url, schedule
 
 FRENCH = "fr-ca"
@@ -121,3 +124,41 @@ def test_in_language_groups_thousands_as_the_reader_s_language_does():
         "Up to 2,000 characters.",
         "Up to 2 000 characters.",
     )
+
+
+def test_a_reach_out_request_keeps_the_language_of_the_page_it_was_sent_from(teresas_page):
+    with translation.override(FRENCH):
+        response = send(teresas_page, HTTP_ACCEPT_LANGUAGE="fr-CA")
+    assert response.status_code == 302
+    assert list(ReachOutRequest.objects.values_list("language", flat=True)) == [FRENCH]
+
+
+def test_the_answer_mail_and_the_decline_words_are_written_in_the_writer_s_language(
+    teresas_page, therapist, monkeypatch
+):
+    from alliance.reachout import services
+
+    request, _created = services.request_submit(
+        page=teresas_page,
+        form_token=uuid.uuid4(),
+        name="Ana",
+        email="ana@example.org",
+        message="Bonjour",
+        language=FRENCH,
+    )
+    rendered_in: list[tuple[str, str | None]] = []
+    real = services.render_to_string
+
+    def noting(name: str, context: dict[str, Any]) -> str:
+        rendered_in.append((name.rsplit("/", 1)[-1], translation.get_language()))
+        return real(name, context)
+
+    monkeypatch.setattr(services, "render_to_string", noting)
+    with translation.override("en"):  # the therapist reads the app in English
+        services.decline_words(teresas_page, by=therapist, language=request.language)
+        services.request_reply(request=request, actor=therapist, text="Merci.", site="https://x")
+    assert rendered_in == [
+        ("decline_words.txt", FRENCH),
+        ("answer_subject.txt", FRENCH),
+        ("answer.txt", FRENCH),
+    ]

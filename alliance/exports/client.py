@@ -60,10 +60,14 @@ def _day(day: date | None) -> str:
     return "" if day is None else day.isoformat()
 
 
-def _label(instrument_item: Any, value: int | None) -> str:
+def _label(instrument_item: Any, value: int | None, *, ours: bool = False) -> str:
+    """``value`` with its option's words: ours (the check-in) in the reader's language, a
+    published questionnaire's as published."""
     if value is None:
         return ""
     label = next((o.label for o in instrument_item.options if o.value == value), "")
+    if ours and label:
+        label = _(label)
     return f"{value} ({label})" if label else str(value)
 
 
@@ -120,14 +124,14 @@ def _checkins(client: User, episodes: Sequence[CareEpisode]) -> list[Row]:
             _("Session"): c.session.number,
             _("Session date"): _when(c.session.scheduled_at, client),
             _("Sent"): _when(c.submitted_at, client),
-            _("Feeling understood and safe (1-7)"): _label(item("bond"), c.bond),
-            _("How we worked (1-7)"): _label(item("tasks"), c.tasks),
-            _("Working on what matters to you (1-7)"): _label(item("goals"), c.goals),
-            _("Tension or feeling unheard (0-4)"): _label(item("tension"), c.tension),
-            _("Talked about it"): _label(item("talked"), c.talked),
-            _("How resolved it felt"): _label(item("resolved"), c.resolved),
+            _("Feeling understood and safe (1-7)"): _label(item("bond"), c.bond, ours=True),
+            _("How we worked (1-7)"): _label(item("tasks"), c.tasks, ours=True),
+            _("Working on what matters to you (1-7)"): _label(item("goals"), c.goals, ours=True),
+            _("Tension or feeling unheard (0-4)"): _label(item("tension"), c.tension, ours=True),
+            _("Talked about it"): _label(item("talked"), c.talked, ours=True),
+            _("How resolved it felt"): _label(item("resolved"), c.resolved, ours=True),
             _("An earlier moment, how it felt now"): _label(
-                item("followup_resolved"), c.followup_resolved
+                item("followup_resolved"), c.followup_resolved, ours=True
             ),
             _("Your note"): c.comment,
             _("Alliance score (mean of the first three)"): round(c.alliance, 2),

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from alliance.absences.models import Absence, AbsenceNotice
 from alliance.absences.selectors import clinic_today
@@ -175,22 +176,23 @@ def render_notice(message: OutboxMessage) -> str:
 
 
 def notice_still_wanted(message: OutboxMessage, now: datetime) -> str | None:
+    # Stored as the message's skip reason in English; the absence page translates it.
     absence = (
         Absence.objects.filter(pk=message.about_id).select_related("clinic").first()
         if message.about_id is not None
         else None
     )
     if absence is None or absence.is_cancelled:
-        return "The absence was cancelled."
+        return gettext_noop("The absence was cancelled.")
     if clinic_today(absence.clinic, now) > absence.ends_on:
-        return "The absence is over."
+        return gettext_noop("The absence is over.")
     assert message.recipient is not None
     if not CareEpisode.objects.filter(
         client=message.recipient, therapist_id=absence.therapist_id, status=EpisodeStatus.ACTIVE
     ).exists():
-        return "Care has ended."
+        return gettext_noop("Care has ended.")
     if not preferences_for(message.recipient).email:
-        return "Email is turned off in the client's settings."
+        return gettext_noop("Email is turned off in the client's settings.")
     return None
 
 

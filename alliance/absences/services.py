@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from alliance.absences.models import Absence, AbsenceCancellation
 from alliance.absences.selectors import clinic_today, overlapping
@@ -188,7 +189,9 @@ def absence_cancel(*, absence: Absence, actor: User, now: datetime | None = None
         locked.save(update_fields=["cancelled_at"])
         OutboxMessage.objects.filter(
             about_type="absence", about_id=locked.pk, state=MessageState.QUEUED
-        ).update(state=MessageState.CANCELLED, skip_reason="The absence was cancelled.")
+        ).update(
+            state=MessageState.CANCELLED, skip_reason=gettext_noop("The absence was cancelled.")
+        )
         for row in AbsenceCancellation.objects.filter(
             absence=locked,
             restored_at__isnull=True,

@@ -1,7 +1,8 @@
 """Server-rendered SVG chart of the alliance across sessions.
 
-Plain Python (no Django): the markup is built with every text value escaped, and the chart
-carries a text alternative; the page also shows the same data as a table.
+Plain Python apart from Django's translation (the words are the reader's language): the markup
+is built with every text value escaped, and the chart carries a text alternative; the page also
+shows the same data as a table.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -39,34 +43,64 @@ def _y(value: float) -> float:
     return TOP + (Y_MAX - value) / (Y_MAX - Y_MIN) * (HEIGHT - TOP - BOTTOM)
 
 
-def _ruptures_at(points: Sequence[ChartPoint]) -> str:
-    numbers = ", ".join(str(p.number) for p in points)
-    if len(points) == 1:
-        return f"Rupture at session {numbers}"
-    return f"Ruptures at sessions {numbers}"
+def _ruptures(points: Sequence[ChartPoint], *, resolved: bool) -> str:
+    numbers = {"numbers": ", ".join(str(p.number) for p in points)}
+    if resolved:
+        return (
+            ngettext(
+                "Rupture at session %(numbers)s resolved or closed.",
+                "Ruptures at sessions %(numbers)s resolved or closed.",
+                len(points),
+            )
+            % numbers
+        )
+    return (
+        ngettext(
+            "Rupture at session %(numbers)s not yet resolved.",
+            "Ruptures at sessions %(numbers)s not yet resolved.",
+            len(points),
+        )
+        % numbers
+    )
 
 
 def describe(points: Sequence[ChartPoint]) -> str:
     """The chart's text alternative: range, latest value, and the marked sessions."""
     if not points:
-        return "No check-ins yet."
+        return _("No check-ins yet.")
     values = [p.alliance for p in points]
     ruptures = [p for p in points if p.marker in {"rupture", "open"}]
     repaired = [p for p in points if p.marker == "repaired"]
     parts = [
-        f"Alliance over {len(points)} check-ins, sessions {points[0].number} to "
-        f"{points[-1].number}, on a scale of 1 to 7.",
-        f"Lowest {min(values):.1f}, highest {max(values):.1f}, latest {values[-1]:.1f}.",
+        ngettext(
+            "Alliance over %(n)d check-in, sessions %(first)d to %(last)d, on a scale of 1 to 7.",
+            "Alliance over %(n)d check-ins, sessions %(first)d to %(last)d, on a scale of 1 to 7.",
+            len(points),
+        )
+        % {"n": len(points), "first": points[0].number, "last": points[-1].number},
+        _("Lowest %(low)s, highest %(high)s, latest %(latest)s.")
+        % {
+            "low": f"{min(values):.1f}",
+            "high": f"{max(values):.1f}",
+            "latest": f"{values[-1]:.1f}",
+        },
     ]
     if ruptures:
-        parts.append(f"{_ruptures_at(ruptures)} not yet resolved.")
+        parts.append(_ruptures(ruptures, resolved=False))
     if repaired:
-        parts.append(f"{_ruptures_at(repaired)} resolved or closed.")
+        parts.append(_ruptures(repaired, resolved=True))
     rated = [p for p in points if p.therapist is not None]
     if rated:
         parts.append(
-            f"Your own view, dashed line, at {len(rated)} of these sessions: latest "
-            f"{rated[-1].therapist:.1f} against the client's {rated[-1].alliance:.1f}."
+            _(
+                "Your own view, dashed line, at %(n)d of these sessions: latest %(yours)s "
+                "against the client's %(theirs)s."
+            )
+            % {
+                "n": len(rated),
+                "yours": f"{rated[-1].therapist:.1f}",
+                "theirs": f"{rated[-1].alliance:.1f}",
+            }
         )
     return " ".join(parts)
 
@@ -74,12 +108,13 @@ def describe(points: Sequence[ChartPoint]) -> str:
 def alliance_svg(
     points: Sequence[ChartPoint],
     *,
-    title: str = "Alliance across sessions",
+    title: str = "",
     chart_id: str = "chart",
     width: int = WIDTH,
     css: str = "chart",
 ) -> str:
     """The chart, ``width`` units wide; ids ``{chart_id}-title`` and ``{chart_id}-desc``."""
+    title = title or _("Alliance across sessions")
     desc = describe(points)
     out = [
         f'<svg class="{escape(css)}" viewBox="0 0 {width} {HEIGHT}" role="img" '
@@ -100,7 +135,7 @@ def alliance_svg(
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         out.append(f'<polyline class="line" points="{path}"/>')
         rated = [
-            (p, x) for p, (x, _) in zip(points, coords, strict=True) if p.therapist is not None
+            (p, x) for p, (x, _y_) in zip(points, coords, strict=True) if p.therapist is not None
         ]
         if rated:
             # Dashed, with diamonds: told apart from the client's line without colour.
@@ -108,7 +143,10 @@ def alliance_svg(
             out.append(f'<polyline class="line-therapist" points="{line}"/>')
             for p, x in rated:
                 y = _y(p.therapist or 0)
-                tip = f"{p.label}: your view {p.therapist:.1f}"
+                tip = _("%(label)s: your view %(view)s") % {
+                    "label": p.label,
+                    "view": f"{p.therapist:.1f}",
+                }
                 out.append(
                     f'<path class="mark-therapist" d="M{x:.1f},{y - 5:.1f} l5,5 l-5,5 l-5,-5 z">'
                     f"<title>{escape(tip)}</title></path>"
@@ -116,14 +154,14 @@ def alliance_svg(
         for p, (x, y) in zip(points, coords, strict=True):
             tip = f"{p.label}: {p.alliance:.1f}"
             if p.marker in {"rupture", "open"}:
-                tip += " (rupture, not yet resolved)"
+                tip += " " + _("(rupture, not yet resolved)")
                 # A triangle, not only a colour: the mark survives greyscale and colour blindness.
                 out.append(
                     f'<path class="mark-open" d="M{x:.1f},{y - 8:.1f} l7,12 h-14 z">'
                     f"<title>{escape(tip)}</title></path>"
                 )
             elif p.marker == "repaired":
-                tip += " (rupture, resolved)"
+                tip += " " + _("(rupture, resolved)")
                 out.append(
                     f'<rect class="mark-repaired" x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" '
                     f'height="12"><title>{escape(tip)}</title></rect>'
@@ -134,7 +172,7 @@ def alliance_svg(
                     f"<title>{escape(tip)}</title></circle>"
                 )
         step = max(1, (last - first) // (8 if width >= WIDTH else 5))
-        for p, (x, _) in zip(points, coords, strict=True):
+        for p, (x, _unused) in zip(points, coords, strict=True):
             if (p.number - first) % step == 0 or p is points[-1]:
                 out.append(
                     f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '
@@ -142,7 +180,7 @@ def alliance_svg(
                 )
         out.append(
             f'<text class="axis" x="{(LEFT + width) / 2:.0f}" y="{HEIGHT - 4}" '
-            'text-anchor="middle">Session</text>'
+            f'text-anchor="middle">{escape(_("Session"))}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -64,7 +65,8 @@ def client_timeline(episode: CareEpisode, *, now: datetime) -> dict[str, Any]:
             ChartPoint(
                 number=s.number,
                 alliance=checkin.alliance,
-                label=f"Session {s.number}, {local:%d %b %Y}",
+                label=_("Session %(number)s, %(when)s")
+                % {"number": s.number, "when": date_format(local, "d M Y")},
                 marker=marker,
                 therapist=ratings[s.id].alliance if s.id in ratings else None,
             )

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from alliance import formtoken, rawsql
 from alliance.audit.models import AuditAction, RecordType
@@ -21,11 +21,12 @@ from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import score, validate_answers
 from alliance.people.models import EpisodeStatus, Role, Session, SessionStatus, User
 from alliance.ruptures.models import ACTIVE_STATES, Alert, AlertCategory
+from alliance.wording import in_language
 
-ALREADY_ANSWERED = (
+ALREADY_ANSWERED = gettext_lazy(
     "You've already answered the check-in for this session. Thank you — your answers are saved."
 )
-CHECKIN_CLOSED = (
+CHECKIN_CLOSED = gettext_lazy(
     "This check-in is closed now. Check-ins stay open for a few days after each session. "
     "If something is on your mind, you can bring it to your next session."
 )
@@ -36,7 +37,7 @@ FOLLOWUP_CHANGED = gettext_lazy(
     "Please read it again and choose the answer that fits."
 )
 
-CARE_ENDED = (
+CARE_ENDED = gettext_lazy(
     "This check-in closed when your time in care here ended, so nobody would read it now. "
     "If something is on your mind, please contact your clinic."
 )
@@ -190,21 +191,21 @@ def checkin_submit(
     if token is None:
         raise CheckinError(formtoken.MISSING)
     if client.role != Role.CLIENT or session.episode.client_id != client.id:
-        raise CheckinError("This check-in belongs to someone else.")
+        raise CheckinError(gettext("This check-in belongs to someone else."))
 
     # "Is this a replay?" and "is this session already answered?" in one query.
     earlier = list(CheckIn.objects.filter(Q(form_token=token) | Q(session_id=session.id))[:2])
     replay = next((c for c in earlier if c.form_token == token), None)
     if replay is not None:
         if replay.session_id != session.id:
-            raise CheckinError("This form was already used for another session.")
+            raise CheckinError(gettext("This form was already used for another session."))
         return CheckinResult(checkin=replay, created=False)
     if earlier:
-        raise CheckinError(ALREADY_ANSWERED)
+        raise CheckinError(str(ALREADY_ANSWERED))
     if session.episode.status != EpisodeStatus.ACTIVE:
-        raise CheckinError(CARE_ENDED)
+        raise CheckinError(str(CARE_ENDED))
     if session.status != SessionStatus.ATTENDED or not session.checkin_is_open(now):
-        raise CheckinError(CHECKIN_CLOSED)
+        raise CheckinError(str(CHECKIN_CLOSED))
 
     target = followup_alert_for(session)
     context = {"has_open_rupture": target is not None}
@@ -213,17 +214,18 @@ def checkin_submit(
     if target is not None and asked is None:
         errors.setdefault("followup_resolved", str(FOLLOWUP_CHANGED))
     if errors:
-        raise CheckinError("Some answers need another look.", errors)
+        shown = {key: in_language(message) for key, message in errors.items()}
+        raise CheckinError(gettext("Some answers need another look."), shown)
     result = score(CHECKIN, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
-        raise CheckinError("Please answer the first three questions.")
+        raise CheckinError(gettext("Please answer the first three questions."))
 
     numbers = {k: v for k, v in cleaned.items() if isinstance(v, int)}
     try:
         with transaction.atomic():
             locked = Session.objects.select_for_update().get(pk=session.pk)
             if locked.status != SessionStatus.ATTENDED or not locked.checkin_is_open(now):
-                raise CheckinError(CHECKIN_CLOSED)
+                raise CheckinError(str(CHECKIN_CLOSED))
             try:
                 checkin = CheckIn.objects.create(
                     session=session,
@@ -256,7 +258,7 @@ def checkin_submit(
         existing = CheckIn.objects.filter(form_token=token).first()
         if existing is not None:
             return CheckinResult(checkin=existing, created=False)
-        raise CheckinError(ALREADY_ANSWERED) from None
+        raise CheckinError(str(ALREADY_ANSWERED)) from None
     # After the check-in is stored: whatever the dropout-risk rule does, the answers are kept.
     dropout_check_quietly(episode=session.episode, now=now)
     return CheckinResult(checkin=checkin, created=True, alerts=alerts)

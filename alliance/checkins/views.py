@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alliance import access, formtoken
@@ -93,9 +94,9 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
     elif checkin_of(session) is not None:
         return redirect("checkin_thanks", session_id=session.id)
     elif session.episode.status != EpisodeStatus.ACTIVE:
-        message = CARE_ENDED
+        message = str(CARE_ENDED)
     elif not session.checkin_is_open():
-        message = CHECKIN_CLOSED
+        message = str(CHECKIN_CLOSED)
     status = 400 if request.method == "POST" and message else 200
     followup = followup_alert_for(session)
     questions = _questions(values, errors, followup)
@@ -115,11 +116,11 @@ def checkin_view(request: AuthedRequest, session_id: str) -> HttpResponse:
             "message": message,
             # A closed check-in shows no form to send again, after a GET or a refused POST;
             # what the client wrote in the comment is shown back so it is not lost.
-            "closed": message in (CHECKIN_CLOSED, CARE_ENDED),
+            "closed": message in (str(CHECKIN_CLOSED), str(CARE_ENDED)),
             "kept_comment": str(values.get("comment") or "").strip(),
             "form_token": form_token,
             "general_errors": general_errors,
-            "who_reads": WHO_READS,
+            "who_reads": gettext(WHO_READS),
             "therapist": session.episode.therapist,
         },
         status=status,

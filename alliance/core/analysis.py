@@ -45,6 +45,8 @@ from scipy import stats
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+from alliance.core.wording import ngettext
+
 __all__ = [
     "MIN_CLIENTS",
     "MIN_GROUP",
@@ -160,11 +162,17 @@ def alliance_outcome(
     n_points = sum(len(ps) for ps in kept.values())
     if len(kept) < min_clients:
         return Refusal(
-            reason=(
-                f"Too few data for this analysis: {len(kept)} client"
-                f"{'' if len(kept) == 1 else 's'} with at least {min_points} questionnaire "
-                f"scores paired with a check-in, and it needs {min_clients}. With fewer, the "
-                "comparison between clients would rest on a handful of people."
+            reason=ngettext(
+                "Too few data for this analysis: %(kept)d client with at least %(points)d "
+                "questionnaire scores paired with a check-in, and it needs %(needed)d. With "
+                "fewer, the comparison between clients would rest on a handful of people.",
+                "Too few data for this analysis: %(kept)d clients with at least %(points)d "
+                "questionnaire scores paired with a check-in, and it needs %(needed)d. With "
+                "fewer, the comparison between clients would rest on a handful of people.",
+                len(kept),
+                kept=len(kept),
+                points=min_points,
+                needed=min_clients,
             ),
             clients=len(kept),
             points=n_points,

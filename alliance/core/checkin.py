@@ -11,6 +11,9 @@ Other code depends on the item keys: ``bond``, ``tasks``, ``goals``, ``tension``
 ``resolved``, ``followup_resolved`` and ``comment``. Raise ``version`` whenever wording, options
 or scoring change, so that stored answers stay tied to the questions the client actually saw.
 Version 2: the follow-up question is about one named moment ("that moment"), not "last time".
+
+The wording is marked for translation without importing Django (``gettext_noop``): the pages
+translate it when they show it. A translation is not new wording, so it never raises ``version``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from types import MappingProxyType
 from typing import Final
 
 from alliance.core.instruments import Instrument, load_instrument
+from alliance.core.safety import gettext_noop as _
 
 __all__ = [
     "ALLIANCE_MAX",
@@ -31,20 +35,20 @@ __all__ = [
 ]
 
 _SEVEN_POINT: Final = [
-    {"value": 1, "label": "Not at all"},
-    {"value": 2, "label": "Hardly"},
-    {"value": 3, "label": "A little"},
-    {"value": 4, "label": "Somewhat"},
-    {"value": 5, "label": "Quite a bit"},
-    {"value": 6, "label": "Very much"},
-    {"value": 7, "label": "Completely"},
+    {"value": 1, "label": _("Not at all")},
+    {"value": 2, "label": _("Hardly")},
+    {"value": 3, "label": _("A little")},
+    {"value": 4, "label": _("Somewhat")},
+    {"value": 5, "label": _("Quite a bit")},
+    {"value": 6, "label": _("Very much")},
+    {"value": 7, "label": _("Completely")},
 ]
 
 CHECKIN_DEFINITION: Final[dict[str, object]] = {
     "id": "alliance-checkin",
     "version": 2,
-    "title": "After today's session",
-    "description": (
+    "title": _("After today's session"),
+    "description": _(
         "A few quick questions about how today's session felt for you. There are no right or "
         "wrong answers. Honest ones help most, including the hard ones."
     ),
@@ -61,7 +65,7 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "bond",
             "kind": "choice",
-            "text": (
+            "text": _(
                 "How much did you feel understood, cared for and safe with your therapist today?"
             ),
             "options": _SEVEN_POINT,
@@ -70,7 +74,7 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "tasks",
             "kind": "choice",
-            "text": (
+            "text": _(
                 "How much did what you and your therapist did today, and the way you worked on "
                 "it together, feel right for you?"
             ),
@@ -80,38 +84,38 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "goals",
             "kind": "choice",
-            "text": "How much was today's session about what matters to you?",
+            "text": _("How much was today's session about what matters to you?"),
             "options": _SEVEN_POINT,
             "required": True,
         },
         {
             "key": "tension",
             "kind": "choice",
-            "text": (
+            "text": _(
                 "Was there a moment today when you felt tension or a misunderstanding with your "
                 "therapist, or felt hurt or unheard?"
             ),
-            "help": (
+            "help": _(
                 "Moments like this can happen in any close relationship, this one included. "
                 "Telling your therapist is welcome, and it can help you both."
             ),
             "options": [
-                {"value": 0, "label": "No, not today"},
-                {"value": 1, "label": "A little"},
-                {"value": 2, "label": "Some"},
-                {"value": 3, "label": "Quite a bit"},
-                {"value": 4, "label": "A lot"},
+                {"value": 0, "label": _("No, not today")},
+                {"value": 1, "label": _("A little")},
+                {"value": 2, "label": _("Some")},
+                {"value": 3, "label": _("Quite a bit")},
+                {"value": 4, "label": _("A lot")},
             ],
             "required": True,
         },
         {
             "key": "talked",
             "kind": "choice",
-            "text": "Did you and your therapist talk about it together?",
+            "text": _("Did you and your therapist talk about it together?"),
             "options": [
-                {"value": 0, "label": "No"},
-                {"value": 1, "label": "A little"},
-                {"value": 2, "label": "Yes"},
+                {"value": 0, "label": _("No")},
+                {"value": 1, "label": _("A little")},
+                {"value": 2, "label": _("Yes")},
             ],
             # Optional: someone who has just said they felt hurt is never pushed for more.
             "required": False,
@@ -120,13 +124,13 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "resolved",
             "kind": "choice",
-            "text": "How resolved does it feel now?",
+            "text": _("How resolved does it feel now?"),
             "options": [
-                {"value": 0, "label": "Not at all"},
-                {"value": 1, "label": "A little"},
-                {"value": 2, "label": "Partly"},
-                {"value": 3, "label": "Mostly"},
-                {"value": 4, "label": "Completely"},
+                {"value": 0, "label": _("Not at all")},
+                {"value": 1, "label": _("A little")},
+                {"value": 2, "label": _("Partly")},
+                {"value": 3, "label": _("Mostly")},
+                {"value": 4, "label": _("Completely")},
             ],
             "required": False,
             "show_if": {"item": "tension", "min": 1},
@@ -136,14 +140,14 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
             "kind": "choice",
             # The page names the moment asked about (its session date and the client's own
             # words, alliance.checkins.services.followup_alert_for), one at a time.
-            "text": (
+            "text": _(
                 "You told us about a difficult moment with your therapist. "
                 "How does that moment feel now?"
             ),
             "options": [
-                {"value": 0, "label": "Not resolved yet"},
-                {"value": 1, "label": "Partly"},
-                {"value": 2, "label": "Resolved for me"},
+                {"value": 0, "label": _("Not resolved yet")},
+                {"value": 1, "label": _("Partly")},
+                {"value": 2, "label": _("Resolved for me")},
             ],
             # Required when shown: this answer is what closes, or keeps open, the repair loop.
             "required": True,
@@ -152,8 +156,8 @@ CHECKIN_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "comment",
             "kind": "text",
-            "text": "Is there anything you'd like your therapist to know?",
-            "help": "Only if you want to. A few words is plenty.",
+            "text": _("Is there anything you'd like your therapist to know?"),
+            "help": _("Only if you want to. A few words is plenty."),
             "required": False,
             "max_length": 2000,
         },
@@ -201,7 +205,7 @@ TENSION_LABELS: Final[Mapping[int, str]] = MappingProxyType(
 
 # The page follows this with the crisis lines of the clinic's region (core.safety.CRISIS_LINES):
 # no number is written here, so none can be the wrong country's.
-WHO_READS: Final = (
+WHO_READS: Final = _(
     "Only your therapist reads your answers, and their clinical supervisor if your clinic uses "
     "supervision. No one watches this app around the clock, so if you're in crisis, please "
     "reach out to one of these:"

@@ -12,7 +12,8 @@ A diary day is a local date in the client's time zone: :func:`local_day`. A card
 in for today and the :data:`BACKFILL_DAYS` days before it: :func:`day_problem`.
 
 Plain Python, no Django: the web layer passes the posted strings to :func:`validate` and stores
-the :class:`DiaryAnswers` it returns.
+the :class:`DiaryAnswers` it returns. The card's wording and the fixed messages are marked for
+translation with ``gettext_noop``; the pages translate them when they show them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Final
+
+from alliance.core.safety import gettext_noop as _
+from alliance.core.wording import Wording
 
 __all__ = [
     "ACTED_LABELS",
@@ -90,55 +94,63 @@ class Urge:
 
 
 URGES: Final[tuple[Urge, ...]] = (
-    Urge("urge_suicide", "To end your life", "Suicide", "acted_suicide", None),
+    Urge("urge_suicide", _("To end your life"), _("Suicide"), "acted_suicide", None),
     Urge(
         "urge_self_harm",
-        "To hurt yourself",
-        "Self-harm",
+        _("To hurt yourself"),
+        _("Self-harm"),
         "acted_self_harm",
         "action_self_harm",
-        "How many times did you hurt yourself?",
+        _("How many times did you hurt yourself?"),
     ),
     Urge(
         "urge_substance",
-        "To use alcohol or drugs",
-        "Alcohol or drugs",
+        _("To use alcohol or drugs"),
+        _("Alcohol or drugs"),
         "acted_substance",
         "action_substance",
-        "How many times did you use?",
+        _("How many times did you use?"),
     ),
 )
-QUIT: Final = Question("urge_quit", "To quit therapy", "Quit therapy")
+QUIT: Final = Question("urge_quit", _("To quit therapy"), _("Quit therapy"))
 
 EMOTIONS: Final[tuple[Question, ...]] = (
-    Question("anger", "Anger", "Anger"),
-    Question("fear", "Fear", "Fear"),
-    Question("joy", "Joy", "Joy"),
-    Question("sadness", "Sadness", "Sadness"),
-    Question("shame", "Shame", "Shame"),
+    Question("anger", _("Anger"), _("Anger")),
+    Question("fear", _("Fear"), _("Fear")),
+    Question("joy", _("Joy"), _("Joy")),
+    Question("sadness", _("Sadness"), _("Sadness")),
+    Question("shame", _("Shame"), _("Shame")),
     Question(
-        "emotional_misery", "Emotional misery", "Emotional misery", "How much you hurt inside."
+        "emotional_misery",
+        _("Emotional misery"),
+        _("Emotional misery"),
+        _("How much you hurt inside."),
     ),
-    Question("physical_misery", "Physical misery", "Physical misery", "Pain, illness, exhaustion."),
+    Question(
+        "physical_misery",
+        _("Physical misery"),
+        _("Physical misery"),
+        _("Pain, illness, exhaustion."),
+    ),
 )
 
-ACTED_LABELS: Final[Mapping[str, str]] = MappingProxyType({"no": "No", "yes": "Yes"})
+ACTED_LABELS: Final[Mapping[str, str]] = MappingProxyType({"no": _("No"), "yes": _("Yes")})
 
 MEDICATION: Final[Mapping[str, str]] = MappingProxyType(
-    {"yes": "Yes", "no": "No", "na": "I don't take any medication"}
+    {"yes": _("Yes"), "no": _("No"), "na": _("I don't take any medication")}
 )
 """Medication taken as prescribed: the stored code and the client's words."""
 
 SKILLS_CODES: Final[Mapping[int, str]] = MappingProxyType(
     {
-        0: "I didn't think about them or use them",
-        1: "I thought about them, didn't use them, and didn't want to",
-        2: "I thought about them, didn't use them, but wanted to",
-        3: "I tried, but couldn't use them",
-        4: "I tried and could use them, but they didn't help",
-        5: "I tried and could use them, and they helped",
-        6: "I used them without having to try, but they didn't help",
-        7: "I used them without having to try, and they helped",
+        0: _("I didn't think about them or use them"),
+        1: _("I thought about them, didn't use them, and didn't want to"),
+        2: _("I thought about them, didn't use them, but wanted to"),
+        3: _("I tried, but couldn't use them"),
+        4: _("I tried and could use them, but they didn't help"),
+        5: _("I tried and could use them, and they helped"),
+        6: _("I used them without having to try, but they didn't help"),
+        7: _("I used them without having to try, and they helped"),
     }
 )
 """The 0–7 skills code of the classic card, in our words."""
@@ -160,52 +172,52 @@ class Module:
 MODULES: Final[tuple[Module, ...]] = (
     Module(
         "mindfulness",
-        "Mindfulness",
+        _("Mindfulness"),
         (
-            Skill("wise_mind", "Wise mind"),
-            Skill("observe", "Observe"),
-            Skill("describe", "Describe"),
-            Skill("participate", "Participate"),
-            Skill("nonjudgmental", "Non-judgmental stance"),
-            Skill("one_mindfully", "One-mindfully"),
-            Skill("effectively", "Effectively"),
+            Skill("wise_mind", _("Wise mind")),
+            Skill("observe", _("Observe")),
+            Skill("describe", _("Describe")),
+            Skill("participate", _("Participate")),
+            Skill("nonjudgmental", _("Non-judgmental stance")),
+            Skill("one_mindfully", _("One-mindfully")),
+            Skill("effectively", _("Effectively")),
         ),
     ),
     Module(
         "distress_tolerance",
-        "Distress tolerance",
+        _("Distress tolerance"),
         (
-            Skill("stop", "STOP"),
-            Skill("tipp", "TIPP"),
-            Skill("accepts", "Distract (ACCEPTS)"),
-            Skill("self_soothe", "Self-soothe"),
-            Skill("improve", "IMPROVE the moment"),
-            Skill("pros_cons", "Pros and cons"),
-            Skill("radical_acceptance", "Radical acceptance"),
-            Skill("turning_the_mind", "Turning the mind"),
-            Skill("willingness", "Willingness"),
+            Skill("stop", _("STOP")),
+            Skill("tipp", _("TIPP")),
+            Skill("accepts", _("Distract (ACCEPTS)")),
+            Skill("self_soothe", _("Self-soothe")),
+            Skill("improve", _("IMPROVE the moment")),
+            Skill("pros_cons", _("Pros and cons")),
+            Skill("radical_acceptance", _("Radical acceptance")),
+            Skill("turning_the_mind", _("Turning the mind")),
+            Skill("willingness", _("Willingness")),
         ),
     ),
     Module(
         "emotion_regulation",
-        "Emotion regulation",
+        _("Emotion regulation"),
         (
-            Skill("check_the_facts", "Check the facts"),
-            Skill("opposite_action", "Opposite action"),
-            Skill("problem_solving", "Problem solving"),
-            Skill("accumulate_positives", "Accumulate positive emotions"),
-            Skill("build_mastery", "Build mastery"),
-            Skill("cope_ahead", "Cope ahead"),
-            Skill("please", "PLEASE (caring for your body)"),
+            Skill("check_the_facts", _("Check the facts")),
+            Skill("opposite_action", _("Opposite action")),
+            Skill("problem_solving", _("Problem solving")),
+            Skill("accumulate_positives", _("Accumulate positive emotions")),
+            Skill("build_mastery", _("Build mastery")),
+            Skill("cope_ahead", _("Cope ahead")),
+            Skill("please", _("PLEASE (caring for your body)")),
         ),
     ),
     Module(
         "interpersonal_effectiveness",
-        "Interpersonal effectiveness",
+        _("Interpersonal effectiveness"),
         (
-            Skill("dear_man", "DEAR MAN"),
-            Skill("give", "GIVE"),
-            Skill("fast", "FAST"),
+            Skill("dear_man", _("DEAR MAN")),
+            Skill("give", _("GIVE")),
+            Skill("fast", _("FAST")),
         ),
     ),
 )
@@ -327,10 +339,10 @@ def _yes_no(raw: object) -> bool | None:
 
 
 def _scale_error(high: int) -> str:
-    return f"Please choose a number from 0 to {high}."
+    return Wording(_("Please choose a number from 0 to %(high)d."), high=high)
 
 
-COUNT_ERROR: Final = f"Please put a whole number from 0 to {COUNT_MAX}."
+COUNT_ERROR: Final = Wording(_("Please put a whole number from 0 to %(max)d."), max=COUNT_MAX)
 
 
 def _acted_and_count(
@@ -341,12 +353,13 @@ def _acted_and_count(
     if count is None:
         return acted
     if acted is False and count > 0:
-        errors[count_key] = (
-            f"You answered \u201cNo\u201d to acting on it, and counted {count}. Which one is right?"
+        errors[count_key] = Wording(
+            _("You answered “No” to acting on it, and counted %(count)d. Which one is right?"),
+            count=count,
         )
     elif acted is True and count == 0:
-        errors[count_key] = (
-            "You answered \u201cYes\u201d to acting on it, and counted 0. Which one is right?"
+        errors[count_key] = _(
+            "You answered “Yes” to acting on it, and counted 0. Which one is right?"
         )
     elif acted is None:
         return count > 0
@@ -395,7 +408,7 @@ def validate(
         try:
             return _yes_no(raw.get(key))
         except ValueError:
-            errors[key] = "Please choose yes or no."
+            errors[key] = _("Please choose yes or no.")
             return None
 
     for urge in URGES:
@@ -413,7 +426,7 @@ def validate(
 
     medication = _text(raw.get("medication")).lower()
     if medication and medication not in MEDICATION:
-        errors["medication"] = "Please choose yes, no, or that you don't take any medication."
+        errors["medication"] = _("Please choose yes, no, or that you don't take any medication.")
         medication = ""
     values["medication"] = medication
 
@@ -437,8 +450,10 @@ def validate(
     note = raw.get("note")
     note_text = "" if note is None else str(note).replace("\r\n", "\n").strip()
     if len(note_text) > NOTE_MAX:
-        errors["note"] = (
-            f"Please keep the note under {NOTE_MAX} characters (it has {len(note_text)})."
+        errors["note"] = Wording(
+            _("Please keep the note under %(max)d characters (it has %(length)d)."),
+            max=NOTE_MAX,
+            length=len(note_text),
         )
         note_text = ""
     values["note"] = note_text
@@ -446,7 +461,7 @@ def validate(
     if submit:
         for key in REQUIRED_ON_SUBMIT:
             if values[key] is None and key not in errors:
-                errors[key] = "Please choose a number, even if it's 0."
+                errors[key] = _("Please choose a number, even if it's 0.")
     return DiaryAnswers(**values), errors  # type: ignore[arg-type]
 
 
@@ -455,13 +470,13 @@ def _skills(raw: object, errors: dict[str, str]) -> tuple[str, ...]:
         return ()
     items = [raw] if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        errors["skills"] = "Please choose skills from the list."
+        errors["skills"] = _("Please choose skills from the list.")
         return ()
     chosen: list[str] = []
     for item in items:
         key = _text(item)
         if key not in SKILLS:
-            errors["skills"] = "Please choose skills from the list."
+            errors["skills"] = _("Please choose skills from the list.")
             return ()
         if key not in chosen:
             chosen.append(key)
@@ -474,10 +489,14 @@ def clean_target_name(raw: object) -> str:
     """A target's name with spaces tidied. Raises ValueError with a message for the therapist."""
     name = " ".join(_text(raw).split())
     if not name:
-        raise ValueError("Please give the target a name, for example \u201cBingeing\u201d.")
+        raise ValueError(_("Please give the target a name, for example “Bingeing”."))
     if len(name) > TARGET_NAME_MAX:
         raise ValueError(
-            f"Please keep the name under {TARGET_NAME_MAX} characters (it has {len(name)})."
+            Wording(
+                _("Please keep the name under %(max)d characters (it has %(length)d)."),
+                max=TARGET_NAME_MAX,
+                length=len(name),
+            )
         )
     return name
 

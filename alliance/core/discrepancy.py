@@ -43,6 +43,7 @@ from typing import Final
 from alliance.core.change import reliable_change_threshold
 from alliance.core.checkin import CHECKIN
 from alliance.core.instruments import Instrument, load_instrument
+from alliance.core.safety import gettext_noop as _
 
 __all__ = [
     "CONSECUTIVE",
@@ -65,8 +66,8 @@ _SEVEN_POINT: Final = [
 THERAPIST_RATING_DEFINITION: Final[dict[str, object]] = {
     "id": "alliance-therapist-rating",
     "version": 1,
-    "title": "Your view of this session",
-    "description": "Three quick ratings, about twenty seconds. Your client never sees them.",
+    "title": _("Your view of this session"),
+    "description": _("Three quick ratings, about twenty seconds. Your client never sees them."),
     "licence": "Original items © the Alliance contributors, free to use under the project's "
     "licence",
     "attribution": "Original items by the Alliance contributors, following the three parts of "
@@ -75,21 +76,21 @@ THERAPIST_RATING_DEFINITION: Final[dict[str, object]] = {
         {
             "key": "bond",
             "kind": "choice",
-            "text": "How connected and trusting did the two of you feel today?",
+            "text": _("How connected and trusting did the two of you feel today?"),
             "options": _SEVEN_POINT,
             "required": True,
         },
         {
             "key": "tasks",
             "kind": "choice",
-            "text": "How much were you and your client at one on what you did today, and how?",
+            "text": _("How much were you and your client at one on what you did today, and how?"),
             "options": _SEVEN_POINT,
             "required": True,
         },
         {
             "key": "goals",
             "kind": "choice",
-            "text": "How much did today's work serve the goals your client cares about?",
+            "text": _("How much did today's work serve the goals your client cares about?"),
             "options": _SEVEN_POINT,
             "required": True,
         },

@@ -66,6 +66,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, TypeGuard
 
+from alliance.core.safety import gettext_noop
+from alliance.core.wording import Grouped, Wording
+
 __all__ = [
     "DEFAULT_TEXT_MAX_LENGTH",
     "MISSING_MESSAGES",
@@ -799,8 +802,9 @@ def validate_answers(
 
 
 # What a required question left blank is told; a caller can tell "blank" from "wrong" by these.
-CHOICE_MISSING = "Please choose one answer for this question."
-TEXT_MISSING = "Please write an answer here."
+# Marked for translation (the pages translate them when they show them).
+CHOICE_MISSING = gettext_noop("Please choose one answer for this question.")
+TEXT_MISSING = gettext_noop("Please write an answer here.")
 MISSING_MESSAGES = frozenset({CHOICE_MISSING, TEXT_MISSING})
 
 
@@ -820,9 +824,13 @@ def _clean_choice(item: Item, raw: object) -> tuple[int | None, str | None]:
 def _choice_hint(item: Item) -> str:
     low, high = item.min_value, item.max_value
     if sorted(item.values) == list(range(low, high + 1)):
-        return f"Please choose a whole number from {low} to {high}."
+        return Wording(
+            gettext_noop("Please choose a whole number from %(low)d to %(high)d."),
+            low=low,
+            high=high,
+        )
     shown = ", ".join(str(value) for value in sorted(item.values))
-    return f"Please choose one of these numbers: {shown}."
+    return Wording(gettext_noop("Please choose one of these numbers: %(shown)s."), shown=shown)
 
 
 def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
@@ -830,7 +838,7 @@ def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
     if raw is None:
         return None, missing
     if not isinstance(raw, str):
-        return None, "Please write your answer as text."
+        return None, gettext_noop("Please write your answer as text.")
     # Browsers send a textarea's line breaks as "\r\n", two characters each; counting them so
     # would refuse text the page itself allowed.
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -838,11 +846,17 @@ def _clean_text(item: Item, raw: object) -> tuple[str | None, str | None]:
         return None, missing
     if "\x00" in text:
         # Databases such as PostgreSQL cannot store a NUL character; it never comes from typing.
-        return None, "Your answer has a hidden character we can't save. Please retype it."
+        return None, gettext_noop(
+            "Your answer has a hidden character we can't save. Please retype it."
+        )
     if item.max_length is not None and len(text) > item.max_length:
-        return None, (
-            f"Please shorten this to {item.max_length:,} characters or fewer. "
-            f"It is {len(text):,} characters now."
+        return None, Wording(
+            gettext_noop(
+                "Please shorten this to %(max)s characters or fewer. It is %(length)s characters "
+                "now."
+            ),
+            max=Grouped(item.max_length),
+            length=Grouped(len(text)),
         )
     return text, None
 

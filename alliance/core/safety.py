@@ -85,14 +85,6 @@ class CrisisResource:
     text: str = ""
 
 
-DEFAULT_RULES: Final[tuple[SafetyRule, ...]] = (
-    SafetyRule("phq9", "phq9_9", ">", 0, "PHQ-9 item 9: thoughts of death or of self-harm"),
-    SafetyRule("diary", "urge_suicide", ">=", 4, "Diary card: strong urge to die by suicide"),
-    SafetyRule("diary", "urge_self_harm", ">=", 4, "Diary card: strong urge to self-harm"),
-    SafetyRule("diary", "action_self_harm", ">", 0, "Diary card: self-harm recorded"),
-)
-
-
 def gettext_noop(message: str) -> str:
     """Marks a string for translation without Django (this module must not import it).
 
@@ -100,6 +92,21 @@ def gettext_noop(message: str) -> str:
     it shows it (``{% translate resource.name %}``).
     """
     return message
+
+
+# The labels are stored with each risk answer in English; the pages translate them.
+DEFAULT_RULES: Final[tuple[SafetyRule, ...]] = (
+    SafetyRule(
+        "phq9", "phq9_9", ">", 0, gettext_noop("PHQ-9 item 9: thoughts of death or of self-harm")
+    ),
+    SafetyRule(
+        "diary", "urge_suicide", ">=", 4, gettext_noop("Diary card: strong urge to die by suicide")
+    ),
+    SafetyRule(
+        "diary", "urge_self_harm", ">=", 4, gettext_noop("Diary card: strong urge to self-harm")
+    ),
+    SafetyRule("diary", "action_self_harm", ">", 0, gettext_noop("Diary card: self-harm recorded")),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Server-rendered SVG line charts of diary-card answers by day, with a text alternative.
 
-Plain Python (no Django), like ``alliance/checkins/charts.py``: every text value is escaped, a
+Plain Python apart from Django's translation and date names (the words are the reader's
+language), like ``alliance/checkins/charts.py``: every text value is escaped, a
 day without an answer leaves a gap in the line (never a 0), and each series has its own marker
 shape and dash pattern, so the lines are told apart without colour. The page also shows the
 weekly averages as a table.
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 from statistics import mean
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 MARKERS = ("circle", "square", "triangle", "diamond")
 SYMBOLS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"}
@@ -41,7 +45,7 @@ class WeekRow:
 
 
 def short_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return date_format(day, "D j M")
 
 
 def _x(index: int, count: int, width: int = WIDTH) -> float:
@@ -83,11 +87,21 @@ def weekly(days: Sequence[date], series: Sequence[Series]) -> list[WeekRow]:
 def describe(days: Sequence[date], series: Sequence[Series], *, what: str, y_max: int) -> str:
     """The chart's text alternative: days filled in, then each series' highest and its trend."""
     if not days:
-        return "No days to show."
+        return _("No days to show.")
     filled = sum(1 for i in range(len(days)) if any(s.values[i] is not None for s in series))
     parts = [
-        f"{what} from 0 to {y_max}, {short_day(days[0])} to {short_day(days[-1])}: "
-        f"{filled} of {len(days)} days filled in."
+        _(
+            "%(what)s from 0 to %(max)d, %(first)s to %(last)s: "
+            "%(filled)d of %(days)d days filled in."
+        )
+        % {
+            "what": what,
+            "max": y_max,
+            "first": short_day(days[0]),
+            "last": short_day(days[-1]),
+            "filled": filled,
+            "days": len(days),
+        }
     ]
     if not filled:
         return parts[0]
@@ -95,17 +109,22 @@ def describe(days: Sequence[date], series: Sequence[Series], *, what: str, y_max
     for s in series:
         answered = s.answered()
         if not answered:
-            parts.append(f"{s.label}: not answered.")
+            parts.append(_("%(label)s: not answered.") % {"label": s.label})
             continue
         top = max(v for _, v in answered)
         top_day = days[next(i for i, v in answered if v == top)]
-        text = f"{s.label}: highest {top} ({short_day(top_day)})"
+        text = _("%(label)s: highest %(top)d (%(day)s)") % {
+            "label": s.label,
+            "top": top,
+            "day": short_day(top_day),
+        }
         early = [v for i, v in answered if i < half]
         late = [v for i, v in answered if i >= half]
         if early and late:
-            text += (
-                f", average {mean(early):.1f} in the first half and {mean(late):.1f} in the second"
-            )
+            text += _(", average %(early)s in the first half and %(late)s in the second") % {
+                "early": f"{mean(early):.1f}",
+                "late": f"{mean(late):.1f}",
+            }
         parts.append(text + ".")
     return " ".join(parts)
 
@@ -148,7 +167,7 @@ def line_chart_svg(
                 f'<line class="grid week" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" '
                 f'y2="{HEIGHT - BOTTOM}"/>'
                 f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                f'text-anchor="middle">{day.day} {day:%b}</text>'
+                f'text-anchor="middle">{escape(date_format(day, "j M"))}</text>'
             )
     for n, s in enumerate(series):
         css = f"series series-{n}"
@@ -169,11 +188,15 @@ def line_chart_svg(
                 out.append(f'<polyline class="line {css}" points="{" ".join(points)}"/>')
         shape = MARKERS[n % len(MARKERS)]
         for i, value in s.answered():
-            tip = f"{short_day(days[i])}: {s.label.lower()} {value}"
+            tip = _("%(day)s: %(label)s %(value)d") % {
+                "day": short_day(days[i]),
+                "label": s.label.lower(),
+                "value": value,
+            }
             out.append(_marker(shape, _x(i, count, width), _y(value, y_max), f"mark {css}", tip))
     out.append(
         f'<text class="axis" x="{(LEFT + width) / 2:.0f}" y="{HEIGHT - 6}" '
-        'text-anchor="middle">Week starting</text>'
+        f'text-anchor="middle">{escape(_("Week starting"))}</text>'
     )
     out.append("</svg>")
     return "".join(out)

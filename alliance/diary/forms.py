@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext, pgettext
 
 from alliance.core import diary as card_def
 
 URGE_SCALE = [str(n) for n in range(card_def.URGE_MAX + 1)]
-SKILLS_CODE_SCALE = [(str(n), label) for n, label in card_def.SKILLS_CODES.items()]
 
 
 def posted_answers(data: QueryDict) -> dict[str, object]:
@@ -68,10 +68,10 @@ def card_questions(
             values,
             errors,
             key=u.key,
-            label=u.label,
+            label=gettext(u.label),
             acted_key=u.acted_key,
             count_key=u.count_key,
-            count_label=u.count_label,
+            count_label=gettext(u.count_label) if u.count_label else "",
         )
         for u in card_def.URGES
     ]
@@ -83,7 +83,7 @@ def card_questions(
             label=t["target"].name,
             acted_key=t["acted"],
             count_key=t["count"],
-            count_label="How many times?",
+            count_label=gettext("How many times?"),
         )
         for t in targets
     ]
@@ -92,15 +92,15 @@ def card_questions(
         "urges": urges,
         "quit": {
             "key": card_def.QUIT.key,
-            "label": card_def.QUIT.label,
+            "label": gettext(card_def.QUIT.label),
             "value": _text(values, card_def.QUIT.key),
             "error": errors.get(card_def.QUIT.key, ""),
         },
         "emotions": [
             {
                 "key": e.key,
-                "label": e.label,
-                "hint": e.hint,
+                "label": gettext(e.label),
+                "hint": gettext(e.hint) if e.hint else "",
                 "value": _text(values, e.key),
                 "error": errors.get(e.key, ""),
             }
@@ -109,19 +109,20 @@ def card_questions(
         "medication": {
             "value": _text(values, "medication").lower(),
             "error": errors.get("medication", ""),
-            "options": list(card_def.MEDICATION.items()),
+            "options": [(code, gettext(label)) for code, label in card_def.MEDICATION.items()],
         },
         "skills_code": {
             "value": _text(values, "skills_code"),
             "error": errors.get("skills_code", ""),
-            "options": SKILLS_CODE_SCALE,
+            "options": [(str(n), gettext(label)) for n, label in card_def.SKILLS_CODES.items()],
         },
         "modules": [
             {
                 "key": m.key,
-                "name": m.name,
+                "name": gettext(m.name),
                 "skills": [
-                    {"key": s.key, "name": s.name, "checked": s.key in chosen} for s in m.skills
+                    {"key": s.key, "name": gettext(s.name), "checked": s.key in chosen}
+                    for s in m.skills
                 ],
             }
             for m in card_def.MODULES
@@ -139,16 +140,22 @@ def error_list(errors: Mapping[str, str], questions: Mapping[str, Any]) -> list[
     labels: dict[str, tuple[str, str]] = {}
     for u in questions["urges"]:
         labels[u["key"]] = (u["key"], u["label"])
-        labels[u["acted_key"]] = (u["key"], f"{u['label']}: did you act on it?")
+        labels[u["acted_key"]] = (
+            u["key"],
+            gettext("%(urge)s: did you act on it?") % {"urge": u["label"]},
+        )
         if u["count_key"]:
-            labels[u["count_key"]] = (u["key"], f"{u['label']}: how many times")
+            labels[u["count_key"]] = (
+                u["key"],
+                gettext("%(urge)s: how many times") % {"urge": u["label"]},
+            )
     labels[card_def.QUIT.key] = (card_def.QUIT.key, card_def.QUIT.label)
     for e in questions["emotions"]:
         labels[e["key"]] = (e["key"], e["label"])
-    labels["medication"] = ("medication", "Medication")
-    labels["skills_code"] = ("skills_code", "Skills")
-    labels["skills"] = ("skills", "Which skills")
-    labels["note"] = ("note", "Note")
+    labels["medication"] = ("medication", gettext("Medication"))
+    labels["skills_code"] = ("skills_code", pgettext("diary card question", "Skills"))
+    labels["skills"] = ("skills", gettext("Which skills"))
+    labels["note"] = ("note", gettext("Note"))
     out = []
     for key, (anchor, label) in labels.items():
         if key in errors:

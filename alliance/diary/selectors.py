@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from alliance import access
 from alliance.core import diary as card_def
@@ -29,8 +30,14 @@ from alliance.outcomes.safety import rules_for
 from alliance.people.models import CareEpisode, User
 
 TREND_WEEKS = 8
-URGE_SERIES = (*((u.key, u.short) for u in card_def.URGES), (card_def.QUIT.key, "Quit therapy"))
-MISERY_SERIES = (("emotional_misery", "Emotional misery"), ("physical_misery", "Physical misery"))
+URGE_SERIES = (
+    *((u.key, u.short) for u in card_def.URGES),
+    (card_def.QUIT.key, gettext_noop("Quit therapy")),
+)
+MISERY_SERIES = (
+    ("emotional_misery", gettext_noop("Emotional misery")),
+    ("physical_misery", gettext_noop("Physical misery")),
+)
 
 
 # --- the client's card -----------------------------------------------------------------------
@@ -48,9 +55,11 @@ class DayLink:
 
     @property
     def status_text(self) -> str:
-        return {"sent": "sent", "draft": "started, not sent yet", "empty": "not filled in"}[
-            self.status
-        ]
+        return {
+            "sent": _("sent"),
+            "draft": _("started, not sent yet"),
+            "empty": _("not filled in"),
+        }[self.status]
 
 
 def _form_values(card: DiaryCard | None, entries: list[DiaryTargetEntry]) -> dict[str, Any]:
@@ -236,8 +245,8 @@ def _acted(acted: bool | None, count: int | None, risk: bool = False) -> Cell:
     if acted is None and count is None:
         return Cell(state="blank")
     if not acted:
-        return Cell("No")
-    return Cell(f"Yes, {count}×" if count else "Yes", risk=risk)
+        return Cell(_("No"))
+    return Cell(_("Yes, %(count)d×") % {"count": count} if count else _("Yes"), risk=risk)
 
 
 # How a row reads its cell from a card, the fields the safety rules fired on, and its targets.
@@ -292,38 +301,41 @@ def _grid(
         )
 
     def skills_in(module: card_def.Module) -> CellOf:
-        names = {s.key: s.name for s in module.skills}
+        names = {s.key: _(s.name) for s in module.skills}
         return lambda c, f, e: (
             Cell(", ".join(names[k] for k in c.skills if k in names))
             if any(k in names for k in c.skills)
             else Cell(state="blank")
         )
 
-    urges = [number_row(u.key, u.short) for u in card_def.URGES]
+    urges = [number_row(u.key, _(u.short)) for u in card_def.URGES]
     urges += [row(t.name, target_urge(t)) for t in targets]
-    actions = [row(u.short, urge_acted(u)) for u in card_def.URGES]
+    actions = [row(_(u.short), urge_acted(u)) for u in card_def.URGES]
     actions += [row(t.name, target_acted(t)) for t in targets]
-    emotions = [number_row(e.key, e.short) for e in card_def.EMOTIONS]
-    skills = [number_row("skills_code", "Skills code (0 to 7)")]
-    skills += [row(m.name, skills_in(m)) for m in card_def.MODULES]
-    medication = {"yes": "Yes", "no": "No", "na": "None prescribed"}
+    emotions = [number_row(e.key, _(e.short)) for e in card_def.EMOTIONS]
+    skills = [number_row("skills_code", _("Skills code (0 to 7)"))]
+    skills += [row(_(m.name), skills_in(m)) for m in card_def.MODULES]
+    medication = {"yes": _("Yes"), "no": _("No"), "na": _("None prescribed")}
     return [
-        Group("Urges (0 to 5)", urges),
-        Group("Acted on the urge", actions),
-        Group("Emotions (0 to 5)", emotions),
-        Group("Skills", skills),
+        Group(_("Urges (0 to 5)"), urges),
+        Group(_("Acted on the urge"), actions),
+        Group(_("Emotions (0 to 5)"), emotions),
+        Group(pgettext("diary card grid", "Skills"), skills),
         Group(
-            "Medication",
+            _("Medication"),
             [
                 row(
-                    "Taken as prescribed",
+                    _("Taken as prescribed"),
                     lambda c, f, e: (
                         Cell(medication[c.medication]) if c.medication else Cell(state="blank")
                     ),
                 )
             ],
         ),
-        Group("Urge to quit therapy", [number_row(card_def.QUIT.key, "Quit therapy (0 to 5)")]),
+        Group(
+            _("Urge to quit therapy"),
+            [number_row(card_def.QUIT.key, _("Quit therapy (0 to 5)"))],
+        ),
     ]
 
 
@@ -375,11 +387,11 @@ def trends(therapist: User, episode: CareEpisode, today: date) -> dict[str, Any]
     cards = {c.day: c for c in found}
     charts = []
     for chart_id, title, what, keys in (
-        ("urges-chart", "Urges by day, last 8 weeks", "Urges", URGE_SERIES),
-        ("misery-chart", "Misery by day, last 8 weeks", "Misery", MISERY_SERIES),
+        ("urges-chart", _("Urges by day, last 8 weeks"), _("Urges"), URGE_SERIES),
+        ("misery-chart", _("Misery by day, last 8 weeks"), _("Misery"), MISERY_SERIES),
     ):
         series = [
-            Series(key, label, [getattr(cards[d], key) if d in cards else None for d in days])
+            Series(key, _(label), [getattr(cards[d], key) if d in cards else None for d in days])
             for key, label in keys
         ]
         charts.append(

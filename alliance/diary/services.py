@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
@@ -28,6 +30,7 @@ from alliance.people.models import CareEpisode, EpisodeStatus, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.services import alert_raise
 from alliance.validators import NUL_MESSAGE, has_nul, nul_errors
+from alliance.wording import in_language
 
 MAX_ACTIVE_TARGETS = 8
 """Enough for a real treatment plan, few enough for a card on a phone."""
@@ -55,14 +58,35 @@ def _token(form_token: str | uuid.UUID) -> uuid.UUID:
     token = formtoken.parse(form_token)
     if token is None:
         raise DiaryError(
-            "This form is missing its safety code. Please reload the page; your answers are "
-            "kept as a draft."
+            gettext(
+                "This form is missing its safety code. Please reload the page; your answers are "
+                "kept as a draft."
+            )
         )
     return token
 
 
+def day_problem_text(day: date, today: date) -> str:
+    """Why the card for ``day`` cannot be filled in today, in the reader's language ("" if it
+    can). The rule is the core's (``day_problem``); the words and the date are translated here.
+    """
+    if card_def.day_problem(day, today) is None:
+        return ""
+    named = date_format(day, "l j F")
+    if day > today:
+        return gettext(
+            "%(day)s hasn't come yet. You can fill in today's card, or one of the %(n)d days "
+            "before it."
+        ) % {"day": named, "n": card_def.BACKFILL_DAYS}
+    return gettext(
+        "The card can be filled in for today and the %(n)d days before it, so %(day)s is too "
+        "far back now. If something from that day matters to you, you could write about it in "
+        "today's note, or bring it to your next session."
+    ) % {"day": named, "n": card_def.BACKFILL_DAYS}
+
+
 def _check_day(client: User, day: date, now: datetime) -> None:
-    problem = card_def.day_problem(day, card_def.local_day(now, client.zone))
+    problem = day_problem_text(day, card_def.local_day(now, client.zone))
     if problem:
         raise DiaryError(problem)
 
@@ -200,14 +224,14 @@ def diary_card_submit(
     now = now or timezone.now()
     token = _token(form_token)
     if client.role != Role.CLIENT or episode.client_id != client.id:
-        raise DiaryError("This card belongs to someone else.")
+        raise DiaryError(gettext("This card belongs to someone else."))
     _check_day(client, day, now)
     ids = target_ids(episode)
     cleaned, errors = card_def.validate(answers, target_ids=ids, submit=True)
     errors.update(nul_errors(answers))
     if errors:
         raise DiaryError(
-            "Some answers need another look. Everything you wrote is still here.", errors
+            gettext("Some answers need another look. Everything you wrote is still here."), errors
         )
 
     rules = rules_for(episode.clinic)
@@ -218,7 +242,9 @@ def diary_card_submit(
             return SubmitResult(card=card, created=False, findings=findings)
         # The cards that carry this form token (at most one: the column is unique).
         if DiaryCard.objects.filter(form_token=token).exclude(pk=card.pk).exists():
-            raise DiaryError("This form was already used for another day. Please reload the page.")
+            raise DiaryError(
+                gettext("This form was already used for another day. Please reload the page.")
+            )
         first_send = not card.is_submitted
         for name, value in cleaned.columns().items():
             setattr(card, name, value)
@@ -281,10 +307,10 @@ def _save_target_entries(card: DiaryCard, targets: Mapping[str, card_def.TargetA
 
 def _require_therapist(therapist: User, episode: CareEpisode) -> None:
     if therapist.role != Role.THERAPIST or episode.therapist_id != therapist.id:
-        raise DiaryError("Only the client's therapist sets their diary card targets.")
+        raise DiaryError(gettext("Only the client's therapist sets their diary card targets."))
     if episode.status != EpisodeStatus.ACTIVE:
         raise DiaryError(
-            "This course of therapy has ended, so the card's targets stay as they were."
+            gettext("This course of therapy has ended, so the card's targets stay as they were.")
         )
 
 
@@ -301,7 +327,8 @@ def diary_target_add(
     try:
         clean = card_def.clean_target_name(name)
     except ValueError as error:
-        raise DiaryError(str(error), {"name": str(error)}) from None
+        said = in_language(error.args[0]) if error.args else str(error)
+        raise DiaryError(said, {"name": said}) from None
     now = now or timezone.now()
     with transaction.atomic():
         # One writer at a time per episode, so two quick adds cannot both pass the checks.
@@ -310,13 +337,12 @@ def diary_target_add(
         # Names are encrypted, so they are compared here rather than by the database.
         same = next((t for t in targets if t.name.casefold() == clean.casefold()), None)
         if same is not None and same.active:
-            message = f"\u201c{same.name}\u201d is already on the card."
+            message = gettext("“%(name)s” is already on the card.") % {"name": same.name}
             raise DiaryError(message, {"name": message})
         if sum(t.active for t in targets) >= MAX_ACTIVE_TARGETS:
-            message = (
-                f"Up to {MAX_ACTIVE_TARGETS} targets can be on the card at once. "
-                "Stop tracking one first."
-            )
+            message = gettext(
+                "Up to %(n)d targets can be on the card at once. Stop tracking one first."
+            ) % {"n": MAX_ACTIVE_TARGETS}
             raise DiaryError(message, {"name": message})
         if same is not None:
             same.active = True
@@ -350,8 +376,10 @@ def diary_target_set_active(*, therapist: User, target: DiaryTarget, active: boo
             count = DiaryTarget.objects.filter(episode_id=target.episode_id, active=True).count()
             if count >= MAX_ACTIVE_TARGETS:
                 raise DiaryError(
-                    f"Up to {MAX_ACTIVE_TARGETS} targets can be on the card at once. "
-                    "Stop tracking one first."
+                    gettext(
+                        "Up to %(n)d targets can be on the card at once. Stop tracking one first."
+                    )
+                    % {"n": MAX_ACTIVE_TARGETS}
                 )
         target.active = active
         target.save(update_fields=["active"])

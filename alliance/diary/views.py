@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import access, formtoken
@@ -19,6 +20,7 @@ from alliance.diary import selectors
 from alliance.diary.forms import card_questions, error_list, posted_answers
 from alliance.diary.services import (
     DiaryError,
+    day_problem_text,
     diary_card_submit,
     diary_draft_save,
     diary_target_add,
@@ -27,9 +29,10 @@ from alliance.diary.services import (
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import CareEpisode, Role, User
 from alliance.safetyplan.selectors import plan_view_of
+from alliance.wording import in_language
 
-BAD_DAY = "That date doesn't look right. Here is today's card instead."
-NO_CARE_EPISODE = (
+BAD_DAY = gettext_lazy("That date doesn't look right. Here is today's card instead.")
+NO_CARE_EPISODE = gettext_lazy(
     "Your diary card opens while you're in therapy here. If that's a surprise, please tell "
     "your clinic."
 )
@@ -66,7 +69,8 @@ def _card_page(
         context.update(selectors.client_card_page(user, episode, day, today, card))
         if values is not None:
             context["values"] = values
-        errors = errors or {}
+        # The core's messages, in the reader's language, beside each question and in the summary.
+        errors = {key: in_language(message) for key, message in (errors or {}).items()}
         questions = card_questions(context["values"], errors, context["targets"])
         context.update(
             questions=questions,
@@ -93,16 +97,16 @@ def diary_view(request: AuthedRequest) -> HttpResponse:
     day = _asked_day(request, today)
     if day is None:
         return _card_page(
-            request, episode=episode, day=today, today=today, message=BAD_DAY, status=400
+            request, episode=episode, day=today, today=today, message=str(BAD_DAY), status=400
         )
-    problem = card_def.day_problem(day, today)
+    problem = day_problem_text(day, today)
     if request.method == "GET" or problem or episode is None:
         return _card_page(
             request,
             episode=episode,
             day=day,
             today=today,
-            message=problem or "",
+            message=problem,
             closed=bool(problem),
             status=200 if request.method == "GET" else 400,
         )
@@ -126,8 +130,10 @@ def _save(
             )
             messages.success(
                 request,
-                f"Draft saved at {_saved_time(card)}. It stays with you until you press "
-                "\u201cDone for today\u201d.",
+                gettext(
+                    "Draft saved at %(time)s. It stays with you until you press “Done for today”."
+                )
+                % {"time": _saved_time(card)},
             )
             return redirect(_day_url(day, today))
         diary_card_submit(
@@ -144,7 +150,7 @@ def _save(
             day=day,
             today=today,
             errors=error.errors,
-            message=error.message,
+            message=in_language(error.message),
             values=answers,
             form_token=form_token if formtoken.parse(form_token) else "",
             status=400,
@@ -162,9 +168,9 @@ def diary_draft_view(request: AuthedRequest) -> JsonResponse:
     day = card_def.parse_day(raw_day) if raw_day else today
     episode = access.active_episode_of(user)
     if episode is None:
-        return JsonResponse({"saved": False, "message": NO_CARE_EPISODE}, status=400)
+        return JsonResponse({"saved": False, "message": str(NO_CARE_EPISODE)}, status=400)
     if day is None:
-        return JsonResponse({"saved": False, "message": BAD_DAY}, status=400)
+        return JsonResponse({"saved": False, "message": str(BAD_DAY)}, status=400)
     try:
         card = diary_draft_save(
             client=user,
@@ -175,7 +181,7 @@ def diary_draft_view(request: AuthedRequest) -> JsonResponse:
             form_token=request.POST.get("form_token", ""),
         )
     except DiaryError as error:
-        return JsonResponse({"saved": False, "message": error.message}, status=400)
+        return JsonResponse({"saved": False, "message": in_language(error.message)}, status=400)
     return JsonResponse(
         {"saved": True, "saved_at": _saved_time(card), "version": card.updated_at.isoformat()}
     )
@@ -258,8 +264,12 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
         try:
             if action == "add":
                 target, new = diary_target_add(therapist=therapist, episode=episode, name=name)
-                done = "added to" if new else "back on"
-                messages.success(request, f"\u201c{target.name}\u201d is {done} the card.")
+                said = (
+                    gettext("“%(name)s” is added to the card.")
+                    if new
+                    else gettext("“%(name)s” is back on the card.")
+                )
+                messages.success(request, said % {"name": target.name})
             elif action in {"start", "stop"}:
                 target = access.get_diary_target(therapist, request.POST.get("target", ""))
                 if target.episode_id != episode.id:
@@ -267,12 +277,18 @@ def diary_targets_view(request: AuthedRequest, client_id: str) -> HttpResponse:
                 diary_target_set_active(
                     therapist=therapist, target=target, active=action == "start"
                 )
-                done = "back on" if action == "start" else "no longer on"
-                messages.success(request, f"\u201c{target.name}\u201d is {done} the card.")
+                said = (
+                    gettext("“%(name)s” is back on the card.")
+                    if action == "start"
+                    else gettext("“%(name)s” is no longer on the card.")
+                )
+                messages.success(request, said % {"name": target.name})
             else:
-                raise DiaryError("Please choose what to do: add a target, or stop or start one.")
+                raise DiaryError(
+                    gettext("Please choose what to do: add a target, or stop or start one.")
+                )
         except DiaryError as failure:
-            error = failure.message
+            error = in_language(failure.message)
         else:
             return redirect("diary_targets", client_id=episode.client_id)
     targets = selectors.targets_of(therapist, episode)

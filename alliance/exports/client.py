@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alliance.audit.visits import visits_page
@@ -59,10 +60,14 @@ def _day(day: date | None) -> str:
     return "" if day is None else day.isoformat()
 
 
-def _label(instrument_item: Any, value: int | None) -> str:
+def _label(instrument_item: Any, value: int | None, *, ours: bool = False) -> str:
+    """``value`` with its option's words: ours (the check-in) in the reader's language, a
+    published questionnaire's as published."""
     if value is None:
         return ""
     label = next((o.label for o in instrument_item.options if o.value == value), "")
+    if ours and label:
+        label = _(label)
     return f"{value} ({label})" if label else str(value)
 
 
@@ -119,14 +124,14 @@ def _checkins(client: User, episodes: Sequence[CareEpisode]) -> list[Row]:
             _("Session"): c.session.number,
             _("Session date"): _when(c.session.scheduled_at, client),
             _("Sent"): _when(c.submitted_at, client),
-            _("Feeling understood and safe (1-7)"): _label(item("bond"), c.bond),
-            _("How we worked (1-7)"): _label(item("tasks"), c.tasks),
-            _("Working on what matters to you (1-7)"): _label(item("goals"), c.goals),
-            _("Tension or feeling unheard (0-4)"): _label(item("tension"), c.tension),
-            _("Talked about it"): _label(item("talked"), c.talked),
-            _("How resolved it felt"): _label(item("resolved"), c.resolved),
+            _("Feeling understood and safe (1-7)"): _label(item("bond"), c.bond, ours=True),
+            _("How we worked (1-7)"): _label(item("tasks"), c.tasks, ours=True),
+            _("Working on what matters to you (1-7)"): _label(item("goals"), c.goals, ours=True),
+            _("Tension or feeling unheard (0-4)"): _label(item("tension"), c.tension, ours=True),
+            _("Talked about it"): _label(item("talked"), c.talked, ours=True),
+            _("How resolved it felt"): _label(item("resolved"), c.resolved, ours=True),
             _("An earlier moment, how it felt now"): _label(
-                item("followup_resolved"), c.followup_resolved
+                item("followup_resolved"), c.followup_resolved, ours=True
             ),
             _("Your note"): c.comment,
             _("Alliance score (mean of the first three)"): round(c.alliance, 2),
@@ -220,12 +225,12 @@ def _moment_about(alert: Alert, client: User) -> str:
         day = alert.session.scheduled_at.astimezone(client.zone)
         if alert.client_reported:
             return _("A difficult moment you told us about, in your session of %(day)s") % {
-                "day": f"{day:%d %B %Y}"
+                "day": date_format(day, "d F Y")
             }
         return _(
             "A change in your check-in answers after your session of %(day)s, which your "
             "therapist was asked to look at"
-        ) % {"day": f"{day:%d %B %Y}"}
+        ) % {"day": date_format(day, "d F Y")}
     if alert.category == AlertCategory.RISK:
         return _(
             "An answer of yours about your safety: your therapist was told so they could reach out"

@@ -11,6 +11,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.crypto import EncryptedTextField
 from alliance.people.models import Clinic, User
@@ -34,11 +35,11 @@ class ResearchKey(models.Model):
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for the worker"
-    RUNNING = "running", "Being built"
-    READY = "ready", "Ready to download"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Deleted after its keeping time"
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Being built")
+    READY = "ready", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Deleted after its keeping time")
 
 
 class ResearchExport(models.Model):

@@ -1,6 +1,7 @@
 """Server-rendered SVG chart of one outcome questionnaire over time.
 
-Plain Python (no Django), like the alliance chart: every text value is escaped, the chart has a
+Plain Python apart from Django's translation (the words are the reader's language), like the
+alliance chart: every text value is escaped, the chart has a
 text alternative, and the page shows the same data as a table. The severity bands are drawn as
 labelled background stripes; a reliable change from intake is marked with a shape (not only a
 colour): a square for reliable improvement, a triangle for reliable deterioration.
@@ -11,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -42,21 +46,43 @@ def describe(
 ) -> str:
     """The chart's text alternative: how many, the range, first and latest, reliable changes."""
     if not points:
-        return f"No scored {title} yet."
+        return _("No scored %(title)s yet.") % {"title": title}
     values = [p.value for p in points]
-    worse = "lower" if higher_is_better else "higher"
+    scale = {"title": title, "n": len(points), "low": _num(low), "high": _num(high)}
     parts = [
-        f"{title}: {len(points)} score{'s' if len(points) != 1 else ''} on a scale of "
-        f"{_num(low)} to {_num(high)} ({worse} is worse).",
-        f"First {_num(values[0])}, latest {_num(values[-1])}; "
-        f"lowest {_num(min(values))}, highest {_num(max(values))}.",
+        (
+            ngettext(
+                "%(title)s: %(n)d score on a scale of %(low)s to %(high)s (lower is worse).",
+                "%(title)s: %(n)d scores on a scale of %(low)s to %(high)s (lower is worse).",
+                len(points),
+            )
+            if higher_is_better
+            else ngettext(
+                "%(title)s: %(n)d score on a scale of %(low)s to %(high)s (higher is worse).",
+                "%(title)s: %(n)d scores on a scale of %(low)s to %(high)s (higher is worse).",
+                len(points),
+            )
+        )
+        % scale,
+        _("First %(first)s, latest %(latest)s; lowest %(lowest)s, highest %(highest)s.")
+        % {
+            "first": _num(values[0]),
+            "latest": _num(values[-1]),
+            "lowest": _num(min(values)),
+            "highest": _num(max(values)),
+        },
     ]
     improved = [p for p in points if p.marker == "improved"]
     deteriorated = [p for p in points if p.marker == "deteriorated"]
     if improved:
-        parts.append(f"Reliable improvement from the first score at {_list(improved)}.")
+        parts.append(
+            _("Reliable improvement from the first score at %(when)s.") % {"when": _list(improved)}
+        )
     if deteriorated:
-        parts.append(f"Reliable deterioration from the first score at {_list(deteriorated)}.")
+        parts.append(
+            _("Reliable deterioration from the first score at %(when)s.")
+            % {"when": _list(deteriorated)}
+        )
     return " ".join(parts)
 
 
@@ -112,7 +138,7 @@ def outcome_svg(
                 f'<text class="band-label" x="{plot_right + 6}" y="{(top + bottom) / 2 + 4:.1f}">'
                 f"{escape(label)} ({_num(start)}+)</text>"
             )
-    ticks = sorted({low, high, *(start for start, _ in bands)})
+    ticks = sorted({low, high, *(start for start, _label in bands)})
     for tick in ticks:
         out.append(
             f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
@@ -134,13 +160,13 @@ def outcome_svg(
         for p, (cx, cy) in zip(points, coords, strict=True):
             tip = f"{p.label}: {_num(p.value)}"
             if p.marker == "deteriorated":
-                tip += " (reliable deterioration from the first score)"
+                tip += " " + _("(reliable deterioration from the first score)")
                 out.append(
                     f'<path class="mark-worse" d="M{cx:.1f},{cy - 8:.1f} l7,12 h-14 z">'
                     f"<title>{escape(tip)}</title></path>"
                 )
             elif p.marker == "improved":
-                tip += " (reliable improvement from the first score)"
+                tip += " " + _("(reliable improvement from the first score)")
                 out.append(
                     f'<rect class="mark-better" x="{cx - 6:.1f}" y="{cy - 6:.1f}" width="12" '
                     f'height="12"><title>{escape(tip)}</title></rect>'
@@ -151,7 +177,7 @@ def outcome_svg(
                     f"<title>{escape(tip)}</title></circle>"
                 )
         every = max(1, count // 7)
-        for i, (p, (cx, _)) in enumerate(zip(points, coords, strict=True)):
+        for i, (p, (cx, _cy)) in enumerate(zip(points, coords, strict=True)):
             if i % every == 0 or i == count - 1:
                 out.append(
                     f'<text class="axis" x="{cx:.1f}" y="{HEIGHT - BOTTOM + 18}" '

@@ -13,24 +13,26 @@ from alliance.outcomes.schedule import ScheduleSpec
 class ScheduleForm(forms.Form):
     """When one questionnaire is due; used once per questionnaire, with its id as prefix."""
 
-    at_intake = forms.BooleanField(label="At intake", required=False)
+    at_intake = forms.BooleanField(label=_("At intake"), required=False)
     every_sessions = forms.IntegerField(
-        label="Every N sessions",
+        label=_("Every N sessions"),
         required=False,
         min_value=1,
         max_value=52,
-        help_text="Before sessions N, 2N, 3N… (open from 3 hours before). Blank: not by session.",
+        help_text=_(
+            "Before sessions N, 2N, 3N… (open from 3 hours before). Blank: not by session."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     every_weeks = forms.IntegerField(
-        label="Every N weeks",
+        label=_("Every N weeks"),
         required=False,
         min_value=1,
         max_value=52,
-        help_text="Counted from the start of care. Blank: not by week.",
+        help_text=_("Counted from the start of care. Blank: not by week."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    at_discharge = forms.BooleanField(label="At discharge", required=False)
+    at_discharge = forms.BooleanField(label=_("At discharge"), required=False)
 
     def spec(self) -> ScheduleSpec:
         data = self.cleaned_data
@@ -66,7 +68,7 @@ class SafetyRuleForm(forms.Form):
     label = forms.CharField(
         label=_("What the therapist's alert says"),
         max_length=200,
-        help_text=_("For example \u201cPHQ-9 item 9: thoughts of death or of self-harm\u201d."),
+        help_text=_("For example “PHQ-9 item 9: thoughts of death or of self-harm”."),
     )
 
     def __init__(self, *args: Any, answers: Sequence[RuleAnswer] = (), **kwargs: Any) -> None:
@@ -94,7 +96,7 @@ class SafetyRuleForm(forms.Form):
                 "threshold",
                 _(
                     "No answer is more than %(high)s, so this rule could never raise an alert. "
-                    "Use \u201cis at least\u201d or a lower number."
+                    "Use “is at least” or a lower number."
                 )
                 % {"high": answer.high},
             )
@@ -137,14 +139,12 @@ class CrisisResourceForm(forms.Form):
         label=_("How to reach it"),
         max_length=120,
         # No number here: an example from one region would be the wrong one for the others.
-        help_text=_(
-            "As a client would dial it: \u201cCall\u201d or \u201cText\u201d, then the number."
-        ),
+        help_text=_("As a client would dial it: “Call” or “Text”, then the number."),
     )
     description = forms.CharField(
         label=_("When to use it"),
         max_length=300,
-        help_text=_("For example \u201cAny time, day or night.\u201d"),
+        help_text=_("For example “Any time, day or night.”"),
     )
 
     def resource(self) -> dict[str, str]:

@@ -90,7 +90,7 @@ def _diary_answers() -> list[RuleAnswer]:
             RuleAnswer(
                 "diary",
                 urge.key,
-                _("Diary card: urge, %(what)s (0–5)") % {"what": urge.short.lower()},
+                _("Diary card: urge, %(what)s (0–5)") % {"what": _(urge.short).lower()},
                 0,
                 card_def.URGE_MAX,
             )
@@ -100,7 +100,7 @@ def _diary_answers() -> list[RuleAnswer]:
                 "diary",
                 urge.acted_key,
                 _("Diary card: acted on the urge, %(what)s (no 0, yes 1)")
-                % {"what": urge.short.lower()},
+                % {"what": _(urge.short).lower()},
                 0,
                 1,
             )
@@ -110,7 +110,7 @@ def _diary_answers() -> list[RuleAnswer]:
                 RuleAnswer(
                     "diary",
                     urge.count_key,
-                    _("Diary card: times acted, %(what)s") % {"what": urge.short.lower()},
+                    _("Diary card: times acted, %(what)s") % {"what": _(urge.short).lower()},
                     0,
                     card_def.COUNT_MAX,
                 )
@@ -129,7 +129,7 @@ def _diary_answers() -> list[RuleAnswer]:
             RuleAnswer(
                 "diary",
                 emotion.key,
-                _("Diary card: %(what)s (0–5)") % {"what": emotion.short.lower()},
+                _("Diary card: %(what)s (0–5)") % {"what": _(emotion.short).lower()},
                 0,
                 card_def.EMOTION_MAX,
             )

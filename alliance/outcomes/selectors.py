@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from alliance.core.outcomes import ChangeSummary, OutcomeDefinition, change_summary, score_range
 from alliance.outcomes.charts import RECENT, OutcomePoint, describe, outcome_svg
@@ -18,6 +20,7 @@ from alliance.outcomes.definitions import UnknownInstrument, available_for, defi
 from alliance.outcomes.models import OutcomeResponse, OutcomeSchedule
 from alliance.outcomes.schedule import (
     Occasion,
+    OccasionKind,
     ScheduleSpec,
     SessionSlot,
     due,
@@ -189,11 +192,39 @@ class InstrumentChart:
 
 
 def occasion_label(key: str) -> str:
+    """E.g. "Intake", "Session 4", "Week 2", "Discharge", in the reader's language."""
     parsed = parse_occasion(key)
     if parsed is None:
         return key
     kind, number = parsed
-    return kind.value.capitalize() if number is None else f"{kind.value.capitalize()} {number}"
+    words = {
+        OccasionKind.INTAKE: pgettext("questionnaire occasion", "Intake"),
+        OccasionKind.SESSION: _("Session %(n)s"),
+        OccasionKind.WEEK: _("Week %(n)s"),
+        OccasionKind.DISCHARGE: pgettext("questionnaire occasion", "Discharge"),
+    }[kind]
+    return words if number is None else words % {"n": number}
+
+
+def schedule_words(spec: ScheduleSpec) -> str:
+    """``ScheduleSpec.describe`` in the reader's language: "at intake, every 4 sessions and at
+    discharge"."""
+    parts = []
+    if spec.at_intake:
+        parts.append(_("at intake"))
+    if spec.every_sessions:
+        n = spec.every_sessions
+        parts.append(ngettext("every session", "every %(n)d sessions", n) % {"n": n})
+    if spec.every_weeks:
+        n = spec.every_weeks
+        parts.append(ngettext("every week", "every %(n)d weeks", n) % {"n": n})
+    if spec.at_discharge:
+        parts.append(_("at discharge"))
+    if not parts:
+        return _("not scheduled")
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
 @dataclass(frozen=True)
@@ -214,9 +245,10 @@ class ScoreChange:
 
     @property
     def reliable_text(self) -> str:
-        return {"improved": "Reliable improvement", "deteriorated": "Reliable deterioration"}.get(
-            self.marker, ""
-        )
+        return {
+            "improved": _("Reliable improvement"),
+            "deteriorated": _("Reliable deterioration"),
+        }.get(self.marker, "")
 
 
 def score_changes(defn: OutcomeDefinition, responses: list[OutcomeResponse]) -> list[ScoreChange]:
@@ -257,17 +289,22 @@ def _chart(
         if summary is not None and baseline is not None and response.composite is not None:
             row["change"] = summary.change
             if response is scored[-1]:
-                change_text = (
-                    f"From intake {_num(baseline)} to latest {_num(response.composite)}: "
-                    f"{summary.change:+g} points; a reliable change needs more than "
-                    f"{summary.threshold:.1f}. Category: {summary.category.value}."
-                )
+                change_text = _(
+                    "From intake %(first)s to latest %(latest)s: %(change)s points; a reliable "
+                    "change needs more than %(threshold)s. Category: %(category)s."
+                ) % {
+                    "first": _num(baseline),
+                    "latest": _num(response.composite),
+                    "change": f"{summary.change:+g}",
+                    "threshold": f"{summary.threshold:.1f}",
+                    "category": summary.category.value,
+                }
         if response.composite is not None:
             points.append(
                 OutcomePoint(
                     value=response.composite,
-                    label=f"{local:%d %b %Y} ({row['occasion'].lower()})",
-                    short=f"{local:%d %b}",
+                    label=f"{date_format(local, 'd M Y')} ({row['occasion'].lower()})",
+                    short=date_format(local, "d M"),
                     marker=marker,
                 )
             )
@@ -353,8 +390,8 @@ def outcome_overview(
             {
                 "schedule": schedule,
                 "title": known.title if known else schedule.instrument_id,
-                "describe": spec.describe(),
-                "open": [o.describe() for o in open_now],
+                "describe": schedule_words(spec),
+                "open": [occasion_label(o.key).lower() for o in open_now],
             }
         )
     return {

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from alliance import formtoken
 from alliance.audit.models import AuditAction, RecordType
@@ -54,11 +55,14 @@ from alliance.outcomes.schedule import ScheduleSpec
 from alliance.outcomes.selectors import Questionnaire, attended_before, spec_of
 from alliance.people.models import CareEpisode, Clinic, Role, User
 from alliance.ruptures.models import Alert, AlertCategory
+from alliance.wording import in_language
 
 logger = logging.getLogger(__name__)
 
-ALREADY_ANSWERED = "You've already answered this questionnaire. Thank you — your answers are saved."
-CLOSED = (
+ALREADY_ANSWERED = gettext_lazy(
+    "You've already answered this questionnaire. Thank you — your answers are saved."
+)
+CLOSED = gettext_lazy(
     "This questionnaire isn't open any more. A new one will appear on your home page when "
     "it's time."
 )
@@ -211,7 +215,7 @@ def schedule_set(
     Responses already given are kept whatever the schedule becomes.
     """
     if actor is not None and (actor.role != Role.THERAPIST or episode.therapist_id != actor.id):
-        raise ScheduleError("Only the client's therapist can set their questionnaires.")
+        raise ScheduleError(gettext("Only the client's therapist can set their questionnaires."))
     try:
         definition_for(episode.clinic_id, instrument_id)
     except UnknownInstrument as error:
@@ -307,7 +311,7 @@ class ResponseResult:
     alerts: list[Alert] = field(default_factory=list)
 
 
-BLANK_HINT = "This one was left blank."
+BLANK_HINT = gettext_lazy("This one was left blank.")
 
 
 def response_submit(
@@ -332,7 +336,7 @@ def response_submit(
     if token is None:
         raise ResponseError(formtoken.MISSING)
     if client.role != Role.CLIENT or episode.client_id != client.id:
-        raise ResponseError("This questionnaire belongs to someone else.")
+        raise ResponseError(gettext("This questionnaire belongs to someone else."))
 
     replay = OutcomeResponse.objects.filter(form_token=token).first()
     if replay is not None:
@@ -341,30 +345,36 @@ def response_submit(
             questionnaire.instrument_id,
             questionnaire.occasion.key,
         ):
-            raise ResponseError("This form was already used for another questionnaire.")
+            raise ResponseError(gettext("This form was already used for another questionnaire."))
         return ResponseResult(response=replay, created=False)
     if questionnaire.response is not None:
-        raise ResponseError(ALREADY_ANSWERED)
+        raise ResponseError(str(ALREADY_ANSWERED))
     if not questionnaire.is_open(now):
-        raise ResponseError(CLOSED)
+        raise ResponseError(str(CLOSED))
 
     defn = questionnaire.definition
     cleaned, errors = validate_answers(defn.instrument, answers)
-    blank = {key: BLANK_HINT for key, message in errors.items() if message in MISSING_MESSAGES}
-    invalid = {key: message for key, message in errors.items() if key not in blank}
+    blank = {key: str(BLANK_HINT) for key, message in errors.items() if message in MISSING_MESSAGES}
+    invalid = {key: in_language(message) for key, message in errors.items() if key not in blank}
     risk = response_risk(defn, episode.clinic, cleaned)
     if invalid and not risk:
-        raise ResponseError("Some answers need another look.", {**invalid, **blank})
+        raise ResponseError(gettext("Some answers need another look."), {**invalid, **blank})
     if blank and not risk and not send_incomplete:
         count = len(blank)
         raise ResponseError(
-            f"{count} question{'s were' if count != 1 else ' was'} left blank. You can answer "
-            f"{'them' if count != 1 else 'it'} now, or send your answers as they are.",
+            ngettext(
+                "%(count)d question was left blank. You can answer it now, or send your "
+                "answers as they are.",
+                "%(count)d questions were left blank. You can answer them now, or send your "
+                "answers as they are.",
+                count,
+            )
+            % {"count": count},
             blank,
             can_send_incomplete=True,
         )
     if all(value is None for value in cleaned.values()):
-        raise ResponseError("Please answer at least one question before sending.")
+        raise ResponseError(gettext("Please answer at least one question before sending."))
 
     result = outcome_score(defn, cleaned)
     text = {k: v for k, v in cleaned.items() if isinstance(v, str)}
@@ -403,7 +413,7 @@ def response_submit(
         existing = OutcomeResponse.objects.filter(form_token=token).first()
         if existing is not None:
             return ResponseResult(response=existing, created=False)
-        raise ResponseError(ALREADY_ANSWERED) from None
+        raise ResponseError(str(ALREADY_ANSWERED)) from None
 
     alerts: list[Alert] = []
     if risk:

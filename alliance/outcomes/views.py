@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alliance import access, formtoken
 from alliance.access import AuthedRequest
 from alliance.core.analysis import MIN_GROUP, AllianceOutcome, Refusal
+from alliance.core.definitions import builtin
 from alliance.core.instruments import ItemKind
 from alliance.outcomes import safety, services
 from alliance.outcomes.analysis import clinic_analysis
@@ -32,6 +33,7 @@ from alliance.outcomes.models import OutcomeResponse
 from alliance.outcomes.selectors import Questionnaire, schedules_by_instrument, spec_of
 from alliance.people.models import Clinic, Role
 from alliance.safetyplan.selectors import plan_view_of
+from alliance.wording import in_language
 
 QUESTIONNAIRE_FIELDS = {"csrfmiddlewaretoken", "form_token", "send_incomplete"}
 
@@ -76,7 +78,7 @@ def questionnaire_view(
     elif q.response is not None:
         return redirect("questionnaire_done", response_id=q.response.id)
     elif not q.is_open(timezone.now()):
-        message = services.CLOSED
+        message = str(services.CLOSED)
     general = [errors.pop("__all__")] if "__all__" in errors else []
     return render(
         request,
@@ -87,10 +89,13 @@ def questionnaire_view(
             "message": message,
             "general_errors": general,
             # Closed or already answered: no form to send again, after a GET or a refused POST.
-            "closed": message in (services.CLOSED, services.ALREADY_ANSWERED),
+            "closed": message in (str(services.CLOSED), str(services.ALREADY_ANSWERED)),
             "can_send_incomplete": can_send_incomplete,
             "form_token": form_token,
             "therapist": q.episode.therapist,
+            # A built-in questionnaire keeps its published English wording in every language;
+            # the page then says that the clinic can load a validated translation.
+            "published_english": q.definition is builtin().get(q.instrument_id),
         },
         status=400 if request.method == "POST" and message else 200,
     )
@@ -123,14 +128,26 @@ def _answer_rows(response: OutcomeResponse) -> list[dict[str, Any]]:
     )
     texts = json.loads(response.text_answers) if response.text_answers else {}
     risky = {r["field"] for r in response.risk}
+    # A built-in questionnaire's items and options are its published English, in any language.
+    english = "en" if defn is builtin().get(response.instrument_id) else ""
     rows = []
     for item in defn.instrument.items:
+        answer_lang = ""
         if item.kind is ItemKind.CHOICE:
             value = response.answers.get(item.key)
-            shown = "Left blank" if value is None else f"{value} — {item.label_for(value)}"
+            shown = _("Left blank") if value is None else f"{value} — {item.label_for(value)}"
+            answer_lang = english if value is not None else ""
         else:
-            shown = texts.get(item.key) or "Left blank"
-        rows.append({"item": item, "answer": shown, "risk": item.key in risky})
+            shown = texts.get(item.key) or _("Left blank")
+        rows.append(
+            {
+                "item": item,
+                "answer": shown,
+                "risk": item.key in risky,
+                "item_lang": english,
+                "answer_lang": answer_lang,
+            }
+        )
     return rows
 
 
@@ -169,11 +186,11 @@ def schedule_view(request: AuthedRequest, client_id: str) -> HttpResponse:
                     % {"problem": error},
                 )
             else:
-                messages.success(request, "Questionnaire schedule saved.")
+                messages.success(request, _("Questionnaire schedule saved."))
                 return redirect("client_detail", client_id=episode.client_id)
         else:
             messages.error(
-                request, "Please check the numbers below: each is from 1 to 52, or blank."
+                request, _("Please check the numbers below: each is from 1 to 52, or blank.")
             )
     status = 400 if request.method == "POST" else 200
     context = {"episode": episode, "client": episode.client, "rows": rows}
@@ -321,6 +338,7 @@ def clinic_analysis_view(request: AuthedRequest) -> HttpResponse:
             "result": result,
             "model": model if isinstance(model, AllianceOutcome) else None,
             "refusal": model if isinstance(model, Refusal) else None,
+            "refusal_reason": in_language(model.reason) if isinstance(model, Refusal) else "",
             "repair": result.repair,
             "min_group": MIN_GROUP,
         },

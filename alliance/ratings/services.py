@@ -24,6 +24,7 @@ from alliance.people.models import CareEpisode, EpisodeStatus, Role, Session, Se
 from alliance.ratings.models import TherapistRating
 from alliance.ratings.selectors import rated_sessions
 from alliance.ruptures.models import Alert, AlertCategory, Severity
+from alliance.wording import in_language
 
 
 class RatingError(Exception):
@@ -73,7 +74,8 @@ def rating_submit(
         raise RatingError(_("Only a session marked attended can be rated."))
     cleaned, errors = validate_answers(THERAPIST_RATING, answers)
     if errors:
-        raise RatingError(_("Please rate all three."), errors)
+        shown = {key: in_language(message) for key, message in errors.items()}
+        raise RatingError(_("Please rate all three."), shown)
     result = score(THERAPIST_RATING, cleaned)
     if result.composite is None:  # cannot happen after validation; refuse rather than guess
         raise RatingError(_("Please rate all three."))

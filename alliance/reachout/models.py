@@ -81,6 +81,10 @@ class ReachOutRequest(models.Model):
     message = EncryptedTextField(blank=True)
     consent_at = models.DateTimeField(help_text="When they agreed to be contacted.")
     received_at = models.DateTimeField(default=timezone.now)
+    # They have no account to hold a language: the answer is written in the page's language.
+    language = models.CharField(
+        max_length=16, blank=True, default="", help_text="The language of the page they wrote on."
+    )
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.WAITING
     )

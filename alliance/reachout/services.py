@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -130,9 +131,12 @@ def request_submit(
     email: str,
     phone: str = "",
     message: str = "",
+    language: str = "",
     now: datetime | None = None,
 ) -> tuple[ReachOutRequest, bool]:
     """Store what someone sent through ``page``; returns (request, created).
+
+    ``language`` is the one the page was shown in: the answer mail is written in it.
 
     The same form sent twice (its ``form_token``) is stored once. Nothing is emailed to the
     address they typed: the form cannot be used to send mail to a stranger.
@@ -153,6 +157,7 @@ def request_submit(
                     email=email.strip(),
                     phone=phone.strip(),
                     message=message.strip(),
+                    language=language,
                     consent_at=now,
                     received_at=now,
                 )
@@ -235,12 +240,16 @@ def _queue_answer(
         "crisis": crisis_lines_for(page.clinic),
         "clinic": page.clinic,
     }
+    # In the language they wrote in, whatever the language of the person answering.
+    with translation.override(request.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string("reachout/mail/answer_subject.txt", context).split())
+        body = render_to_string("reachout/mail/answer.txt", context)
     message_queue(
         kind=MessageKind.REACH_OUT_ANSWER,
         # One answer per request, whichever it is: the outbox refuses a second.
         key=f"{ABOUT_TYPE}:{request.id}",
-        subject=" ".join(render_to_string("reachout/mail/answer_subject.txt", context).split()),
-        body=render_to_string("reachout/mail/answer.txt", context),
+        subject=subject,
+        body=body,
         to_address=request.email,
         clinic=page.clinic,
         about_type=ABOUT_TYPE,
@@ -290,10 +299,14 @@ def request_decline(
     )
 
 
-def decline_words(page: ReachOutPage, *, by: User) -> str:
-    """The kind decline a form starts with: "I" from the page's therapist, else "we"."""
+def decline_words(page: ReachOutPage, *, by: User, language: str = "") -> str:
+    """The kind decline a form starts with: "I" from the page's therapist, else "we".
+
+    In ``language`` (the one the person wrote in), as the answer that carries it will be.
+    """
     context = {"page": page, "clinic": page.clinic, "for_therapist": _in_own_voice(page, by)}
-    return render_to_string("reachout/mail/decline_words.txt", context).strip()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return render_to_string("reachout/mail/decline_words.txt", context).strip()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,6 +87,7 @@ def reach_out_form_view(request: HttpRequest, slug: str) -> HttpResponse:
             email=data["email"],
             phone=data["phone"],
             message=data["message"],
+            language=translation.get_language() or "",
             now=now,
         )
         spam.count_attempt(address, now=now)
@@ -133,7 +134,10 @@ def _detail(
         "reply_form": forms.get("reply_form") or AnswerForm(decline=False),
         "decline_form": forms.get("decline_form")
         or AnswerForm(
-            decline=True, initial={"text": services.decline_words(page, by=request.user)}
+            decline=True,
+            initial={
+                "text": services.decline_words(page, by=request.user, language=reach_out.language)
+            },
         ),
         "invite_form": forms.get("invite_form")
         or InviteForm(

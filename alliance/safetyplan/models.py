@@ -12,6 +12,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.core.safety_plan import SECTION_KEYS
 from alliance.crypto import EncryptedTextField
@@ -19,8 +20,8 @@ from alliance.people.models import CareEpisode, User
 
 
 class Author(models.TextChoices):
-    CLIENT = "client", "Client"
-    THERAPIST = "therapist", "Therapist"
+    CLIENT = "client", _("Client")
+    THERAPIST = "therapist", _("Therapist")
 
 
 class SafetyPlan(models.Model):

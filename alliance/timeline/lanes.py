@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from alliance.core import diary as card_def
 from alliance.core.timeline import (
@@ -81,7 +82,7 @@ class Table:
     caption: str
     columns: list[str]
     rows: list[list[Cell]]  # latest first; the first cell of a row is its header
-    empty: str = "Nothing in this period."
+    empty: str = gettext_noop("Nothing in this period.")  # the template translates it
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,11 @@ def _num(value: float | None) -> str:
 
 
 def long_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b} {day.year}"
+    return date_format(day, "D j M Y")
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b} {day.year}"
+    return date_format(day, "j M Y")
 
 
 def _frame(axis: Axis, top: float, bottom: float) -> list[Shape]:
@@ -133,7 +134,7 @@ def _frame(axis: Axis, top: float, bottom: float) -> list[Shape]:
     ]
     for tick in ticks(axis.window):
         x = axis.edge(tick)
-        label = f"{tick:%b}" if tick.month != 1 else f"{tick:%b} {tick.year}"
+        label = date_format(tick, "M") if tick.month != 1 else date_format(tick, "M Y")
         shapes.append(Shape("line", "grid", x=_f(x), y=_f(top), x2=_f(x), y2=_f(bottom)))
         shapes.append(
             Shape("text", "axis", x=_f(x), y=_f(bottom + AXIS_GAP), text=label, anchor="middle")
@@ -541,7 +542,10 @@ def outcome_lane(
         if p.marker == "deteriorated":
             shapes.append(
                 Shape(
-                    "path", "mark-worse", tip=tip + ", reliable deterioration", d=_triangle(x, py)
+                    "path",
+                    "mark-worse",
+                    tip=tip + _(", reliable deterioration"),
+                    d=_triangle(x, py),
                 )
             )
         elif p.marker == "improved":
@@ -549,7 +553,7 @@ def outcome_lane(
                 Shape(
                     "rect",
                     "mark-better",
-                    tip=tip + ", reliable improvement",
+                    tip=tip + _(", reliable improvement"),
                     x=_f(x - 6),
                     y=_f(py - 6),
                     w="12",
@@ -650,19 +654,27 @@ class DiaryDay:
         return max(present) if present else None
 
 
-URGE_ROWS = (*((u.key, u.short) for u in card_def.URGES), (card_def.QUIT.key, "Quit therapy"))
+# Labels marked for translation, translated where they are shown.
+URGE_ROWS = (
+    *((u.key, u.short) for u in card_def.URGES),
+    (card_def.QUIT.key, gettext_noop("Quit therapy")),
+)
 ROW_H, HEAT_TOP = 16, 6
 
 
 def _heat_rows() -> list[tuple[str, str]]:
-    return [*URGE_ROWS, ("acted", _("Acted on an urge")), ("skills", _("Skills code"))]
+    return [
+        *((key, _(label)) for key, label in URGE_ROWS),
+        ("acted", _("Acted on an urge")),
+        ("skills", _("Skills code")),
+    ]
 
 
 def _period(cell: Bin) -> str:
     if cell.days == 1:
         return long_day(cell.start)
     return _("%(first)s to %(last)s") % {
-        "first": f"{cell.start.day} {cell.start:%b}",
+        "first": date_format(cell.start, "j M"),
         "last": _short(cell.end),
     }
 
@@ -788,7 +800,7 @@ def diary_lane(axis: Axis, days: Sequence[DiaryDay], ruptures: Sequence[RuptureP
         row.append(Cell(str(sum(1 for d in inside if d.acted))))
         row.append(Cell(_num(mean_or_none([d.skills_code for d in inside]))))
         table_rows.append(row)
-    period = "Week" if weekly else "Day"
+    period = _("Week") if weekly else _("Day")
     return Lane(
         id="diary",
         title=_("Diary card: urges, actions and skills"),
@@ -802,7 +814,7 @@ def diary_lane(axis: Axis, days: Sequence[DiaryDay], ruptures: Sequence[RuptureP
             [
                 period,
                 _("Cards"),
-                *(label for _k, label in URGE_ROWS),
+                *(_(label) for _k, label in URGE_ROWS),
                 _("Days acted on an urge"),
                 _("Skills code (0–7)"),
             ],

@@ -483,7 +483,7 @@ class CheckinChange:
 def _answer_label(key: str, value: int | None) -> str:
     if value is None:
         return _("Not answered")
-    labels = {option.value: option.label for option in CHECKIN.item(key).options}
+    labels = {option.value: _(option.label) for option in CHECKIN.item(key).options}
     return labels.get(value, str(value))
 
 
@@ -562,7 +562,7 @@ def _highlights(
 ) -> DiaryHighlights:
     lines = []
     urges: list[tuple[str, str, str | None]] = [
-        *((u.key, u.short, u.acted_key) for u in card_def.URGES),
+        *((u.key, _(u.short), u.acted_key) for u in card_def.URGES),
         (card_def.QUIT.key, _("Quit therapy"), None),
     ]
     for key, label, acted_key in urges:
@@ -609,7 +609,7 @@ def _questions_due(
             now=at,
         ):
             title = titles.get(schedule.instrument_id, schedule.instrument_id)
-            found.append(f"{title}: {occasion.describe()}")
+            found.append(f"{title}: {occasion_label(occasion.key).lower()}")
     return found
 
 

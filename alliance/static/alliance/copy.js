@@ -28,7 +28,9 @@
   function addButton(source) {
     var button = document.createElement("button");
     var status = document.createElement("span");
-    var label = source.getAttribute("data-copy-label") || "Copy";
+    // The words come from the page, in its language: without them there is no button.
+    var label = source.getAttribute("data-copy-label");
+    if (!label) { return; }
     button.type = "button";
     button.className = "copy-button";
     button.textContent = label;
@@ -38,7 +40,7 @@
       var text = source.getAttribute("data-copy-value");
       if (text === null) { text = source.value !== undefined ? source.value : source.textContent; }
       copyText(text).then(function () {
-        status.textContent = source.getAttribute("data-copied-label") || "Copied";
+        status.textContent = source.getAttribute("data-copied-label") || "";
       }, function () {
         status.textContent = source.getAttribute("data-copy-failed-label") || "";
       });

@@ -20,6 +20,16 @@
 
   function say(text) { if (status) { status.textContent = text; } }
 
+  // What to say comes from the page (data-say-* on the status line), already in the reader's
+  // language; "{time}" and "{reason}" in it are filled in here.
+  function words(name, fill) {
+    var text = (status && status.getAttribute("data-say-" + name)) || "";
+    Object.keys(fill || {}).forEach(function (slot) {
+      text = text.split("{" + slot + "}").join(fill[slot]);
+    });
+    return text;
+  }
+
   function store(method, name, value) {
     // Private browsing or a full disk can refuse localStorage; the form still works without it.
     try { return window.localStorage[method](name, value); } catch (e) { return null; }
@@ -105,15 +115,13 @@
         keep(); // changed while saving: keep the newer answers against the new version
       }
       var sent = form.getAttribute("data-sent") === "1";
-      say("Draft saved " + body.saved_at + (sent ? ". Press \u201cDone for today\u201d to send the changes." : ""));
+      say(words(sent ? "saved-sent" : "saved", { time: body.saved_at }));
     }).catch(function (error) {
       if (error.message === "refused" && error.said) {
-        say("Not saved: " + error.said + " Your answers are kept on this device.");
+        say(words("refused", { reason: error.said }));
         return;
       }
-      say(error.message === "login" || error.message === "403"
-        ? "Not saved yet: you may need to log in again. Your answers are kept on this device and will be back when you open this page again."
-        : "Not saved yet. Your answers are kept on this device and will be saved when you're back online.");
+      say(words(error.message === "login" || error.message === "403" ? "login" : "offline"));
     }).then(function () {
       inFlight = false;
       if (again) { again = false; schedule(); }
@@ -138,7 +146,7 @@
   if (saved && saved.answers) {
     if (saved.base === form.getAttribute("data-version")) {
       restore(saved.answers);
-      say("Your answers from earlier on this device are back. Saving them now\u2026");
+      say(words("restored"));
       save();
     } else {
       // The card changed on the server since (another device, or it was sent): that wins.

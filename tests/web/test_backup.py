@@ -150,7 +150,16 @@ def _recreate_database(url: str, *, create: bool = True, template: str = "") -> 
 
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(_maintenance_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(20):
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except psycopg.errors.InsufficientPrivilege:
+                # An autovacuum worker (the server's own, which our role may not stop) was in
+                # the database after a restore's writes; it finishes in a moment.
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
         if create:
             conn.execute(
                 f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")

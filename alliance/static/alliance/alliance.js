@@ -17,6 +17,16 @@
     });
   }
 
+  // The one service worker (alliance/offline): the offline page, the safety plan and the
+  // crisis lines without internet. Registered once the page has loaded, so it never slows it.
+  var worker = document.querySelector('meta[name="alliance-worker"]');
+  if (worker && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(worker.getAttribute("content"), { scope: "/" })
+        .catch(function () { /* no worker (private window, switched off): pages still work */ });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.checkin");
     if (form) {

@@ -37,7 +37,12 @@ def draw(size: int, *, rounded: bool, content: float) -> Image.Image:
         cx = middle + centre * unit
         r = 7 * unit
         pen.ellipse(
-            (cx - r - 1.5 * unit, middle - r - 1.5 * unit, cx + r + 1.5 * unit, middle + r + 1.5 * unit),
+            (
+                cx - r - 1.5 * unit,
+                middle - r - 1.5 * unit,
+                cx + r + 1.5 * unit,
+                middle + r + 1.5 * unit,
+            ),
             fill=None,
             outline=WHITE,
             width=round(3 * unit),

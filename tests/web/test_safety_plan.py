@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
-from django.urls import resolve, reverse
+from django.urls import reverse
 
 import alliance
 from alliance.audit.models import AuditAction, AuditEvent, RecordType

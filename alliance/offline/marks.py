@@ -4,7 +4,9 @@ The worker (``static/offline/sw.js``) keeps a page only when the server marked i
 ``Alliance-Offline: keep``, and only for the person named by ``Alliance-Person``; a page from
 someone else, or a signed-out page, makes it forget everything it kept. Only the views wrapped
 in :func:`keep_offline` can send the mark, and only to a client or someone signed out
-(``access.may_keep_offline``): a staff page is never marked, whatever view it comes from.
+(``access.may_keep_offline``): a staff page is never marked, whatever view it comes from. The
+one exception is the offline page itself (``views.offline_page_view``), which holds no record
+and is marked for anyone.
 """
 
 from __future__ import annotations

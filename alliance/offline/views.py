@@ -13,8 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from alliance import access
-from alliance.offline.marks import KEEP, OFFLINE_HEADER, PERSON_HEADER, keep_offline
+from alliance.offline.marks import KEEP, OFFLINE_HEADER, PERSON_HEADER
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import Role
 
@@ -74,10 +73,12 @@ def manifest_view(request: HttpRequest) -> JsonResponse:
 
 
 def offline_pages() -> list[str]:
-    """The pages the worker fetches for the signed-in client as soon as it knows them, so that
-    they are there offline even if never opened: the offline page, the safety plan, the help
-    page. Each is kept only if the server marks it (``Alliance-Offline: keep``)."""
-    return [reverse("offline"), reverse("my_safety_plan"), reverse("crisis_help")]
+    """The pages the worker fetches as soon as it knows who is signed in, so that they are
+    there offline even if never opened: the help page with the crisis lines, then the safety
+    plan. Each is kept only if the server marks it (``Alliance-Offline: keep``); the help page
+    comes first because it is marked for clients only, so a staff member's phone asks for
+    nothing more."""
+    return [reverse("crisis_help"), reverse("my_safety_plan")]
 
 
 @functools.cache
@@ -133,14 +134,15 @@ def retired_worker_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@keep_offline
 def offline_page_view(request: HttpRequest) -> HttpResponse:
-    """What the worker shows when a page can't be reached: the crisis lines, the safety plan."""
+    """What the worker shows when a page can't be reached: the crisis lines, and for a client
+    the way to their safety plan. It holds no record, so it is kept for anyone, staff too."""
     user = request.user
     clinic = getattr(user, "clinic", None) if user.is_authenticated else None
     context = {
         "crisis_resources": crisis_resources_for(clinic),
         "is_client": user.is_authenticated and getattr(user, "role", None) == Role.CLIENT,
-        "may_keep": access.may_keep_offline(user),
     }
-    return render(request, "offline/offline.html", context)
+    response = render(request, "offline/offline.html", context)
+    response[OFFLINE_HEADER] = KEEP
+    return response

@@ -120,7 +120,7 @@ def test_the_worker_is_served_from_the_root_and_keeps_only_client_pages(db):
     settings = _worker_settings(script)
     assert settings["offlinePage"] == OFFLINE
     names = [resolve(url).url_name for url in settings["pages"]]
-    assert names == ["offline", "my_safety_plan", "crisis_help"]
+    assert names == ["crisis_help", "my_safety_plan"]  # the first: marked for clients only
     assert all(url.startswith("/static/") for url in settings["assets"])
     assert settings["logout"] == reverse("logout")
     assert (settings["keepHeader"], settings["keep"]) == ("Alliance-Offline", "keep")
@@ -164,9 +164,10 @@ def test_only_client_pages_meant_for_offline_are_marked(login, client_user, epis
         reverse("access_log"): None,
     }
     teresa = login(therapist)
-    # A staff page is never marked, not even the pages a client's copy is made of.
+    # A staff page is never marked, not even the pages a client's copy is made of; the offline
+    # page holds no record and is kept for anyone.
+    assert teresa.get(OFFLINE)["Alliance-Offline"] == "keep"
     for url in (
-        OFFLINE,
         reverse("crisis_help"),
         reverse("caseload"),
         reverse("safety_plan", args=[client_user.id]),

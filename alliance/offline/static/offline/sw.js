@@ -42,20 +42,26 @@ function keepable(response, person) {
   );
 }
 
-// Fetch the static files and the pages meant for offline reading, keeping what the server
-// marks for this person. A page that is no longer marked (the session ended) is dropped.
+// Fetch the static files, the offline page and the pages meant for offline reading, keeping
+// what the server marks for this person. The first of the pages (the help page) tells whether
+// this person may keep any: when it comes back unmarked (staff), the others aren't asked for.
+// A page no longer marked is dropped.
 function fill(cache, person) {
+  const page = (url) =>
+    fetch(url, { credentials: "same-origin", cache: "no-store" }).then((response) => {
+      if (keepable(response, person)) return cache.put(url, response).then(() => true);
+      return cache.delete(url).then(() => false);
+    });
   const assets = SETTINGS.assets.map((url) =>
     fetch(url)
       .then((response) => (response.ok ? cache.put(url, response) : null))
       .catch(() => null),
   );
-  const pages = SETTINGS.pages.map((url) =>
-    fetch(url, { credentials: "same-origin", cache: "no-store" })
-      .then((response) => (keepable(response, person) ? cache.put(url, response) : cache.delete(url)))
-      .catch(() => null),
-  );
-  return Promise.all(assets.concat(pages));
+  const [first, ...others] = SETTINGS.pages;
+  const pages = page(first)
+    .then((mayKeep) => (mayKeep ? Promise.all(others.map(page)) : null))
+    .catch(() => null);
+  return Promise.all(assets.concat([page(SETTINGS.offlinePage).catch(() => null), pages]));
 }
 
 // Start afresh for `person` ("" when signed out): forget everything, then fetch again.

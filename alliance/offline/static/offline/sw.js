@@ -85,6 +85,11 @@ function learn(url, response) {
       .then((cache) => owner(cache))
       .then((known) => (known === person ? null : startFor(person)))
       .then(() => caches.open(CACHE))
+      .then((cache) =>
+        // Nothing kept yet for this person (the first pages after logging in may send them to
+        // the second step, not to the pages asked for): try again now.
+        cache.match(SETTINGS.offlinePage).then((kept) => (kept ? cache : fill(cache, person).then(() => cache))),
+      )
       .then((cache) => {
         if (url.search !== "" || url.pathname === OWNER) return null;
         return keepable(response, person) ? cache.put(url.pathname, response) : cache.delete(url.pathname);

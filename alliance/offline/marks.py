@@ -31,8 +31,14 @@ def person_tag(user: Any) -> str:
 
 
 def mark_person(request: HttpRequest, response: HttpResponse) -> None:
-    """Name the signed-in person on every page they get (no header when signed out)."""
+    """Name the signed-in person on every page they get (no header when signed out).
+
+    Not while a staff member's second step is pending: the worker would start fetching for
+    them in the background while the login is still changing the session.
+    """
     user = getattr(request, "user", None)
+    if getattr(request, "two_factor_pending", False):
+        return
     if user is not None and user.is_authenticated:
         response.headers.setdefault(PERSON_HEADER, person_tag(user))
 

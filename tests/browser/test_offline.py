@@ -59,7 +59,7 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
         texts={"warning_signs": "Not sleeping", "reasons_for_living": "My sister"},
         base_version=0,
     )
-    phone = open_page(phone=True)
+    phone = open_page(phone=True, worker=True)
     log_in(phone, client_user.email)
     _worker_ready(phone)
     # Chrome's own check of the manifest, the icons and the worker: nothing stops installing.
@@ -106,7 +106,7 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
 def test_a_card_finished_offline_is_sent_once_when_back_online(
     open_page: Any, traffic: Traffic, client_user: User, episode: CareEpisode
 ) -> None:
-    phone = open_page(phone=True)
+    phone = open_page(phone=True, worker=True)
     log_in(phone, client_user.email)
     open_card(phone)
     posts: list[str] = []

@@ -25,7 +25,7 @@ def test_the_plan_is_readable_offline_on_a_phone_and_log_out_removes_it(
         texts={"warning_signs": "Not sleeping", "reasons_for_living": "My sister"},
         base_version=0,
     )
-    phone = open_page(phone=True)
+    phone = open_page(phone=True, worker=True)
     log_in(phone, client_user.email)
     phone.get_by_role("link", name="My safety plan").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("My safety plan")

@@ -21,6 +21,8 @@ from alliance.diary.models import DiaryCard, DiaryStatus
 from alliance.middleware import CONTENT_SECURITY_POLICY
 from alliance.offline import views
 from alliance.people.models import CareEpisode, User
+from tests.conftest import enrol_authenticator
+from tests.web.test_accounts import password_step
 from tests.web.test_diary import CALM, T0, TODAY
 
 MANIFEST = reverse("manifest")
@@ -267,3 +269,12 @@ def test_the_card_page_carries_the_words_the_script_says(carla):
     page = carla.get(reverse("diary")).content.decode()
     for say in ("kept", "waiting", "sending", "login", "refused", "still-here"):
         assert f'data-diary-says="{say}"' in page
+
+
+def test_no_person_is_named_while_a_staff_login_waits_for_its_code(therapist):
+    enrol_authenticator(therapist)
+    pending = password_step(therapist)
+    response = pending.get(reverse("two_factor_verify"))
+    assert response.status_code == 200
+    # The worker would start fetching in the background while the login still changes.
+    assert "Alliance-Person" not in response

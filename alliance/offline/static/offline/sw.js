@@ -59,7 +59,8 @@ function fill(cache, person) {
   );
   const [first, ...others] = SETTINGS.pages;
   const pages = page(first)
-    .then((mayKeep) => (mayKeep ? Promise.all(others.map(page)) : null))
+    // Signed out, the help page is all there is to keep.
+    .then((mayKeep) => (mayKeep && person !== "" ? Promise.all(others.map(page)) : null))
     .catch(() => null);
   return Promise.all(assets.concat([page(SETTINGS.offlinePage).catch(() => null), pages]));
 }

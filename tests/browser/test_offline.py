@@ -19,6 +19,7 @@ from alliance.diary.models import DiaryCard, DiaryStatus
 from alliance.people.models import CareEpisode, User
 from alliance.safetyplan.services import safety_plan_save
 from tests.browser.conftest import Traffic, assert_clean, log_in
+from tests.browser.test_accessibility import Audit, shot
 from tests.browser.test_diary import STATUS, open_card, rate
 
 pytestmark = pytest.mark.browser
@@ -79,6 +80,10 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
     expect(phone.get_by_role("heading", level=1)).to_have_text("No connection right now")
     expect(phone.locator(".crisis-list")).to_be_visible()
     expect(phone.locator('.crisis-list a[href^="tel:"]').first).to_be_visible()
+    audit = Audit()
+    audit(phone, "offline page")  # styled from the kept stylesheet, checked by axe
+    shot(phone, "phone-offline")
+    assert phone.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")
     phone.get_by_role("link", name="Open my safety plan").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("My safety plan")
     expect(phone.get_by_text("Not sleeping")).to_be_visible()
@@ -99,6 +104,7 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
     assert "Carla" not in phone.content().split("<footer")[0]
     expect(phone.get_by_role("link", name="Open my safety plan")).to_have_count(0)
     phone.context.set_offline(False)
+    audit.assert_clean()
     assert traffic.offsite() == []
     assert traffic.page_errors == []
 

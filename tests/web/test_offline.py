@@ -75,7 +75,7 @@ def test_the_manifest_meets_what_browsers_ask_before_offering_to_install(db):
 def test_the_manifest_is_in_the_language_of_the_request(db, monkeypatch):
     monkeypatch.setattr(views, "_", lambda text: f"[fr] {text}")
     with translation.override("fr"):
-        manifest = _manifest(Client())
+        manifest = _manifest(Client(HTTP_ACCEPT_LANGUAGE="fr"))
     assert manifest["lang"] == "fr"
     assert manifest["name"] == "[fr] Alliance"
     assert manifest["short_name"] == "[fr] Alliance"

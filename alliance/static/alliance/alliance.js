@@ -25,6 +25,14 @@
       navigator.serviceWorker.register(worker.getAttribute("content"), { scope: "/" })
         .catch(function () { /* no worker (private window, switched off): pages still work */ });
     });
+    // Logging out: the page tells the worker to delete every copy kept on this device (it
+    // also does so when it sees the post, and when a signed-out page arrives).
+    document.addEventListener("submit", function (event) {
+      var action = event.target.getAttribute("action") || "";
+      if (/\/logout\/$/.test(action) && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("forget");
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -88,8 +88,11 @@ function learn(url, response) {
       .then(() => caches.open(CACHE))
       .then((cache) =>
         // Nothing kept yet for this person (the first pages after logging in may send them to
-        // the second step, not to the pages asked for): try again now.
-        cache.match(SETTINGS.offlinePage).then((kept) => (kept ? cache : fill(cache, person).then(() => cache))),
+        // the second step, not to the pages asked for): try again now. Not while signed out,
+        // which includes a login waiting for its code: nothing is fetched mid-login.
+        cache.match(SETTINGS.offlinePage).then((kept) =>
+          kept || person === "" ? cache : fill(cache, person).then(() => cache),
+        ),
       )
       .then((cache) => {
         if (url.search !== "" || url.pathname === OWNER) return null;

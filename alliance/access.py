@@ -872,3 +872,16 @@ def note_reach_outs_listed(user: User, requests: list[ReachOutRequest]) -> None:
     """A page listed these requests (the name of whoever wrote each): one audit row each."""
     for request in requests:
         note_read(user, _about_reach_out(request, AuditAction.LIST))
+
+
+# --- copies kept on the device for offline reading (alliance/offline) ---
+
+
+def may_keep_offline(user: Any) -> bool:
+    """A page may be kept by the service worker only for a client or someone signed out.
+
+    Staff pages are about other people: they are never kept on a device, whatever the page.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return True
+    return getattr(user, "role", None) == Role.CLIENT

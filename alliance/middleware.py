@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance.offline.marks import mark_person
+
 # No inline script or style anywhere: everything comes from our own static files, so a
 # script smuggled into free text has nothing to run with even if escaping ever failed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,6 +24,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
+        # The one service worker (/sw.js) and the web app manifest are our own files too.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
@@ -44,6 +49,8 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             # Pages about a person's therapy must not linger in shared caches or the back button.
             response.headers.setdefault("Cache-Control", "no-store")
+            # Whose page this is, for the service worker's offline copies (alliance/offline).
+            mark_person(request, response)
         return response
 
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "alliance.absences",
     "alliance.exports",
     "alliance.safetyplan",
+    "alliance.offline",
     "alliance.ratings",
     "alliance.supervision",
     "alliance.timeline",

@@ -35,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("alliance.absences.urls")),
     path("", include("alliance.exports.urls")),
     path("", include("alliance.safetyplan.urls")),
+    path("", include("alliance.offline.urls")),
     path("", include("alliance.ratings.urls")),
     path("", include("alliance.supervision.urls")),
     path("", include("alliance.timeline.urls")),

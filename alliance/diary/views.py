@@ -96,10 +96,15 @@ def diary_view(request: AuthedRequest) -> HttpResponse:
     episode = access.active_episode_of(user)
     day = _asked_day(request, today)
     if day is None:
+        if _wants_json(request):
+            return JsonResponse({"sent": False, "message": str(BAD_DAY)}, status=400)
         return _card_page(
             request, episode=episode, day=today, today=today, message=str(BAD_DAY), status=400
         )
     problem = day_problem_text(day, today)
+    if _wants_json(request) and (problem or episode is None):
+        message = problem or str(NO_CARE_EPISODE)
+        return JsonResponse({"sent": False, "message": message}, status=400)
     if request.method == "GET" or problem or episode is None:
         return _card_page(
             request,
@@ -113,10 +118,19 @@ def diary_view(request: AuthedRequest) -> HttpResponse:
     return _save(request, user, episode, day, today)
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """A card diary.js sends itself (kept on the phone while offline): answered in JSON."""
+    return request.method == "POST" and "application/json" in request.headers.get("Accept", "")
+
+
 def _save(
     request: HttpRequest, user: User, episode: CareEpisode, day: date, today: date
 ) -> HttpResponse:
-    """The "Save draft" button keeps the answers as typed; "Done for today" sends the card."""
+    """The "Save draft" button keeps the answers as typed; "Done for today" sends the card.
+
+    diary.js sends a card that waited on the phone the same way, asking for JSON: it hears
+    where to go next, or why the card was refused (its answers are then kept as a draft).
+    """
     answers = posted_answers(request.POST)
     form_token = request.POST.get("form_token", "")
     try:
@@ -144,6 +158,9 @@ def _save(
         # the day slipped out of reach between the two saves: the page still shows it all).
         with suppress(DiaryError):
             diary_draft_save(client=user, episode=episode, day=day, answers=answers)
+        if _wants_json(request):
+            body = {"sent": False, "message": error.message, "errors": dict(error.errors)}
+            return JsonResponse(body, status=400)
         return _card_page(
             request,
             episode=episode,
@@ -155,6 +172,8 @@ def _save(
             form_token=form_token if formtoken.parse(form_token) else "",
             status=400,
         )
+    if _wants_json(request):
+        return JsonResponse({"sent": True, "url": _day_url(day, today, "diary_done")})
     return redirect(_day_url(day, today, "diary_done"))
 
 

@@ -17,6 +17,7 @@ from alliance.access import AuthedRequest
 from alliance.core.analysis import MIN_GROUP, AllianceOutcome, Refusal
 from alliance.core.definitions import builtin
 from alliance.core.instruments import ItemKind
+from alliance.offline.marks import keep_offline
 from alliance.outcomes import safety, services
 from alliance.outcomes.analysis import clinic_analysis
 from alliance.outcomes.definitions import available_for, definition_for
@@ -306,6 +307,7 @@ def _rule_answers(clinic: Clinic, stored: list[dict[str, Any]]) -> list[safety.R
 
 
 @require_GET
+@keep_offline  # the crisis lines stay on the phone for offline reading (alliance/offline)
 def crisis_help_view(request: HttpRequest) -> HttpResponse:
     """The crisis lines of the person's region, and whom to contact at their clinic.
 

@@ -6,9 +6,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Client
     path("my-safety-plan/", views.my_plan_view, name="my_safety_plan"),
     path("my-safety-plan/edit/", views.my_plan_edit_view, name="my_safety_plan_edit"),
-    # The offline copy's service worker, at the root so that it may keep the plan page and the
-    # help page (a worker only reaches pages under its own path).
-    path("safety-plan-sw.js", views.service_worker_view, name="safety_plan_worker"),
     # Therapist
     path("clients/<uuid:client_id>/safety-plan/", views.plan_view, name="safety_plan"),
     path(

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance import access
 from alliance.access import AuthedRequest
+from alliance.offline.marks import keep_offline
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import CareEpisode, EpisodeStatus, Role
 from alliance.safetyplan import selectors
@@ -44,6 +41,7 @@ def _plan_context(episode: CareEpisode | None, plan: SafetyPlan | None) -> dict[
 
 
 @require_GET
+@keep_offline  # the copy on the phone for offline reading (alliance/offline)
 @access.role_required(Role.CLIENT)
 def my_plan_view(request: AuthedRequest) -> HttpResponse:
     episode = access.client_plan_episode(request.user)
@@ -183,26 +181,3 @@ def plan_review_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     else:
         messages.success(request, _("Marked as gone through together today."))
     return redirect("safety_plan", client_id=episode.client_id)
-
-
-@functools.cache
-def _worker_source() -> str:
-    return (Path(__file__).parent / "static" / "safetyplan" / "sw.js").read_text(encoding="utf-8")
-
-
-def offline_urls() -> list[str]:
-    """What the service worker keeps for offline reading: the client's own plan page, the help
-    page with the crisis lines, and the stylesheet they need. Never a staff page."""
-    return [reverse("my_safety_plan"), reverse("crisis_help"), static("alliance/alliance.css")]
-
-
-@require_GET
-def service_worker_view(request: HttpRequest) -> HttpResponse:
-    """The service worker script, with the pages it may keep written in by the server."""
-    head = (
-        f"const OFFLINE_URLS = {json.dumps(offline_urls())};\n"
-        f"const LOGOUT_URL = {json.dumps(reverse('logout'))};\n"
-    )
-    response = HttpResponse(head + _worker_source(), content_type="text/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response

@@ -92,11 +92,14 @@ def _record_failure(traffic: Traffic, response: Any) -> None:
 def open_page(
     browser: Browser, live_server: Any, traffic: Traffic
 ) -> Iterator[Callable[..., Page]]:
-    """``open_page(phone=False, js=True)``: a page in a new, cookie-less browser context."""
+    """``open_page(phone=False, js=True, worker=False)``: a page in a new, cookie-less browser
+    context. The service worker (alliance/offline) is blocked unless ``worker=True``: its
+    background fetches would race a test's own database writes."""
     contexts: list[BrowserContext] = []
 
-    def make(*, phone: bool = False, js: bool = True) -> Page:
+    def make(*, phone: bool = False, js: bool = True, worker: bool = False) -> Page:
         context = browser.new_context(
+            service_workers="allow" if worker else "block",
             base_url=live_server.url,
             viewport=PHONE if phone else DESKTOP,
             is_mobile=phone,

@@ -359,6 +359,25 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       200,    404,    404,         404,      404,      404),
         post=NOT_ALLOWED,
     ),
+    # --- on a phone (alliance/offline): the manifest, the worker, the retired plan worker and
+    # the offline page hold no record and are the same for anyone (the page names the region's
+    # crisis lines of the person's clinic).
+    "manifest": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "service_worker": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "safety_plan_worker": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
+    "offline": Rule(
+        get=(200,         200,    200,    200,         200,      200,      200),
+        post=NOT_ALLOWED,
+    ),
     "crisis_help": Rule(
         get=(200,         200,    200,    200,         200,      200,      200),
         post=NOT_ALLOWED,
@@ -517,10 +536,6 @@ MATRIX: dict[str, Rule] = {
     "my_safety_plan_edit": Rule(
         get=(LOGIN,       200,    200,    404,         404,      404,      404),
         post=(LOGIN,      400,    400,    404,         404,      404,      404),
-    ),
-    "safety_plan_worker": Rule(
-        get=(200,         200,    200,    200,         200,      200,      200),
-        post=NOT_ALLOWED,
     ),
     "safety_plan": Rule(
         url={"client_id": "client"},

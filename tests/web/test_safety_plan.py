@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
-from django.urls import resolve, reverse
+from django.urls import reverse
 
 import alliance
 from alliance.audit.models import AuditAction, AuditEvent, RecordType
@@ -30,7 +29,6 @@ from alliance.safetyplan.services import (
     safety_plan_review,
     safety_plan_save,
 )
-from alliance.safetyplan.views import offline_urls
 from tests.web.test_crisis_lines import set_region
 from tests.web.test_diary import RISK, post_card
 from tests.web.test_outcomes import PHQ9, answers_for, post_answers, questionnaire_url, schedule
@@ -445,23 +443,11 @@ def test_the_plan_page_shows_the_regions_lines_with_tap_to_call(
 # --- offline copy -------------------------------------------------------------------------------
 
 
-def test_the_service_worker_keeps_only_the_clients_plan_and_the_crisis_lines(db):
-    response = Client().get(reverse("safety_plan_worker"))
-    script = _html(response)
-    assert response["Content-Type"].startswith("text/javascript")
-    assert response["Cache-Control"] == "no-cache"
-    kept = json.loads(re.search(r"^const OFFLINE_URLS = (.*);$", script, re.M).group(1))
-    assert kept == [MINE, reverse("crisis_help"), offline_urls()[2]]
-    assert kept[2].endswith(".css")
-    # Neither page is a staff page: the plan page is the client's own, the help page anyone's.
-    assert [resolve(url).url_name for url in kept[:2]] == ["my_safety_plan", "crisis_help"]
-    assert "caches.delete(CACHE)" in script  # logging out removes the copy
-
-
-def test_the_client_plan_page_registers_the_worker(login, client_user, plan):
-    page = _html(login(client_user).get(MINE))
-    assert f'data-service-worker="{reverse("safety_plan_worker")}"' in page
-    assert "safetyplan/plan.js" in page
+def test_the_client_plan_page_is_marked_for_the_offline_copy(login, client_user, plan):
+    response = login(client_user).get(MINE)
+    assert response["Alliance-Offline"] == "keep"  # alliance/offline: the worker may keep it
+    assert f'data-service-worker="{reverse("service_worker")}"' in _html(response)
+    assert "safetyplan/plan.js" in _html(response)
 
 
 def test_staff_plan_pages_are_never_stored(login, therapist, client_user, plan):
@@ -473,6 +459,7 @@ def test_staff_plan_pages_are_never_stored(login, therapist, client_user, plan):
         response = browser.get(url)
         assert (response.status_code, response["Cache-Control"]) == (200, "no-store")
         assert "data-service-worker" not in _html(response)
+        assert "Alliance-Offline" not in response
 
 
 # --- audit --------------------------------------------------------------------------------------

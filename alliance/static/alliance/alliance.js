@@ -17,6 +17,24 @@
     });
   }
 
+  // The one service worker (alliance/offline): the offline page, the safety plan and the
+  // crisis lines without internet. Registered once the page has loaded, so it never slows it.
+  var worker = document.querySelector('meta[name="alliance-worker"]');
+  if (worker && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(worker.getAttribute("content"), { scope: "/" })
+        .catch(function () { /* no worker (private window, switched off): pages still work */ });
+    });
+    // Logging out: the page tells the worker to delete every copy kept on this device (it
+    // also does so when it sees the post, and when a signed-out page arrives).
+    document.addEventListener("submit", function (event) {
+      var action = event.target.getAttribute("action") || "";
+      if (/\/logout\/$/.test(action) && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("forget");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.checkin");
     if (form) {

@@ -2,6 +2,9 @@
 // are ordinary form buttons. With it, the answers are saved as a draft a moment after each
 // change, and kept in this browser until the server has them, so a lost connection or an
 // expired login loses nothing: they come back the next time the page opens, and are saved then.
+// "Done for today" pressed while offline keeps the card on this device, marked to send, and
+// sends it when the connection is back (the online event, or the next time the page opens),
+// with the form's own token: the server saves a card sent twice with one token once.
 (function () {
   "use strict";
 
@@ -17,6 +20,12 @@
   var timer = null;
   var inFlight = false;
   var again = false;
+  var pending = null; // the form token of a card waiting on this device to be sent
+  var sending = false;
+  var says = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-diary-says]"), function (el) {
+    says[el.getAttribute("data-diary-says")] = el.textContent.trim();
+  });
 
   function say(text) { if (status) { status.textContent = text; } }
 
@@ -46,6 +55,7 @@
 
   function keep() {
     var entry = { base: form.getAttribute("data-version"), at: Date.now(), answers: answers() };
+    if (pending) { entry.send = pending; }
     store("setItem", key, JSON.stringify(entry));
     return JSON.stringify(entry.answers);
   }
@@ -109,6 +119,11 @@
       return response.json();
     }).then(function (body) {
       form.setAttribute("data-version", body.version);
+      if (pending) {
+        keep(); // a card waiting to be sent stays marked to send, against the new version
+        say(says.kept);
+        return;
+      }
       if (JSON.stringify(answers()) === snapshot) {
         store("removeItem", key);
       } else {
@@ -117,6 +132,7 @@
       var sent = form.getAttribute("data-sent") === "1";
       say(words(sent ? "saved-sent" : "saved", { time: body.saved_at }));
     }).catch(function (error) {
+      if (pending) { say(says.kept); return; }
       if (error.message === "refused" && error.said) {
         say(words("refused", { reason: error.said }));
         return;
@@ -128,23 +144,84 @@
     });
   }
 
+  function formToken() {
+    var field = form.querySelector('input[name="form_token"]');
+    return field ? field.value : "";
+  }
+
+  // Send a card that waited on this device, as "Done for today" would.
+  function send() {
+    if (sending || !pending) { return; }
+    sending = true;
+    window.clearTimeout(timer);
+    var body = new FormData(form);
+    body.set("action", "submit");
+    body.set("form_token", pending);
+    say(says.sending);
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") !== 0) {
+        throw new Error(response.type === "opaqueredirect" || response.status === 403 ? "login" : "network");
+      }
+      return response.json().then(function (reply) {
+        if (reply.sent) {
+          pending = null;
+          store("removeItem", key);
+          window.location.assign(reply.url);
+          return;
+        }
+        // Refused: the server says why and keeps the answers as a draft; they stay here too,
+        // no longer marked to send, so nothing is sent again without the client.
+        pending = null;
+        keep();
+        say(says.refused + " " + reply.message + " " + says["still-here"]);
+      });
+    }).catch(function (error) {
+      say(error.message === "login" ? says.login : says.kept);
+    }).then(function () { sending = false; });
+  }
+
   function schedule() {
     keep();
     window.clearTimeout(timer);
     timer = window.setTimeout(save, DELAY_MS);
   }
 
-  form.addEventListener("change", schedule);
-  form.addEventListener("input", schedule);
-  form.addEventListener("submit", function () {
+  function scheduleUnlessSending() { if (!pending) { schedule(); } else { keep(); } }
+
+  form.addEventListener("change", scheduleUnlessSending);
+  form.addEventListener("input", scheduleUnlessSending);
+  form.addEventListener("submit", function (event) {
     window.clearTimeout(timer);
-    keep(); // if the send fails (offline), the answers come back next time
+    var done = !event.submitter || event.submitter.value === "submit";
+    if (done) { pending = formToken(); }
+    // If the send fails on the way, the answers come back next time, still marked to send.
+    keep();
+    if (done && navigator.onLine === false) {
+      // No connection: the page would be lost to an error. Keep the card and wait instead.
+      event.preventDefault();
+      say(says.kept);
+    }
+  });
+  window.addEventListener("online", function () {
+    if (pending) { send(); } else if (kept()) { save(); }
   });
 
   try { tidy(); } catch (e) { /* no localStorage here: nothing to tidy */ }
   var saved = kept();
   if (saved && saved.answers) {
-    if (saved.base === form.getAttribute("data-version")) {
+    if (saved.base === form.getAttribute("data-version") && saved.send) {
+      // "Done for today" was pressed and the card never reached the server: send it now.
+      pending = saved.send;
+      restore(saved.answers);
+      if (navigator.onLine === false) { say(says.waiting); } else { send(); }
+    } else if (saved.base === form.getAttribute("data-version")) {
       restore(saved.answers);
       say(words("restored"));
       save();

@@ -1,4 +1,5 @@
-// The client's safety plan page: a print button, and the offline copy (sw.js).
+// The client's safety plan page: a print button, and a word about the copy on this phone.
+// The service worker itself is registered by alliance.js on every page (alliance/offline).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -8,8 +9,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const page = document.querySelector("[data-service-worker]");
   if (!page || !("serviceWorker" in navigator)) return;
-  navigator.serviceWorker
-    .register(page.dataset.serviceWorker)
+  navigator.serviceWorker.ready
     .then(() => {
       const note = document.getElementById("offline-note");
       if (note) note.hidden = false;

@@ -36,12 +36,13 @@ _LETTER = re.compile(r"[^\W\d_]")
 _READ_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "placeholder"}
 _BUTTON_INPUTS = {"submit", "reset", "button"}
 
-# Text with letters that is not words to translate. Keep it tiny, and say why for each.
-ALLOWLIST = {
-    # The product's name, the same in every language (the brand link and the page titles).
+# Words that are not to be translated. Keep it tiny, and say why for each: a text made only of
+# these (and symbols) is not reported; a sentence around them still is.
+ALLOWED_WORDS = {
+    # The product's name, the same in every language (the brand link, "… · Alliance" titles).
     "Alliance",
-    "· Alliance",
 }
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,7 @@ def blank_template_syntax(source: str) -> str:
 
 
 def has_words(text: str) -> bool:
-    stripped = " ".join(text.split())
-    return bool(_LETTER.search(stripped)) and stripped not in ALLOWLIST
+    return any(word not in ALLOWED_WORDS for word in _WORD.findall(text))
 
 
 class _TextFinder(HTMLParser):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,16 @@ class ProfileForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Please give the name you'd like to be called."))
         return name
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"),
+        # Each language is named in itself, so that a person who cannot read the current one
+        # still finds their own.
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": _("Please choose one of the languages offered.")},
+    )
 
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):

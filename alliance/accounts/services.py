@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -308,6 +309,21 @@ def profile_update(*, user: User, display_name: str, contact_details: str | None
                 audit_record(
                     actor=user, entry=about_person(user, AuditAction.UPDATE, f"{field}_changed")
                 )
+    return user
+
+
+def language_choose(*, user: User, language: str) -> User:
+    """The language of the person's pages and mail, from now on (logged, as other changes)."""
+    if language not in dict(settings.LANGUAGES):
+        raise AccountError(_("Please choose one of the languages offered."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+            audit_record(
+                actor=user, entry=about_person(user, AuditAction.UPDATE, "language_changed")
+            )
     return user
 
 

@@ -10,10 +10,10 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -22,6 +22,7 @@ from alliance.access import AuthedRequest
 from alliance.accounts import services
 from alliance.accounts.forms import (
     EmailChangeForm,
+    LanguageForm,
     ProfileForm,
     ReauthForm,
     SetupCodeForm,
@@ -73,8 +74,36 @@ def account_view(request: AuthedRequest) -> HttpResponse:
         "two_factor": services.two_factor_required(user),
         "authenticator": services.authenticator_for(user),
         "codes_left": services.recovery_codes_left(user),
+        "language_form": LanguageForm(initial={"language": translation.get_language()}),
     }
     return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@access.role_required(*ANY_ROLE)
+def language_view(request: AuthedRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("language", []):
+            messages.error(request, error)
+        return redirect("account")
+    language = form.cleaned_data["language"]
+    services.language_choose(user=request.user, language=language)
+    # The confirmation is already in the new language.
+    translation.activate(language)
+    # Translators: say the name of your own language here ("…now in French").
+    messages.success(request, _("Saved. Your pages and emails are now in English."))
+    response = redirect("account")
+    # The login page, after logging out, stays in the same language.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @require_http_methods(["GET", "POST"])

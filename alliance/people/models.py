@@ -145,6 +145,10 @@ class User(AbstractBaseUser):
     timezone = models.CharField(
         max_length=64, default="America/Toronto", validators=[validate_timezone]
     )
+    # The language of the person's pages and mail, chosen on the account page. Empty until they
+    # choose or first sign in (then it is the language their browser asked for): pages follow
+    # the browser, mail goes in the default language.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=tz_now)
     legal_hold_since = models.DateTimeField(
@@ -172,6 +176,11 @@ class User(AbstractBaseUser):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def mail_language(self) -> str:
+        """The language mail to this person is written in."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def on_legal_hold(self) -> bool:

@@ -132,7 +132,12 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         context["staff"] = services.two_factor_required(context["user"])
-        mail.send_notice(to=to_email, name="password_reset", context=context)
+        mail.send_notice(
+            to=to_email,
+            name="password_reset",
+            context=context,
+            language=context["user"].language,
+        )
 
 
 class PasswordResetSetForm(auth_forms.SetPasswordForm):  # type: ignore[type-arg]

@@ -358,9 +358,13 @@ def email_change_request(*, user: User, email: str, site: str) -> str:
         audit_record(
             actor=user, entry=about_person(user, AuditAction.UPDATE, "email_change_requested")
         )
-        if User.objects.filter(email__iexact=email).exists():
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
             send_notice(
-                to=email, name="email_change_address_in_use", context={"clinic": user.clinic}
+                to=email,
+                name="email_change_address_in_use",
+                context={"clinic": user.clinic},
+                language=owner.language,
             )
         else:
             # Signed, so it can't be altered; neither address can be read from it (links end up
@@ -376,6 +380,7 @@ def email_change_request(*, user: User, email: str, site: str) -> str:
                     "person": user,
                     "link": site + reverse("email_change_confirm", args=[token]),
                 },
+                language=user.language,
             )
     return email
 
@@ -434,5 +439,6 @@ def email_change_confirm(*, user: User, token: str) -> User:
         to=previous,
         name="email_changed_notice",
         context={"person": user, "new_email": email, "clinic": user.clinic},
+        language=user.language,
     )
     return user

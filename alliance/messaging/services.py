@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
@@ -204,7 +204,11 @@ def _deliver_one(
             report.skipped += 1
         return
     try:
-        deliver(message)
+        # A body written as it goes (a reminder) is in the recipient's own language.
+        recipient = message.recipient
+        language = recipient.mail_language if recipient is not None else translation.get_language()
+        with translation.override(language):
+            deliver(message)
     except DeliveryError as error:
         last = error.permanent or message.attempts >= message.max_attempts
         if last:

@@ -128,6 +128,8 @@ def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent:
             "resent": resent,
             "for_client": user.role == Role.CLIENT,
         },
+        # Someone invited has seldom chosen a language: then the inviter's is the best guess.
+        language=user.language,
     )
 
 
@@ -147,10 +149,12 @@ def _address_in_use_notice(
     waiting exactly as it would for a new address. Its token is made and thrown away: no link
     to it exists anywhere.
     """
+    owner = User.objects.filter(email__iexact=email).first()
     send_notice(
         to=email,
         name="invite_address_in_use",
         context={"inviter": added_by, "clinic": added_by.clinic},
+        language=owner.language if owner is not None else "",
     )
     waiting = None
     if keep_waiting:

@@ -170,7 +170,7 @@ def password_change_view(request: AuthedRequest) -> HttpResponse:
         services.password_change(user=user, form=form)
         # Other sessions end (their password hash no longer matches); this one carries on.
         update_session_auth_hash(request, user)
-        messages.success(request, "Your password is changed. Other devices are logged out.")
+        messages.success(request, _("Your password is changed. Other devices are logged out."))
         return redirect("account")
     return render(request, "accounts/password_change.html", {"form": form}, status=_status(request))
 
@@ -279,8 +279,11 @@ def two_factor_verify_view(request: AuthedRequest) -> HttpResponse:
                 left = services.recovery_codes_left(user)
                 messages.warning(
                     request,
-                    f"You used a recovery code; {left} left. If your phone is lost, "
-                    "set up a new authenticator app on your Account page.",
+                    _(
+                        "You used a recovery code; %(left)s left. If your phone is lost, "
+                        "set up a new authenticator app on your Account page."
+                    )
+                    % {"left": left},
                 )
             return redirect(_safe_next(request))
     context = {"form": form, "next": _safe_next(request)}
@@ -320,7 +323,7 @@ def two_factor_reset_view(request: AuthedRequest) -> HttpResponse:
             actor=request.user,
             keep_session_key=request.session.session_key,
         )
-        messages.info(request, "Your old authenticator app no longer works. Set up the new one.")
+        messages.info(request, _("Your old authenticator app no longer works. Set up the new one."))
         return redirect("two_factor_setup")
     return render(request, "accounts/two_factor_reset.html")
 
@@ -338,8 +341,11 @@ def person_two_factor_reset_view(request: AuthedRequest, person_id: str) -> Http
         else:
             messages.success(
                 request,
-                f"Two-factor is reset for {person}. They set up a new authenticator app "
-                "at their next login.",
+                _(
+                    "Two-factor is reset for %(person)s. They set up a new authenticator app "
+                    "at their next login."
+                )
+                % {"person": person},
             )
         return redirect("clinic_people")
     context = {"person": person, "authenticator": services.authenticator_for(person)}

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 
 
 def client_ip_from(remote_addr: str | None, forwarded_for: str, proxy_count: int) -> str | None:
@@ -33,7 +32,7 @@ def client_ip_from(remote_addr: str | None, forwarded_for: str, proxy_count: int
     '203.0.113.5'
     """
     if proxy_count < 0:
-        raise ValueError(_("proxy_count must be 0 or more"))
+        raise ValueError("proxy_count must be 0 or more")
     if proxy_count == 0:
         return remote_addr or None
     entries = [part.strip() for part in forwarded_for.split(",") if part.strip()]

@@ -116,7 +116,7 @@ class UserManager(BaseUserManager["User"]):
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
-            raise ValueError(_("An email address is required."))
+            raise ValueError("An email address is required.")
         fields.setdefault("display_name", (fields.get("full_name") or "").strip()[:80])
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         if password:

@@ -71,7 +71,7 @@ def at_local(wall: datetime, zone: zoneinfo.ZoneInfo, *, fold: int | None = None
     ``datetime.replace(tzinfo=...)`` alone would silently pick one in both cases.
     """
     if wall.tzinfo is not None:
-        raise ValueError(_("at_local takes a wall-clock (naive) time"))
+        raise ValueError("at_local takes a wall-clock (naive) time")
     first = wall.replace(tzinfo=zone, fold=EARLIER)
     if _wall_clock(first, zone) != wall and _wall_clock(first.replace(fold=LATER), zone) != wall:
         raise TimeDoesNotExist(wall, zone)
@@ -122,9 +122,9 @@ def series_dates(
     long loop over a far-away end date.
     """
     if every_weeks < 1:
-        raise ValueError(_("every_weeks must be at least 1"))
+        raise ValueError("every_weeks must be at least 1")
     if (count is None) == (until is None):
-        raise ValueError(_("give exactly one of count and until"))
+        raise ValueError("give exactly one of count and until")
     step = timedelta(weeks=every_weeks)
     dates: list[date] = []
     day = first

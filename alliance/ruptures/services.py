@@ -474,7 +474,7 @@ def alert_close(
         raise AlertError(_("Please choose why you are closing this alert."))
     if reason == CloseReason.EPISODE_ENDED:
         raise AlertError(
-            _("Alerts close as \u201ccare ended\u201d when the care episode is ended.")
+            _("Alerts close as “care ended” when the care episode is ended.")
         )
     if reason in CLOSE_NEEDS_NOTE and not note.strip():
         raise AlertError(_("Please add a short note saying why you are closing this alert."))
@@ -535,7 +535,7 @@ def alert_record_followup(
         raise AlertError(_("Please choose how it went."))
     note = followup.note.strip()
     if not note and (FollowUpAction.OTHER in actions or followup.outcome == FollowUpOutcome.OTHER):
-        raise AlertError(_("Please say in the note what \u201cother\u201d was."))
+        raise AlertError(_("Please say in the note what “other” was."))
     if followup.done_at > now:
         raise AlertError(_("The follow-up can't be in the future. When was it done?"))
     with transaction.atomic():

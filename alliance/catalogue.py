@@ -43,7 +43,7 @@ def compile_catalogue(po: Path, mo: Path | None = None) -> Path:
     The file is written under another name and then renamed, so that a process starting at the
     same moment reads either the old catalogue or the new one, never half of one.
     """
-    import polib
+    import polib  # type: ignore[import-untyped]
 
     target = mo or po.with_suffix(".mo")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def language_view(request: AuthedRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("language", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("account")
     language = form.cleaned_data["language"]
     services.language_choose(user=request.user, language=language)
@@ -101,7 +101,7 @@ def language_view(request: AuthedRequest) -> HttpResponse:
         max_age=settings.LANGUAGE_COOKIE_AGE,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",  # settings.LANGUAGE_COOKIE_SAMESITE, as a literal for the type
     )
     return response
 

@@ -473,9 +473,7 @@ def alert_close(
     if reason not in CloseReason.values:
         raise AlertError(_("Please choose why you are closing this alert."))
     if reason == CloseReason.EPISODE_ENDED:
-        raise AlertError(
-            _("Alerts close as “care ended” when the care episode is ended.")
-        )
+        raise AlertError(_("Alerts close as “care ended” when the care episode is ended."))
     if reason in CLOSE_NEEDS_NOTE and not note.strip():
         raise AlertError(_("Please add a short note saying why you are closing this alert."))
     with transaction.atomic():

@@ -280,9 +280,7 @@ def test_a_stale_or_missing_mo_is_compiled_again_and_a_current_one_is_left(tmp_p
     mo_path = po_path.with_suffix(".mo")
 
     assert catalogue.compile_stale(tmp_path) == [mo_path]  # missing
-    assert {e.msgid: e.msgstr for e in polib.mofile(str(mo_path)) if e.msgid} == {
-        "Home": "Accueil"
-    }
+    assert {e.msgid: e.msgstr for e in polib.mofile(str(mo_path)) if e.msgid} == {"Home": "Accueil"}
     assert catalogue.compile_stale(tmp_path) == []  # current
 
     past = po_path.stat().st_mtime - 60

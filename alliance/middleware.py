@@ -1,5 +1,5 @@
 """Response headers that keep pages from loading anything but our own files; the person's
-time zone; posts that are not valid UTF-8 refused with words."""
+time zone and language; posts that are not valid UTF-8 refused with words."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alliance.offline.marks import mark_person
@@ -71,6 +71,27 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's own language choice wins over the browser's.
+
+    Django's LocaleMiddleware has already chosen from the language cookie or Accept-Language;
+    this runs after authentication and puts the account's choice first. The language stays
+    active while the response is finished, so LocaleMiddleware's Content-Language header says
+    the language of the page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 _FORM = "application/x-www-form-urlencoded"

@@ -123,11 +123,15 @@ MIDDLEWARE = [
     # Outside every middleware that reads or writes the page; not on pages with secrets.
     "alliance.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the page: the language link's cookie, else the browser's Accept-Language
+    # (alliance.middleware.UserLanguageMiddleware then puts a signed-in person's own choice first).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "alliance.middleware.UserTimezoneMiddleware",
+    "alliance.middleware.UserLanguageMiddleware",
     # Before any view (and so before the CSRF check reads the form): text must be UTF-8.
     "alliance.middleware.StrictUtf8Middleware",
     # Writes the audit rows for the records a request read (alliance/audit/recorder.py).
@@ -291,6 +295,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("ALLIANCE_SECURE_COOKIES", not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -306,7 +311,19 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_TRUSTED_ORIGINS = env_list("ALLIANCE_CSRF_TRUSTED_ORIGINS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+# English is the default (and the language of the tests); French as spoken in Canada is the other.
+# The one catalogue is alliance/locale/fr_CA/LC_MESSAGES/django.po; the .mo next to it is compiled
+# when the package is built (setup.py) and again at start-up when the .po is newer
+# (alliance.i18n). See docs/translating.md.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them (alliance/formats/<locale>/formats.py).
+FORMAT_MODULE_PATH = ["alliance.formats"]
+LANGUAGE_COOKIE_NAME = "alliance_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
 from alliance import views
 from alliance.apitokens import rest
@@ -23,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language link of the pages before sign-in: Django's own view sets the language cookie.
+    path("language/", set_language, name="set_language"),
     path("", include("alliance.people.urls")),
     path("", include("alliance.checkins.urls")),
     path("", include("alliance.ruptures.urls")),

@@ -7,5 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Sign-in, two-factor authentication and account security"
 
     def ready(self) -> None:
-        # Both connect receivers of the login signal.
-        from alliance.accounts import reauth, sessions  # noqa: F401
+        # All three connect receivers of the login signal.
+        from alliance.accounts import language, reauth, sessions  # noqa: F401

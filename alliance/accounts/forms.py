@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,7 @@ class VerifyCodeForm(forms.Form):
 
 class ReauthForm(forms.Form):
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
@@ -57,7 +58,7 @@ class ReauthForm(forms.Form):
 
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
-        label="New email address",
+        label=_("New email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -97,6 +98,16 @@ class ProfileForm(forms.Form):
         return name
 
 
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"),
+        # Each language is named in itself, so that a person who cannot read the current one
+        # still finds their own.
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": _("Please choose one of the languages offered.")},
+    )
+
+
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Django's reset form; the mail goes through ``alliance.accounts.mail``.
 
@@ -121,7 +132,12 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         context["staff"] = services.two_factor_required(context["user"])
-        mail.send_notice(to=to_email, name="password_reset", context=context)
+        mail.send_notice(
+            to=to_email,
+            name="password_reset",
+            context=context,
+            language=context["user"].language,
+        )
 
 
 class PasswordResetSetForm(auth_forms.SetPasswordForm):  # type: ignore[type-arg]

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,7 +92,7 @@ def recovery_codes_left(user: User) -> int:
 def totp_setup_start(*, user: User) -> TOTPDevice:
     """The not-yet-confirmed authenticator being set up (the same secret on every reload)."""
     if not two_factor_required(user):
-        raise AccountError("Two-factor authentication is for staff accounts.")
+        raise AccountError(_("Two-factor authentication is for staff accounts."))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
@@ -125,7 +126,7 @@ def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]
             .first()
         )
         if device is None:
-            raise AccountError("Please start the set-up again.")
+            raise AccountError(_("Please start the set-up again."))
         _check_allowed(device)
         # A wrong code must still be counted by the throttle, so it leaves the transaction
         # committed rather than rolled back by the exception.
@@ -146,7 +147,7 @@ def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]
 def recovery_codes_generate(*, user: User) -> list[str]:
     """Ten new single-use recovery codes; the old ones stop working. Shown once, then gone."""
     with transaction.atomic():
-        device, _ = StaticDevice.objects.get_or_create(
+        device, _created = StaticDevice.objects.get_or_create(
             user=user, defaults={"name": RECOVERY_NAME, "confirmed": True}
         )
         StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -239,11 +240,11 @@ def two_factor_reset(
 def two_factor_reset_by_admin(*, admin: User, person: User) -> None:
     """A clinic admin resets a staff member's two-factor, e.g. after a lost phone."""
     if admin.role != Role.CLINIC_ADMIN or person.clinic_id != admin.clinic_id:
-        raise AccountError("Only a clinic admin of the same clinic can reset two-factor.")
+        raise AccountError(_("Only a clinic admin of the same clinic can reset two-factor."))
     if person.pk == admin.pk:
-        raise AccountError("To reset your own authenticator app, use your Account page.")
+        raise AccountError(_("To reset your own authenticator app, use your Account page."))
     if not two_factor_required(person):
-        raise AccountError("Only staff accounts use two-factor authentication.")
+        raise AccountError(_("Only staff accounts use two-factor authentication."))
     two_factor_reset(user=person, actor=admin)
 
 
@@ -290,9 +291,9 @@ def profile_update(*, user: User, display_name: str, contact_details: str | None
     """
     display_name = " ".join(display_name.split())[:80]
     if not display_name:
-        raise AccountError("Please give the name you'd like to be called.")
+        raise AccountError(_("Please give the name you'd like to be called."))
     if contact_details is not None and user.role != Role.THERAPIST:
-        raise AccountError("Only therapists give contact details for their clients.")
+        raise AccountError(_("Only therapists give contact details for their clients."))
     changed: list[str] = []
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -308,6 +309,21 @@ def profile_update(*, user: User, display_name: str, contact_details: str | None
                 audit_record(
                     actor=user, entry=about_person(user, AuditAction.UPDATE, f"{field}_changed")
                 )
+    return user
+
+
+def language_choose(*, user: User, language: str) -> User:
+    """The language of the person's pages and mail, from now on (logged, as other changes)."""
+    if language not in dict(settings.LANGUAGES):
+        raise AccountError(_("Please choose one of the languages offered."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+            audit_record(
+                actor=user, entry=about_person(user, AuditAction.UPDATE, "language_changed")
+            )
     return user
 
 
@@ -337,14 +353,18 @@ def email_change_request(*, user: User, email: str, site: str) -> str:
     """
     email = User.objects.normalize_email(email.strip()).lower()
     if email == user.email:
-        raise AccountError("That is already your email address.")
+        raise AccountError(_("That is already your email address."))
     with transaction.atomic():
         audit_record(
             actor=user, entry=about_person(user, AuditAction.UPDATE, "email_change_requested")
         )
-        if User.objects.filter(email__iexact=email).exists():
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
             send_notice(
-                to=email, name="email_change_address_in_use", context={"clinic": user.clinic}
+                to=email,
+                name="email_change_address_in_use",
+                context={"clinic": user.clinic},
+                language=owner.language,
             )
         else:
             # Signed, so it can't be altered; neither address can be read from it (links end up
@@ -360,6 +380,7 @@ def email_change_request(*, user: User, email: str, site: str) -> str:
                     "person": user,
                     "link": site + reverse("email_change_confirm", args=[token]),
                 },
+                language=user.language,
             )
     return email
 
@@ -374,21 +395,25 @@ def email_change_lookup(*, user: User, token: str) -> str:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.SignatureExpired:
         raise AccountError(
-            "This link has expired (links work for a day). You can ask for a new one on your "
-            "Account page."
+            _(
+                "This link has expired (links work for a day). You can ask for a new one on your "
+                "Account page."
+            )
         ) from None
     except signing.BadSignature:
         raise AccountError(
-            "This link is not valid. Please check you opened the whole link from the message."
+            _("This link is not valid. Please check you opened the whole link from the message.")
         ) from None
     if not isinstance(data, dict) or data.get("user") != str(user.pk):
         raise AccountError(
-            "This link was sent for another account. Log out, then log in as the person who "
-            "asked for the change."
+            _(
+                "This link was sent for another account. Log out, then log in as the person who "
+                "asked for the change."
+            )
         )
     if data.get("from") != _address_tag(user.email):
         raise AccountError(
-            "This link has already been used, or your address changed since it was sent."
+            _("This link has already been used, or your address changed since it was sent.")
         )
     return decrypt(str(data["to"]), where="an email change link")
 
@@ -400,7 +425,7 @@ def _address_tag(email: str) -> str:
 def email_change_confirm(*, user: User, token: str) -> User:
     """Make the change a link confirms; the old address is told."""
     email = email_change_lookup(user=user, token=token)
-    taken = AccountError("This address can't be used for your account. Nothing was changed.")
+    taken = AccountError(_("This address can't be used for your account. Nothing was changed."))
     previous = user.email
     try:
         with transaction.atomic():
@@ -418,5 +443,6 @@ def email_change_confirm(*, user: User, token: str) -> User:
         to=previous,
         name="email_changed_notice",
         context={"person": user, "new_email": email, "clinic": user.clinic},
+        language=user.language,
     )
     return user

@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("account/", views.account_view, name="account"),
     path("account/profile/", views.profile_view, name="profile"),
+    path("account/language/", views.language_view, name="account_language"),
     path("account/confirm/", views.reauth_view, name="reauth"),
     path("account/password/", views.password_change_view, name="password_change"),
     path("account/email/", views.email_change_view, name="email_change"),

@@ -10,10 +10,10 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -22,6 +22,7 @@ from alliance.access import AuthedRequest
 from alliance.accounts import services
 from alliance.accounts.forms import (
     EmailChangeForm,
+    LanguageForm,
     ProfileForm,
     ReauthForm,
     SetupCodeForm,
@@ -73,8 +74,36 @@ def account_view(request: AuthedRequest) -> HttpResponse:
         "two_factor": services.two_factor_required(user),
         "authenticator": services.authenticator_for(user),
         "codes_left": services.recovery_codes_left(user),
+        "language_form": LanguageForm(initial={"language": translation.get_language()}),
     }
     return render(request, "accounts/account.html", context)
+
+
+@require_POST
+@access.role_required(*ANY_ROLE)
+def language_view(request: AuthedRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("language", []):
+            messages.error(request, str(error))
+        return redirect("account")
+    language = form.cleaned_data["language"]
+    services.language_choose(user=request.user, language=language)
+    # The confirmation is already in the new language.
+    translation.activate(language)
+    # Translators: say the name of your own language here ("…now in French").
+    messages.success(request, _("Saved. Your pages and emails are now in English."))
+    response = redirect("account")
+    # The login page, after logging out, stays in the same language.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite="Lax",  # settings.LANGUAGE_COOKIE_SAMESITE, as a literal for the type
+    )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,7 +170,7 @@ def password_change_view(request: AuthedRequest) -> HttpResponse:
         services.password_change(user=user, form=form)
         # Other sessions end (their password hash no longer matches); this one carries on.
         update_session_auth_hash(request, user)
-        messages.success(request, "Your password is changed. Other devices are logged out.")
+        messages.success(request, _("Your password is changed. Other devices are logged out."))
         return redirect("account")
     return render(request, "accounts/password_change.html", {"form": form}, status=_status(request))
 
@@ -250,8 +279,11 @@ def two_factor_verify_view(request: AuthedRequest) -> HttpResponse:
                 left = services.recovery_codes_left(user)
                 messages.warning(
                     request,
-                    f"You used a recovery code; {left} left. If your phone is lost, "
-                    "set up a new authenticator app on your Account page.",
+                    _(
+                        "You used a recovery code; %(left)s left. If your phone is lost, "
+                        "set up a new authenticator app on your Account page."
+                    )
+                    % {"left": left},
                 )
             return redirect(_safe_next(request))
     context = {"form": form, "next": _safe_next(request)}
@@ -291,7 +323,7 @@ def two_factor_reset_view(request: AuthedRequest) -> HttpResponse:
             actor=request.user,
             keep_session_key=request.session.session_key,
         )
-        messages.info(request, "Your old authenticator app no longer works. Set up the new one.")
+        messages.info(request, _("Your old authenticator app no longer works. Set up the new one."))
         return redirect("two_factor_setup")
     return render(request, "accounts/two_factor_reset.html")
 
@@ -309,8 +341,11 @@ def person_two_factor_reset_view(request: AuthedRequest, person_id: str) -> Http
         else:
             messages.success(
                 request,
-                f"Two-factor is reset for {person}. They set up a new authenticator app "
-                "at their next login.",
+                _(
+                    "Two-factor is reset for %(person)s. They set up a new authenticator app "
+                    "at their next login."
+                )
+                % {"person": person},
             )
         return redirect("clinic_people")
     context = {"person": person, "authenticator": services.authenticator_for(person)}

@@ -35,22 +35,25 @@ class AuditFilterForm(forms.Form):
     """The admin's filters over their clinic's audit log; every field may be left empty."""
 
     person = PersonChoiceField(
-        label="Who did it", queryset=User.objects.none(), required=False, empty_label="Anyone"
+        label=_("Who did it"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
     client = PersonChoiceField(
-        label="Whose record", queryset=User.objects.none(), required=False, empty_label="Anyone"
+        label=_("Whose record"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
     )
     action = forms.ChoiceField(
-        label="Action", choices=[("", "Any action"), *AuditAction.choices], required=False
+        label=_("Action"), choices=[("", "Any action"), *AuditAction.choices], required=False
     )
     since = forms.DateField(
-        label="From (date)",
+        label=_("From (date)"),
         required=False,
         validators=_DATE_RANGE,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="To (date, inclusive)",
+        label=_("To (date, inclusive)"),
         required=False,
         validators=_DATE_RANGE,
         widget=forms.DateInput(attrs={"type": "date"}),

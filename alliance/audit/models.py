@@ -12,6 +12,7 @@ from typing import Any, ClassVar, NoReturn
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.people.models import Clinic, User
 
@@ -92,7 +93,7 @@ class AuditEvent(models.Model):
     )
     actor_display = models.CharField(
         max_length=200,
-        help_text="Staff name at the time; never a client's name, so anonymisation is complete.",
+        help_text=_("Staff name at the time; never a client's name, so anonymisation is complete."),
     )
     actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
     action = models.CharField(max_length=20, choices=AuditAction.choices)
@@ -104,12 +105,14 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Whose record it is (the client, or the staff member for a staff account).",
+        help_text=_("Whose record it is (the client, or the staff member for a staff account)."),
     )
     route = models.CharField(max_length=100, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(
-        max_length=100, blank=True, help_text="A fixed code (e.g. 'acknowledged'), never free text."
+        max_length=100,
+        blank=True,
+        help_text=_("A fixed code (e.g. 'acknowledged'), never free text."),
     )
 
     objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]

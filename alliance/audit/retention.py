@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, DateTimeField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
@@ -111,13 +112,13 @@ def client_anonymise(*, client: User, now: datetime | None = None) -> User:
     with transaction.atomic():
         client = User.objects.select_for_update().get(pk=client.pk)
         if client.role != Role.CLIENT:
-            raise RetentionError("Only a client's record is anonymised.")
+            raise RetentionError(_("Only a client's record is anonymised."))
         if client.on_legal_hold:
-            raise RetentionError("This record is on legal hold.")
+            raise RetentionError(_("This record is on legal hold."))
         if client.anonymised_at is not None:
             return client
         if client.episodes_as_client.filter(status=EpisodeStatus.ACTIVE).exists():
-            raise RetentionError("This client is in care; end the care episode first.")
+            raise RetentionError(_("This client is in care; end the care episode first."))
         client.full_name = f"Former client {client.id.hex[:8]}"
         client.email = f"former-client-{client.id.hex}@anonymised.invalid"
         client.set_unusable_password()

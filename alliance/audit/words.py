@@ -55,6 +55,7 @@ def _phrases() -> dict[tuple[str, str, str], str]:
         (r.PERSON, a.UPDATE, "password_changed"): _("Changed their password"),
         (r.PERSON, a.UPDATE, "password_set"): _("Set their password"),
         (r.PERSON, a.UPDATE, "email_changed"): _("Changed their email address"),
+        (r.PERSON, a.UPDATE, "language_changed"): _("Changed the language of their pages"),
         (r.PERSON, a.UPDATE, "two_factor_reset"): _("Reset two-factor sign-in"),
         (r.PERSON, a.UPDATE, "deactivated"): _("Deactivated an account"),
         (r.PERSON, a.UPDATE, "reactivated"): _("Reactivated an account"),

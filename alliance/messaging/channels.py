@@ -13,6 +13,7 @@ from typing import ClassVar, Protocol
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from alliance.messaging.models import Channel, OutboxMessage
 
@@ -45,7 +46,7 @@ def _send_email(message: OutboxMessage, body: str) -> None:
     except (OSError, ValueError) as error:  # smtplib's errors are OSErrors
         raise DeliveryError(f"{type(error).__name__}: {error}"[:500]) from error
     if sent != 1:
-        raise DeliveryError("The mail backend accepted no message.")
+        raise DeliveryError(_("The mail backend accepted no message."))
 
 
 class SmsBackend(Protocol):
@@ -87,6 +88,6 @@ def deliver(message: OutboxMessage) -> None:
     backend = sms_backend()
     if backend is None:
         raise DeliveryError(
-            "No text-message provider is set up (ALLIANCE_SMS_BACKEND).", permanent=True
+            _("No text-message provider is set up (ALLIANCE_SMS_BACKEND)."), permanent=True
         )
     backend.send(to=message.to_address, body=body, idempotency_key=message.idempotency_key)

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,12 +153,16 @@ def _message(
     user: User,
     kind: str,
     key: str,
-    subject: str,
+    subject: StrOrPromise,
     due: datetime,
     now: datetime,
     about_type: str,
     about_id: uuid.UUID,
 ) -> OutboxMessage:
+    # The subject is written now, in the recipient's language; the body when it goes
+    # (alliance.messaging.services delivers in the same language).
+    with translation.override(user.mail_language):
+        subject = str(subject)
     return OutboxMessage(
         idempotency_key=key,
         clinic_id=user.clinic_id,
@@ -229,7 +233,7 @@ def checkin_reminders_scan(*, now: datetime) -> int:
                         user=client,
                         kind=MessageKind.CHECKIN_REMINDER,
                         key=f"checkin:{session.pk}:{n}",
-                        subject=_("You have a check-in waiting"),
+                        subject=gettext_lazy("You have a check-in waiting"),
                         due=due,
                         now=now,
                         about_type="session",
@@ -306,7 +310,7 @@ def diary_reminders_scan(*, now: datetime) -> int:
                 user=prefs.user,
                 kind=MessageKind.DIARY_REMINDER,
                 key=f"diary:{prefs.user_id}:{day.isoformat()}",
-                subject=_("Your diary card for today"),
+                subject=gettext_lazy("Your diary card for today"),
                 due=due,
                 now=now,
                 about_type="diary_day",
@@ -420,7 +424,7 @@ def questionnaire_reminders_scan(*, now: datetime) -> int:
                         user=client,
                         kind=MessageKind.QUESTIONNAIRE_REMINDER,
                         key=f"questionnaire:{episode.pk}:{schedule.instrument_id}:{occasion.key}",
-                        subject=_("A questionnaire is waiting for you"),
+                        subject=gettext_lazy("A questionnaire is waiting for you"),
                         due=due_at,
                         now=now,
                         about_type="episode",
@@ -499,7 +503,7 @@ def risk_notices_scan(*, now: datetime) -> list[OutboxMessage]:
                 user=therapist,
                 kind=MessageKind.RISK_NOTICE,
                 key=f"risk:{alert.pk}",
-                subject=_("A client's answer needs follow-up"),
+                subject=gettext_lazy("A client's answer needs follow-up"),
                 due=now,
                 now=now,
                 about_type="alert",
@@ -525,7 +529,7 @@ def rupture_notices_scan(*, now: datetime) -> int:
                     user=therapist,
                     kind=MessageKind.RUPTURE_NOTICE,
                     key=f"rupture:{alert.pk}",
-                    subject=_("A new alert on your caseload"),
+                    subject=gettext_lazy("A new alert on your caseload"),
                     due=now,
                     now=now,
                     about_type="alert",
@@ -542,20 +546,21 @@ def rupture_notices_scan(*, now: datetime) -> int:
     queued = _insert(immediate)
     for (therapist_id, day), (therapist, prefs, alerts) in digests.items():
         due = at_local(day, prefs.digest_time, ZoneInfo(therapist.timezone))
-        digest, created = message_queue(
-            kind=MessageKind.RUPTURE_DIGEST,
-            key=f"digest:{therapist_id}:{day.isoformat()}",
-            subject=_("Alerts waiting on your caseload"),
-            body=_notice_body(
-                therapist,
-                _("New high-priority alerts are waiting on your caseload."),
-                _path("caseload"),
-            ),
-            recipient=therapist,
-            due_at=due,
-            now=now,
-            about_type="digest",
-        )
+        with translation.override(therapist.mail_language):
+            digest, created = message_queue(
+                kind=MessageKind.RUPTURE_DIGEST,
+                key=f"digest:{therapist_id}:{day.isoformat()}",
+                subject=_("Alerts waiting on your caseload"),
+                body=_notice_body(
+                    therapist,
+                    _("New high-priority alerts are waiting on your caseload."),
+                    _path("caseload"),
+                ),
+                recipient=therapist,
+                due_at=due,
+                now=now,
+                about_type="digest",
+            )
         queued += int(created)
         # Each alert is marked as noticed by a cancelled row that points at it, so the next scan
         # does not count it again; the digest itself is the one message that goes.

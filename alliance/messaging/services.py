@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from alliance.audit.models import AuditAction
 from alliance.audit.recorder import about_person, audit_record
@@ -105,9 +106,9 @@ def message_queue(
         raise MessagingError(f"Unknown channel {channel!r}.")
     address = to_address or (recipient.email if recipient is not None else "")
     if not address:
-        raise MessagingError("A message needs a recipient or an address.")
+        raise MessagingError(_("A message needs a recipient or an address."))
     if "\x00" in subject or "\n" in subject or "\r" in subject:
-        raise MessagingError("A subject is one line of text.")
+        raise MessagingError(_("A subject is one line of text."))
     now = now or timezone.now()
     due = due_at or now
     from alliance.messaging.tasks import deliver_message
@@ -204,7 +205,11 @@ def _deliver_one(
             report.skipped += 1
         return
     try:
-        deliver(message)
+        # A body written as it goes (a reminder) is in the recipient's own language.
+        recipient = message.recipient
+        language = recipient.mail_language if recipient is not None else translation.get_language()
+        with translation.override(language):
+            deliver(message)
     except DeliveryError as error:
         last = error.permanent or message.attempts >= message.max_attempts
         if last:
@@ -247,7 +252,7 @@ def messages_deliver_due(
 def message_resend(*, admin: User, message: OutboxMessage, now: datetime | None = None) -> None:
     """A clinic admin puts a message that did not go out back in the queue, once more."""
     if admin.role != Role.CLINIC_ADMIN or message.clinic_id != admin.clinic_id:
-        raise MessagingError("Only a clinic admin of the same clinic can resend this message.")
+        raise MessagingError(_("Only a clinic admin of the same clinic can resend this message."))
     now = now or timezone.now()
     from alliance.messaging.tasks import deliver_message
 
@@ -258,7 +263,7 @@ def message_resend(*, admin: User, message: OutboxMessage, now: datetime | None 
             max_attempts=F("attempts") + 1,
         )
         if updated != 1:
-            raise MessagingError("This message is no longer waiting to be resent.")
+            raise MessagingError(_("This message is no longer waiting to be resent."))
         if message.recipient is not None:
             audit_record(
                 actor=admin,

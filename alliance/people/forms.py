@@ -43,7 +43,8 @@ COMMON_ZONES = [
 
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         "invalid_login": "That email and password don't match an account. Please try again.",
@@ -52,17 +53,19 @@ class EmailLoginForm(AuthenticationForm):
 
 
 class ClientAddForm(forms.Form):
-    full_name = forms.CharField(label="Client's name", max_length=200)
+    full_name = forms.CharField(label=_("Client's name"), max_length=200)
     display_name = forms.CharField(
-        label="What they like to be called",
+        label=_("What they like to be called"),
         max_length=80,
         required=False,
-        help_text="Used on their pages and your caseload, e.g. Jo. Leave it empty to use the "
-        "whole name; they can change it when they set their password.",
+        help_text=_(
+            "Used on their pages and your caseload, e.g. Jo. Leave it empty to use the "
+            "whole name; they can change it when they set their password."
+        ),
     )
-    email = forms.EmailField(label="Client's email", max_length=254)
+    email = forms.EmailField(label=_("Client's email"), max_length=254)
     timezone = forms.ChoiceField(
-        label="Client's time zone", choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
+        label=_("Client's time zone"), choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
     )
     started_on = forms.DateField(
         label=gettext_lazy("Care started on"),
@@ -75,17 +78,19 @@ class ClientAddForm(forms.Form):
 
 
 class StaffAddForm(forms.Form):
-    full_name = forms.CharField(label="Name", max_length=200)
+    full_name = forms.CharField(label=_("Name"), max_length=200)
     display_name = forms.CharField(
-        label="How clients address them",
+        label=_("How clients address them"),
         max_length=80,
         required=False,
-        help_text="For example Maya, or Dr. Chen. Clients read it on every page (“Send to "
-        "Maya”). Leave it empty to use the whole name; they can change it themselves.",
+        help_text=_(
+            "For example Maya, or Dr. Chen. Clients read it on every page (“Send to "
+            "Maya”). Leave it empty to use the whole name; they can change it themselves.",
+        ),
     )
-    email = forms.EmailField(label="Email", max_length=254)
+    email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=[
             (Role.THERAPIST, "Therapist"),
             (Role.CLINIC_ADMIN, "Clinic admin"),
@@ -378,8 +383,8 @@ class SessionStatusForm(forms.Form):
 
 class EpisodeEndForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Yes, end this course of therapy today",
-        help_text="Open alerts close as 'care episode ended'. The record is kept, not deleted.",
+        label=_("Yes, end this course of therapy today"),
+        help_text=_("Open alerts close as 'care episode ended'. The record is kept, not deleted."),
     )
 
 
@@ -437,10 +442,10 @@ class DeactivateForm(forms.Form):
 class LegalHoldForm(forms.Form):
     hold = forms.ChoiceField(choices=[("set", "Place a hold"), ("clear", "Lift the hold")])
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=500,
         required=False,
-        help_text="For example a court order or a complaint. Seen by clinic admins only.",
+        help_text=_("For example a court order or a complaint. Seen by clinic admins only."),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -452,16 +457,16 @@ class LegalHoldForm(forms.Form):
 
 class SetPasswordForm(forms.Form):
     display_name = forms.CharField(
-        label="What you'd like to be called", max_length=80, required=False
+        label=_("What you'd like to be called"), max_length=80, required=False
     )
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters. A short sentence you'll remember works well.",
+        help_text=_("At least 10 characters. A short sentence you'll remember works well."),
     )
     password2 = forms.CharField(
-        label="Type it again",
+        label=_("Type it again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

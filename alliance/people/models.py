@@ -48,36 +48,42 @@ class Clinic(models.Model):
     )
     checkin_window_hours = models.PositiveIntegerField(
         default=settings.ALLIANCE_DEFAULT_CHECKIN_HOURS,
-        help_text="How long a session's check-in stays open after the session is marked attended.",
+        help_text=_(
+            "How long a session's check-in stays open after the session is marked attended."
+        ),
     )
     signal_settings = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Overrides of the rupture-signal thresholds (see docs/signals.md).",
+        help_text=_("Overrides of the rupture-signal thresholds (see docs/signals.md)."),
     )
     dropout_settings = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Overrides of the dropout-risk rule and the not-heard-from days "
-        "(alliance.core.dropout.DropoutSettings, see docs/signals.md).",
+        help_text=_(
+            "Overrides of the dropout-risk rule and the not-heard-from days "
+            "(alliance.core.dropout.DropoutSettings, see docs/signals.md)."
+        ),
     )
     retention_days = models.PositiveIntegerField(
         default=3650,
         help_text=(
-            "Days after a client's last contact before `alliance retention --apply` anonymises "
-            "their record. Must match the law and your regulator (see docs/security-audit.md)."
+            _(
+                "Days after a client's last contact before `alliance retention --apply` anonymises "
+                "their record. Must match the law and your regulator (see docs/security-audit.md)."
+            )
         ),
     )
     region = models.CharField(
         max_length=8,
         choices=Region.choices,
         default=Region.CA,
-        help_text="Where the clinic's clients live: decides which crisis lines pages show.",
+        help_text=_("Where the clinic's clients live: decides which crisis lines pages show."),
     )
     contact_phone = models.CharField(max_length=40, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_hours = models.CharField(
-        max_length=200, blank=True, help_text="When the clinic answers, e.g. Mon-Fri 9-5."
+        max_length=200, blank=True, help_text=_("When the clinic answers, e.g. Mon-Fri 9-5.")
     )
     created_at = models.DateTimeField(default=tz_now)
 
@@ -137,18 +143,23 @@ class User(AbstractBaseUser):
     contact_details = models.CharField(
         max_length=300,
         blank=True,
-        help_text="For a therapist: how clients can reach them between sessions (shown on the "
-        "help page).",
+        help_text=_(
+            "For a therapist: how clients can reach them between sessions (shown on the help page)."
+        ),
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="people")
     timezone = models.CharField(
         max_length=64, default="America/Toronto", validators=[validate_timezone]
     )
+    # The language of the person's pages and mail, chosen on the account page. Empty until they
+    # choose or first sign in (then it is the language their browser asked for): pages follow
+    # the browser, mail goes in the default language.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=tz_now)
     legal_hold_since = models.DateTimeField(
-        null=True, blank=True, help_text="While set, the record is never anonymised."
+        null=True, blank=True, help_text=_("While set, the record is never anonymised.")
     )
     legal_hold_reason = models.TextField(blank=True)
     legal_hold_by = models.ForeignKey(
@@ -172,6 +183,11 @@ class User(AbstractBaseUser):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def mail_language(self) -> str:
+        """The language mail to this person is written in."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def on_legal_hold(self) -> bool:

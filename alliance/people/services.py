@@ -128,6 +128,8 @@ def _mail_invite(*, user: User, token: str, created_by: User, site: str, resent:
             "resent": resent,
             "for_client": user.role == Role.CLIENT,
         },
+        # Someone invited has seldom chosen a language: then the inviter's is the best guess.
+        language=user.language,
     )
 
 
@@ -147,14 +149,16 @@ def _address_in_use_notice(
     waiting exactly as it would for a new address. Its token is made and thrown away: no link
     to it exists anywhere.
     """
+    owner = User.objects.filter(email__iexact=email).first()
     send_notice(
         to=email,
         name="invite_address_in_use",
         context={"inviter": added_by, "clinic": added_by.clinic},
+        language=owner.language if owner is not None else "",
     )
     waiting = None
     if keep_waiting:
-        _, token_hash = Invite.new_token()
+        _token, token_hash = Invite.new_token()
         waiting = Invite.objects.create(
             email=email,
             full_name=full_name.strip()[:200],
@@ -188,7 +192,7 @@ def invitation_resend(
     """
     now = now or timezone.now()
     if not invite.is_usable(now) or (invite.user is not None and invite.user.has_usable_password()):
-        raise InviteError("This invitation is no longer waiting.")
+        raise InviteError(_("This invitation is no longer waiting."))
     with transaction.atomic():
         if invite.user is not None:
             invite_send(user=invite.user, created_by=actor, site=site, resent=True, now=now)
@@ -212,7 +216,7 @@ def invitation_withdraw(*, invite: Invite, actor: User, now: datetime | None = N
             Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
         )
         if not invite.is_usable(now):
-            raise InviteError("There is no open invitation to withdraw.")
+            raise InviteError(_("There is no open invitation to withdraw."))
         invite.revoked_at = now
         invite.save(update_fields=["revoked_at"])
         audit_record(actor=actor, entry=_invite_entry(invite, AuditAction.TRANSITION, "revoked"))
@@ -229,7 +233,7 @@ def invite_revoke(*, user: User, revoked_by: User, now: datetime | None = None) 
             .filter(user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
         )
         if not invites:
-            raise InviteError("There is no open invitation to withdraw.")
+            raise InviteError(_("There is no open invitation to withdraw."))
         for invite in invites:
             invite.revoked_at = now
             invite.save(update_fields=["revoked_at"])
@@ -276,7 +280,7 @@ def client_add(
     from the clinic's reach-out requests (alliance/reachout).
     """
     if therapist.role != Role.THERAPIST or not therapist.is_active:
-        raise PeopleError("Only a therapist can add a client to their caseload.")
+        raise PeopleError(_("Only a therapist can add a client to their caseload."))
     actor = _adder(therapist, added_by)
     now = now or timezone.now()
     today = timezone.localdate(now, therapist.zone)
@@ -323,7 +327,9 @@ def _adder(therapist: User, added_by: User | None) -> User:
     if added_by is None or added_by.pk == therapist.pk:
         return therapist
     if added_by.role != Role.CLINIC_ADMIN or added_by.clinic_id != therapist.clinic_id:
-        raise PeopleError("Only the therapist or a clinic admin of their clinic can add a client.")
+        raise PeopleError(
+            _("Only the therapist or a clinic admin of their clinic can add a client.")
+        )
     return added_by
 
 
@@ -420,9 +426,9 @@ def therapist_add(
 ) -> NewPerson:
     """A clinic admin adds a therapist (or another admin) to their clinic."""
     if admin.role != Role.CLINIC_ADMIN:
-        raise PeopleError("Only a clinic admin can add staff.")
+        raise PeopleError(_("Only a clinic admin can add staff."))
     if role not in (Role.THERAPIST, Role.CLINIC_ADMIN, Role.SUPERVISOR):
-        raise PeopleError("Staff must be a therapist, a clinic admin or a supervisor.")
+        raise PeopleError(_("Staff must be a therapist, a clinic admin or a supervisor."))
     now = now or timezone.now()
     with transaction.atomic():
         email = _check_new_email(email)
@@ -442,14 +448,14 @@ def therapist_add(
 
 def _check_admin_of(admin: User, person: User) -> None:
     if admin.role != Role.CLINIC_ADMIN or person.clinic_id != admin.clinic_id:
-        raise PeopleError("Only a clinic admin of the same clinic can change this account.")
+        raise PeopleError(_("Only a clinic admin of the same clinic can change this account."))
 
 
 def person_deactivate(*, admin: User, person: User) -> User:
     """Stop someone logging in. Their sessions end at once, not at their next timeout."""
     _check_admin_of(admin, person)
     if person.pk == admin.pk:
-        raise PeopleError("You can't deactivate your own account. Ask another clinic admin.")
+        raise PeopleError(_("You can't deactivate your own account. Ask another clinic admin."))
     in_care = CareEpisode.objects.filter(therapist=person, status=EpisodeStatus.ACTIVE).count()
     if in_care:
         # Their clients would go on checking in, and their alerts would reach nobody.
@@ -486,8 +492,10 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
     # An invite with no account has no link: nobody holds its token (see Invite).
     if invite is None or invite.user is None:
         raise InviteError(
-            "This invitation link is not valid. Please check you copied the whole link, "
-            "or ask your therapist for a new one."
+            _(
+                "This invitation link is not valid. Please check you copied the whole link, "
+                "or ask your therapist for a new one."
+            )
         )
     # A client's invitation comes from their therapist; a staff member's from a clinic admin.
     ask = "your therapist" if invite.user.role == Role.CLIENT else "your clinic admin"
@@ -498,15 +506,17 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
         )
     if invite.revoked_at is not None:
         raise InviteError(
-            "This link no longer works: a newer invitation was sent, or this one was "
-            "withdrawn. Please use the most recent link, or ask for a new one."
+            _(
+                "This link no longer works: a newer invitation was sent, or this one was "
+                "withdrawn. Please use the most recent link, or ask for a new one."
+            )
         )
     if now >= invite.expires_at:
         raise InviteError(
             f"This invitation link has expired (links last 7 days). Please ask {ask} for a new one."
         )
     if not invite.user.is_active:
-        raise InviteError("This account is no longer active. Please contact your clinic.")
+        raise InviteError(_("This account is no longer active. Please contact your clinic."))
     return invite
 
 
@@ -522,10 +532,10 @@ def invite_accept(
             Invite.objects.select_for_update(of=("self",)).select_related("user").get(pk=invite.pk)
         )
         if invite.used_at is not None:
-            raise InviteError("This invitation link has already been used.")
+            raise InviteError(_("This invitation link has already been used."))
         user = invite.user
         if user is None:
-            raise InviteError("This invitation link is not valid.")
+            raise InviteError(_("This invitation link is not valid."))
         validate_password(password, user)  # raises ValidationError with the validators' words
         user.set_password(password)
         fields = ["password"]
@@ -760,7 +770,7 @@ def session_set_status(
     if status not in SessionStatus.values:
         raise PeopleError(f"Unknown session status {status!r}.")
     if actor.role != Role.THERAPIST or session.episode.therapist_id != actor.id:
-        raise PeopleError("Only the client's therapist can record attendance.")
+        raise PeopleError(_("Only the client's therapist can record attendance."))
     now = now or timezone.now()
     with transaction.atomic():
         session = (
@@ -818,10 +828,10 @@ def _status_change(session: Session, status: str, actor: User | None, now: datet
         return session
     if hasattr(session, "checkin"):
         raise PeopleError(
-            "The client has already answered this session's check-in, so it stays attended."
+            _("The client has already answered this session's check-in, so it stays attended.")
         )
     if status == SessionStatus.ATTENDED and session.scheduled_at > now + timedelta(hours=1):
-        raise PeopleError("A session can't be marked attended before it has happened.")
+        raise PeopleError(_("A session can't be marked attended before it has happened."))
     session.status = status
     session.status_changed_at = now
     if status == SessionStatus.ATTENDED:
@@ -857,7 +867,7 @@ def clinic_settings_update(*, admin: User, **values: str) -> Clinic:
     Logged like the safety settings, naming which settings changed, never their values.
     """
     if admin.role != Role.CLINIC_ADMIN:
-        raise PeopleError("Only a clinic admin can change the clinic's settings.")
+        raise PeopleError(_("Only a clinic admin can change the clinic's settings."))
     unknown = set(values) - set(CLINIC_CONTACT_FIELDS)
     if unknown:
         raise PeopleError(f"Unknown clinic settings: {', '.join(sorted(unknown))}.")
@@ -904,14 +914,14 @@ def episode_end(*, episode: CareEpisode, actor: User, now: datetime | None = Non
     the record (see docs/security-audit.md).
     """
     if not _may_end(episode, actor):
-        raise PeopleError("Only the client's therapist or a clinic admin can end care.")
+        raise PeopleError(_("Only the client's therapist or a clinic admin can end care."))
     now = now or timezone.now()
     with transaction.atomic():
         episode = (
             CareEpisode.objects.select_for_update().select_related("clinic").get(pk=episode.pk)
         )
         if episode.status == EpisodeStatus.ENDED:
-            raise PeopleError("This care episode has already ended.")
+            raise PeopleError(_("This care episode has already ended."))
         episode.status = EpisodeStatus.ENDED
         episode.ended_on = timezone.localdate(now, zoneinfo.ZoneInfo(episode.clinic.timezone))
         episode.save(update_fields=["status", "ended_on"])
@@ -933,12 +943,12 @@ def episode_end(*, episode: CareEpisode, actor: User, now: datetime | None = Non
 
 def _held_client(*, client: User, admin: User) -> User:
     if admin.role != Role.CLINIC_ADMIN or client.clinic_id != admin.clinic_id:
-        raise PeopleError("Only a clinic admin can place or lift a legal hold.")
+        raise PeopleError(_("Only a clinic admin can place or lift a legal hold."))
     if client.role != Role.CLIENT:
-        raise PeopleError("A legal hold is placed on a client's record.")
+        raise PeopleError(_("A legal hold is placed on a client's record."))
     client = User.objects.select_for_update().get(pk=client.pk)
     if client.anonymised_at is not None:
-        raise PeopleError("This record has already been anonymised.")
+        raise PeopleError(_("This record has already been anonymised."))
     return client
 
 
@@ -946,7 +956,7 @@ def legal_hold_set(*, client: User, admin: User, reason: str, now: datetime | No
     """Keep a client's record from being anonymised (a court order, a complaint, an inquiry)."""
     reason = reason.strip()
     if not reason:
-        raise PeopleError("Please say why the record is on hold.")
+        raise PeopleError(_("Please say why the record is on hold."))
     now = now or timezone.now()
     with transaction.atomic():
         client = _held_client(client=client, admin=admin)
@@ -962,7 +972,7 @@ def legal_hold_clear(*, client: User, admin: User) -> User:
     with transaction.atomic():
         client = _held_client(client=client, admin=admin)
         if client.legal_hold_since is None:
-            raise PeopleError("This record is not on hold.")
+            raise PeopleError(_("This record is not on hold."))
         client.legal_hold_since = None
         client.legal_hold_reason = ""
         client.legal_hold_by = None

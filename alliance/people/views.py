@@ -396,7 +396,10 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "people/invite_invalid.html", {"error": str(error)}, status=410)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.display_name}. Your password is set.")
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Your password is set.") % {"name": user.display_name},
+            )
             return redirect("home")
     return render(request, "people/invite_accept.html", {"form": form, "person": invitee})
 
@@ -434,14 +437,16 @@ def clinic_people_view(request: AuthedRequest) -> HttpResponse:
 def episode_end_view(request: AuthedRequest, client_id: str) -> HttpResponse:
     episode = access.get_episode_to_end(request.user, client_id)
     if not EpisodeEndForm(request.POST).is_valid():
-        messages.error(request, "Please tick the box to confirm ending this course of therapy.")
+        messages.error(request, _("Please tick the box to confirm ending this course of therapy."))
     else:
         try:
             services.episode_end(episode=episode, actor=request.user)
         except services.PeopleError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Care with {episode.client} has ended.")
+            messages.success(
+                request, _("Care with %(client)s has ended.") % {"client": episode.client}
+            )
     if request.user.role == Role.CLINIC_ADMIN:
         return redirect("clinic_people")
     return redirect("client_detail", client_id=episode.client_id)
@@ -453,7 +458,7 @@ def legal_hold_view(request: AuthedRequest, person_id: str) -> HttpResponse:
     person = access.get_person(request.user, person_id)
     form = LegalHoldForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please choose to place or lift the hold, and give a reason.")
+        messages.error(request, _("Please choose to place or lift the hold, and give a reason."))
         return redirect("clinic_people")
     try:
         if form.cleaned_data["hold"] == "set":
@@ -462,10 +467,15 @@ def legal_hold_view(request: AuthedRequest, person_id: str) -> HttpResponse:
                 admin=request.user,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, f"{person}'s record is on legal hold.")
+            messages.success(
+                request, _("The record of %(person)s is on legal hold.") % {"person": person}
+            )
         else:
             services.legal_hold_clear(client=person, admin=request.user)
-            messages.success(request, f"The legal hold on {person}'s record is lifted.")
+            messages.success(
+                request,
+                _("The legal hold on the record of %(person)s is lifted.") % {"person": person},
+            )
     except services.PeopleError as error:
         messages.error(request, str(error))
     return redirect("clinic_people")
@@ -538,5 +548,5 @@ def person_reactivate_view(request: AuthedRequest, person_id: str) -> HttpRespon
     except services.PeopleError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{person} can log in again.")
+        messages.success(request, _("%(person)s can log in again.") % {"person": person})
     return redirect("clinic_people")

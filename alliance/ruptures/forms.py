@@ -19,10 +19,10 @@ from alliance.ruptures.models import (
 
 class RepairForm(forms.Form):
     rupture_type = forms.ChoiceField(
-        label="Kind of rupture", choices=taxonomy.RUPTURE_TYPES, widget=forms.RadioSelect
+        label=_("Kind of rupture"), choices=taxonomy.RUPTURE_TYPES, widget=forms.RadioSelect
     )
     markers = forms.MultipleChoiceField(
-        label="Markers you noticed",
+        label=_("Markers you noticed"),
         choices=[
             ("Withdrawal", list(taxonomy.WITHDRAWAL_MARKERS)),
             ("Confrontation", list(taxonomy.CONFRONTATION_MARKERS)),
@@ -31,19 +31,19 @@ class RepairForm(forms.Form):
         required=False,
     )
     strategies = forms.MultipleChoiceField(
-        label="Resolution strategies used",
+        label=_("Resolution strategies used"),
         choices=taxonomy.RESOLUTION_STRATEGIES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     notes = forms.CharField(
-        label="Repair notes",
+        label=_("Repair notes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=5000,
     )
     next_session_plan = forms.CharField(
-        label="Plan for the next session",
+        label=_("Plan for the next session"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
@@ -52,9 +52,9 @@ class RepairForm(forms.Form):
 
 class CloseForm(forms.Form):
     # "Care ended" is set by ending the care episode, never picked by hand.
-    reason = forms.ChoiceField(label="Why close it?", choices=())
+    reason = forms.ChoiceField(label=_("Why close it?"), choices=())
     note = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
     def __init__(

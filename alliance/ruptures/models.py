@@ -126,7 +126,7 @@ class Alert(models.Model):
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     state = models.CharField(max_length=20, choices=AlertState.choices, default=AlertState.OPEN)
     client_reported = models.BooleanField(default=False)
-    signals = models.JSONField(default=list, help_text="The signals behind this alert.")
+    signals = models.JSONField(default=list, help_text=_("The signals behind this alert."))
     summary = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

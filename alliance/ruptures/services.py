@@ -183,9 +183,9 @@ def alert_raise(
     a new risk answer must never go unseen. Either way it follows the rupture workflow.
     """
     if category not in (AlertCategory.RISK, AlertCategory.NOT_ON_TRACK, AlertCategory.DISCREPANCY):
-        raise AlertError("Rupture alerts come from check-in signals, not from alert_raise.")
+        raise AlertError(_("Rupture alerts come from check-in signals, not from alert_raise."))
     if not source_key:
-        raise AlertError("A risk or not-on-track alert needs the key of its source.")
+        raise AlertError(_("A risk or not-on-track alert needs the key of its source."))
     if severity not in (1, 2, 3):
         raise AlertError(f"Severity must be 1, 2 or 3, got {severity}.")
     now = now or timezone.now()
@@ -332,7 +332,7 @@ def _require_therapist(alert: Alert, actor: User) -> None:
         and is_covering(actor, alert.episode, now=timezone.now())
     ):
         return
-    raise AlertError("Only the client's therapist can work on this alert.")
+    raise AlertError(_("Only the client's therapist can work on this alert."))
 
 
 def _lock(alert: Alert) -> Alert:
@@ -383,14 +383,14 @@ def alert_record_repair(
     """Record (or amend) the repair work. Allowed once the alert is acknowledged."""
     now = now or timezone.now()
     if repair.rupture_type not in dict(taxonomy.RUPTURE_TYPES):
-        raise AlertError("Please choose the kind of rupture (or 'unclear').")
+        raise AlertError(_("Please choose the kind of rupture (or 'unclear')."))
     try:
         taxonomy.labels(repair.markers, taxonomy.MARKERS)
         taxonomy.labels(repair.strategies, taxonomy.RESOLUTION_STRATEGIES)
     except ValueError as error:
         raise AlertError(f"Unknown marker or strategy: {error}.") from None
     if not repair.strategies and not repair.notes.strip():
-        raise AlertError("Please tick at least one repair strategy or describe the repair work.")
+        raise AlertError(_("Please tick at least one repair strategy or describe the repair work."))
     with transaction.atomic():
         alert = _lock(alert)
         _require_therapist(alert, actor)
@@ -453,7 +453,7 @@ def alert_record_repair(
 
 def alert_resolve_by_client(*, alert: Alert, checkin: CheckIn, now: datetime) -> Alert:
     if alert.state not in ACTIVE_STATES:
-        raise AlertError("Only an active alert can be resolved.")
+        raise AlertError(_("Only an active alert can be resolved."))
     alert.state = AlertState.RESOLVED
     alert.resolved_at = now
     alert.resolved_by_checkin = checkin
@@ -471,11 +471,11 @@ def alert_close(
 ) -> Alert:
     now = now or timezone.now()
     if reason not in CloseReason.values:
-        raise AlertError("Please choose why you are closing this alert.")
+        raise AlertError(_("Please choose why you are closing this alert."))
     if reason == CloseReason.EPISODE_ENDED:
-        raise AlertError("Alerts close as \u201ccare ended\u201d when the care episode is ended.")
+        raise AlertError(_("Alerts close as “care ended” when the care episode is ended."))
     if reason in CLOSE_NEEDS_NOTE and not note.strip():
-        raise AlertError("Please add a short note saying why you are closing this alert.")
+        raise AlertError(_("Please add a short note saying why you are closing this alert."))
     with transaction.atomic():
         alert = _lock(alert)
         _require_therapist(alert, actor)
@@ -533,7 +533,7 @@ def alert_record_followup(
         raise AlertError(_("Please choose how it went."))
     note = followup.note.strip()
     if not note and (FollowUpAction.OTHER in actions or followup.outcome == FollowUpOutcome.OTHER):
-        raise AlertError(_("Please say in the note what \u201cother\u201d was."))
+        raise AlertError(_("Please say in the note what “other” was."))
     if followup.done_at > now:
         raise AlertError(_("The follow-up can't be in the future. When was it done?"))
     with transaction.atomic():

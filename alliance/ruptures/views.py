@@ -154,8 +154,10 @@ def alert_repair_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Repair recorded. The alert closes when the client's next "
-                "check-in says it feels resolved.",
+                _(
+                    "Repair recorded. The alert closes when the client's next "
+                    "check-in says it feels resolved."
+                ),
             )
             return redirect("alert_detail", alert_id=alert.id)
     return _alert_page(request, alert_id, repair_form=form, status=400)
@@ -177,7 +179,7 @@ def alert_close_view(request: AuthedRequest, alert_id: str) -> HttpResponse:
         except services.AlertError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Alert closed.")
+            messages.success(request, _("Alert closed."))
             return redirect("alert_detail", alert_id=alert.id)
     return _alert_page(request, alert_id, close_form=form, status=400)
 

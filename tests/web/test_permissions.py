@@ -302,6 +302,16 @@ MATRIX: dict[str, Rule] = {
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=NOT_ALLOWED,
     ),
+    # The language form redirects to the account page, saying what was wrong with an empty one.
+    "account_language": Rule(
+        get=NOT_ALLOWED,
+        post=(LOGIN,      ACCOUNT, ACCOUNT, ACCOUNT,   ACCOUNT,  ACCOUNT,  ACCOUNT),
+    ),
+    # Django's language link, open to all: without a language it changes nothing.
+    "set_language": Rule(
+        get=(HOME,        HOME,   HOME,   HOME,        HOME,     HOME,     HOME),
+        post=(HOME,       HOME,   HOME,   HOME,        HOME,     HOME,     HOME),
+    ),
     "profile": Rule(
         get=(LOGIN,       200,    200,    200,         200,      200,      200),
         post=(LOGIN,      400,    400,    400,         400,      400,      400),

@@ -2,8 +2,9 @@
 
 `scan_template(path)` returns one `Finding` (file, line, text) for each text node with letters,
 and each user-visible attribute (alt, title, aria-label, aria-description, placeholder, and the
-value of a button or a submit/reset/button input) with letters, once everything Django handles
-is taken out: template tags and `{{ variables }}`, `{# comments #}` and `{% comment %}` blocks,
+value of a submit/reset/button input; a <button>'s value is the code it posts) with letters,
+once everything Django handles is taken out: template tags and `{{ variables }}`,
+`{# comments #}` and `{% comment %}` blocks,
 the words inside `{% blocktranslate %}…{% endblocktranslate %}` (and `{% translate "…" %}`,
 which is a tag), HTML comments, and the bodies of `<script>` and `<style>`. Mail templates
 (`.txt`) have no HTML: each of their lines is text.
@@ -114,9 +115,9 @@ class _TextFinder(HTMLParser):
     def _check_attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = {name: value or "" for name, value in attrs}
         read = set(_READ_ATTRIBUTES)
-        if tag == "button" or (
-            tag == "input" and named.get("type", "text").lower() in _BUTTON_INPUTS
-        ):
+        # A submit input shows its value; a <button> shows its content, and its value is the
+        # code the form posts (name="action" value="stop"), never read by a person.
+        if tag == "input" and named.get("type", "text").lower() in _BUTTON_INPUTS:
             read.add("value")
         for name in sorted(read & named.keys()):
             if has_words(named[name]):

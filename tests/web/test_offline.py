@@ -14,12 +14,10 @@ import time_machine
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import resolve, reverse
-from django.utils import translation
 from PIL import Image
 
 from alliance.diary.models import DiaryCard, DiaryStatus
 from alliance.middleware import CONTENT_SECURITY_POLICY
-from alliance.offline import views
 from alliance.people.models import CareEpisode, User
 from tests.conftest import enrol_authenticator
 from tests.web.test_accounts import password_step
@@ -72,14 +70,15 @@ def test_the_manifest_meets_what_browsers_ask_before_offering_to_install(db):
     assert set(pngs) == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
 
 
-def test_the_manifest_is_in_the_language_of_the_request(db, monkeypatch):
-    monkeypatch.setattr(views, "_", lambda text: f"[fr] {text}")
-    with translation.override("fr"):
-        manifest = _manifest(Client(HTTP_ACCEPT_LANGUAGE="fr"))
-    assert manifest["lang"] == "fr"
-    assert manifest["name"] == "[fr] Alliance"
-    assert manifest["short_name"] == "[fr] Alliance"
-    assert manifest["description"].startswith("[fr] Your check-ins")
+def test_the_manifest_is_in_the_language_of_the_request(db):
+    """Accept-Language decides before sign-in (LocaleMiddleware), with the real catalogue."""
+    english = _manifest(Client(HTTP_ACCEPT_LANGUAGE="en"))
+    french = _manifest(Client(HTTP_ACCEPT_LANGUAGE="fr-CA"))
+    assert english["lang"] == "en"
+    assert english["description"].startswith("Your check-ins")
+    assert french["lang"] == "fr-ca"
+    assert french["description"].startswith("Vos bilans de séance")
+    assert french["name"] == "Alliance"  # the product's name is the same in both
 
 
 def test_every_page_links_the_manifest_the_icons_and_the_worker(login, client_user, therapist):

@@ -16,18 +16,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
 
 from alliance.core.definitions import builtin
 
 # The built-in questionnaires by what they ask about; any other keeps its definition's title.
 _PLAIN_NAMES = {
-    "phq9": "PHQ-9 depression questionnaire",
-    "gad7": "GAD-7 anxiety questionnaire",
+    "phq9": gettext_noop("PHQ-9 depression questionnaire"),
+    "gad7": gettext_noop("GAD-7 anxiety questionnaire"),
 }
 
-_TENSION = {1: "a little", 2: "some", 3: "quite a bit of", 4: "a lot of"}
-_RESOLVED = {0: "not at all", 1: "a little", 2: "partly", 3: "mostly", 4: "completely"}
+# Words that go into a sentence: lazy, with a context, as one English word may need two French.
+_TENSION = {
+    1: pgettext_lazy("how much tension", "a little"),
+    2: pgettext_lazy("how much tension", "some"),
+    3: pgettext_lazy("how much tension", "quite a bit of"),
+    4: pgettext_lazy("how much tension", "a lot of"),
+}
+_RESOLVED = {
+    0: pgettext_lazy("how resolved", "not at all"),
+    1: pgettext_lazy("how resolved", "a little"),
+    2: pgettext_lazy("how resolved", "partly"),
+    3: pgettext_lazy("how resolved", "mostly"),
+    4: pgettext_lazy("how resolved", "completely"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,16 +63,16 @@ def _n(value: Any) -> str:
 
 
 _NUMBER_WORDS = {
-    1: "one",
-    2: "two",
-    3: "three",
-    4: "four",
-    5: "five",
-    6: "six",
-    7: "seven",
-    8: "eight",
-    9: "nine",
-    10: "ten",
+    1: pgettext_lazy("a count in words", "one"),
+    2: pgettext_lazy("a count in words", "two"),
+    3: pgettext_lazy("a count in words", "three"),
+    4: pgettext_lazy("a count in words", "four"),
+    5: pgettext_lazy("a count in words", "five"),
+    6: pgettext_lazy("a count in words", "six"),
+    7: pgettext_lazy("a count in words", "seven"),
+    8: pgettext_lazy("a count in words", "eight"),
+    9: pgettext_lazy("a count in words", "nine"),
+    10: pgettext_lazy("a count in words", "ten"),
 }
 
 
@@ -68,7 +80,7 @@ def _count(value: Any) -> str:
     """Small counts in words, as people say them ("two sessions"); larger ones in digits."""
     number = int(value)
     word = _NUMBER_WORDS.get(number)
-    return _(word) if word is not None else str(number)
+    return str(word) if word is not None else str(number)
 
 
 def _span(days: int) -> str:
@@ -160,7 +172,7 @@ def _plain(kind: str, detail: Mapping[str, Any]) -> str | None:
         if tension is None:
             return None
         words = _("The client said there was %(tension)s tension with you in this session") % {
-            "tension": tension
+            "tension": str(tension)
         }
         talked = detail.get("talked")
         if talked is not None:
@@ -173,7 +185,9 @@ def _plain(kind: str, detail: Mapping[str, Any]) -> str | None:
             )
         resolved = detail.get("resolved")
         if resolved is not None and resolved in _RESOLVED:
-            words += "; " + _("it feels %(resolved)s resolved") % {"resolved": _RESOLVED[resolved]}
+            words += "; " + _("it feels %(resolved)s resolved") % {
+                "resolved": str(_RESOLVED[resolved])
+            }
         return words + "."
     if kind == "reliable_drop":
         return _("Alliance fell from %(before)s to %(after)s, a reliable drop.") % {

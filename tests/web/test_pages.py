@@ -179,7 +179,7 @@ def test_client_page_has_chart_with_text_alternative(
     html = login(therapist).get(f"/clients/{client_user.id}/").content.decode()
     assert '<svg class="chart chart-wide"' in html
     assert 'role="img"' in html
-    assert "Alliance over 1 check-ins" in html
+    assert "Alliance over 1 check-in, sessions 1 to 1" in html  # one, not "1 check-ins"
     assert "Rupture at session 1 not yet resolved." in html
 
 

@@ -174,7 +174,8 @@ def test_an_expired_login_loses_nothing(
 
     phone.context.clear_cookies()  # the login has expired
     rate(phone, "sadness", "4")
-    expect(phone.locator(STATUS)).to_contain_text("you may need to log in again")
+    # The refused save goes through the login redirect: allow a loaded machine its time.
+    expect(phone.locator(STATUS)).to_contain_text("you may need to log in again", timeout=15_000)
 
     log_in(phone, client_user.email)
     open_card(phone)

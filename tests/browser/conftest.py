@@ -155,6 +155,30 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
         assert "/two-factor/" not in page.url, f"code refused for {email}: {page.url}"
 
 
+def worker_controls(page: Page, timeout_ms: int = 20_000) -> None:
+    """Wait until the service worker is active and controls ``page``.
+
+    A page whose navigation was already on its way when the worker activated stays
+    uncontrolled (``clients.claim()`` can't take a document that didn't exist yet); for the
+    person this changes nothing until the next page, which goes through the worker. On a
+    loaded machine that race is common, so the page is reloaded once the worker is active,
+    as the person's next page would be. Fails after ``timeout_ms``.
+    """
+    active = (
+        "navigator.serviceWorker.getRegistration('/').then(r => "
+        "r && r.active ? r.active.state : null)"
+    )
+    for _ in range(timeout_ms // 100):
+        if page.evaluate("navigator.serviceWorker.controller !== null"):
+            return
+        if page.evaluate(active) == "activated":
+            page.reload()
+            if page.evaluate("navigator.serviceWorker.controller !== null"):
+                return
+        page.wait_for_timeout(100)
+    raise AssertionError("the service worker never came to control the page")
+
+
 def assert_clean(traffic: Traffic, *, expected_statuses: tuple[int, ...] = ()) -> None:
     """Nothing fetched from another host, nothing failed to load, no script error, no dialog.
 

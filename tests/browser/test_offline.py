@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from alliance.diary.models import DiaryCard, DiaryStatus
 from alliance.people.models import CareEpisode, User
 from alliance.safetyplan.services import safety_plan_save
-from tests.browser.conftest import Traffic, assert_clean, log_in
+from tests.browser.conftest import Traffic, assert_clean, log_in, worker_controls
 from tests.browser.test_accessibility import Audit, shot
 from tests.browser.test_diary import STATUS, open_card, rate
 
@@ -43,10 +43,6 @@ def kept_until(page: Page, wanted: Callable[[list[str]], bool]) -> list[str]:
     raise AssertionError(f"the kept pages never became what was wanted: {kept}")
 
 
-def _worker_ready(page: Page) -> None:
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-
-
 def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_page(
     open_page: Any,
     traffic: Traffic,
@@ -62,7 +58,7 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
     )
     phone = open_page(phone=True, worker=True)
     log_in(phone, client_user.email)
-    _worker_ready(phone)
+    worker_controls(phone)
     # Chrome's own check of the manifest, the icons and the worker: nothing stops installing.
     cdp = phone.context.new_cdp_session(phone)
     manifest = cdp.send("Page.getAppManifest")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from alliance.people.models import CareEpisode, User
 from alliance.safetyplan.services import safety_plan_save
-from tests.browser.conftest import Traffic, log_in
+from tests.browser.conftest import Traffic, log_in, worker_controls
 from tests.browser.test_accessibility import Audit, shot
 from tests.browser.test_offline import kept_until
 
@@ -38,7 +38,7 @@ def test_the_plan_is_readable_offline_on_a_phone_and_log_out_removes_it(
     shot(phone, "phone-safety-plan-form")
     phone.go_back()
     # The worker is installed with the pages it keeps, and nothing else.
-    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    worker_controls(phone)
     expect(phone.locator("#offline-note")).to_be_visible()
     assert kept_until(phone, lambda k: len(k) == 3) == ["/help/", "/my-safety-plan/", "/offline/"]
 

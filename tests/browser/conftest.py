@@ -130,7 +130,13 @@ def open_page(
         context.close()
 
 
-def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+def log_in(
+    page: Page,
+    email: str,
+    password: str = PASSWORD,
+    *,
+    on_code_page: Callable[[Page], None] | None = None,
+) -> None:
     """Log in through the real login form; lands on the person's home page.
 
     Staff then type the code from their authenticator (one is made for them if they have
@@ -146,6 +152,8 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     assert "/login/" not in page.url, f"login failed for {email}: still on {page.url}"
     if device is not None:
         assert "/account/two-factor/verify/" in page.url, f"no code asked: {page.url}"
+        if on_code_page is not None:
+            on_code_page(page)  # an accessibility audit of the code page, say
         page.get_by_label("Code").fill(totp_code(device))
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()

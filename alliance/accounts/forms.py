@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance.accounts import mail, services
 
 
-def _code_field(label: str, help_text: str, *, digits_only: bool) -> forms.CharField:
+def _code_field(label: Any, help_text: Any, *, digits_only: bool) -> forms.CharField:
     attrs = {
         "autocomplete": "one-time-code",
         "autocapitalize": "off",
@@ -26,14 +26,16 @@ def _code_field(label: str, help_text: str, *, digits_only: bool) -> forms.CharF
 
 class SetupCodeForm(forms.Form):
     code = _code_field(
-        "6-digit code", "The code your authenticator app shows for Alliance.", digits_only=True
+        _("6-digit code"),
+        _("The code your authenticator app shows for Alliance."),
+        digits_only=True,
     )
 
 
 class VerifyCodeForm(forms.Form):
     code = _code_field(
-        "Code",
-        "The 6-digit code from your authenticator app, or one of your recovery codes.",
+        _("Code"),
+        _("The 6-digit code from your authenticator app, or one of your recovery codes."),
         digits_only=False,
     )
 
@@ -49,8 +51,8 @@ class ReauthForm(forms.Form):
         super().__init__(*args, **kwargs)
         if needs_code:
             self.fields["code"] = _code_field(
-                "Code",
-                "The 6-digit code from your authenticator app, or one of your recovery codes.",
+                _("Code"),
+                _("The 6-digit code from your authenticator app, or one of your recovery codes."),
                 digits_only=False,
             )
             self.fields["code"].widget.attrs.pop("autofocus")

@@ -43,29 +43,32 @@ COMMON_ZONES = [
 
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email"),
+        label=gettext_lazy("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
-        "invalid_login": "That email and password don't match an account. Please try again.",
-        "inactive": "This account is no longer active. Please contact your clinic.",
+        "invalid_login": gettext_lazy(
+            "That email and password don't match an account. Please try again."
+        ),
+        "inactive": gettext_lazy("This account is no longer active. Please contact your clinic."),
     }
 
 
 class ClientAddForm(forms.Form):
-    full_name = forms.CharField(label=_("Client's name"), max_length=200)
+    full_name = forms.CharField(label=gettext_lazy("Client's name"), max_length=200)
     display_name = forms.CharField(
-        label=_("What they like to be called"),
+        label=gettext_lazy("What they like to be called"),
         max_length=80,
         required=False,
-        help_text=_(
+        help_text=gettext_lazy(
             "Used on their pages and your caseload, e.g. Jo. Leave it empty to use the "
             "whole name; they can change it when they set their password."
         ),
     )
-    email = forms.EmailField(label=_("Client's email"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("Client's email"), max_length=254)
     timezone = forms.ChoiceField(
-        label=_("Client's time zone"), choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
+        label=gettext_lazy("Client's time zone"),
+        choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES],
     )
     started_on = forms.DateField(
         label=gettext_lazy("Care started on"),
@@ -78,19 +81,19 @@ class ClientAddForm(forms.Form):
 
 
 class StaffAddForm(forms.Form):
-    full_name = forms.CharField(label=_("Name"), max_length=200)
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     display_name = forms.CharField(
-        label=_("How clients address them"),
+        label=gettext_lazy("How clients address them"),
         max_length=80,
         required=False,
-        help_text=_(
+        help_text=gettext_lazy(
             "For example Maya, or Dr. Chen. Clients read it on every page (“Send to "
             "Maya”). Leave it empty to use the whole name; they can change it themselves.",
         ),
     )
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     role = forms.ChoiceField(
-        label=_("Role"),
+        label=gettext_lazy("Role"),
         choices=[
             (Role.THERAPIST, "Therapist"),
             (Role.CLINIC_ADMIN, "Clinic admin"),
@@ -383,8 +386,10 @@ class SessionStatusForm(forms.Form):
 
 class EpisodeEndForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("Yes, end this course of therapy today"),
-        help_text=_("Open alerts close as 'care episode ended'. The record is kept, not deleted."),
+        label=gettext_lazy("Yes, end this course of therapy today"),
+        help_text=gettext_lazy(
+            "Open alerts close as 'care episode ended'. The record is kept, not deleted."
+        ),
     )
 
 
@@ -442,10 +447,12 @@ class DeactivateForm(forms.Form):
 class LegalHoldForm(forms.Form):
     hold = forms.ChoiceField(choices=[("set", "Place a hold"), ("clear", "Lift the hold")])
     reason = forms.CharField(
-        label=_("Reason"),
+        label=gettext_lazy("Reason"),
         max_length=500,
         required=False,
-        help_text=_("For example a court order or a complaint. Seen by clinic admins only."),
+        help_text=gettext_lazy(
+            "For example a court order or a complaint. Seen by clinic admins only."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -457,16 +464,18 @@ class LegalHoldForm(forms.Form):
 
 class SetPasswordForm(forms.Form):
     display_name = forms.CharField(
-        label=_("What you'd like to be called"), max_length=80, required=False
+        label=gettext_lazy("What you'd like to be called"), max_length=80, required=False
     )
     password1 = forms.CharField(
-        label=_("Choose a password"),
+        label=gettext_lazy("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 10 characters. A short sentence you'll remember works well."),
+        help_text=gettext_lazy(
+            "At least 10 characters. A short sentence you'll remember works well."
+        ),
     )
     password2 = forms.CharField(
-        label=_("Type it again"),
+        label=gettext_lazy("Type it again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from alliance.people.models import User
@@ -36,7 +37,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
 
-__all__ = ["PASSWORD", "Traffic", "assert_clean", "log_in"]
+__all__ = ["PASSWORD", "Traffic", "assert_clean", "log_in", "say", "worker_controls"]
 
 
 @pytest.fixture(scope="module")
@@ -133,24 +134,43 @@ def open_page(
         context.close()
 
 
-def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+def say(text: str, language: str | None = None) -> str:
+    """``text`` as a page in ``language`` shows it (the catalogue's translation), so a test
+    can find a label or a button by its name in French too. ``None`` is English."""
+    if language is None:
+        return text
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+def log_in(
+    page: Page,
+    email: str,
+    password: str = PASSWORD,
+    *,
+    on_code_page: Callable[[Page], None] | None = None,
+    language: str | None = None,
+) -> None:
     """Log in through the real login form; lands on the person's home page.
 
     Staff then type the code from their authenticator (one is made for them if they have
-    none, as if they had set it up at an earlier login).
+    none, as if they had set it up at an earlier login). ``language`` is the language the
+    browser asks for (``"fr-ca"``): the form's labels are found by their names in it.
     """
     user = User.objects.get(email=email)
     device = enrol_authenticator(user) if user.role in STAFF_ROLES else None
     page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label(say("Email", language), exact=True).fill(email)
+    page.get_by_label(say("Password", language), exact=True).fill(password)
+    page.get_by_role("button", name=say("Log in", language)).click()
     page.wait_for_load_state()
     assert "/login/" not in page.url, f"login failed for {email}: still on {page.url}"
     if device is not None:
         assert "/account/two-factor/verify/" in page.url, f"no code asked: {page.url}"
-        page.get_by_label("Code").fill(totp_code(device))
-        page.get_by_role("button", name="Continue").click()
+        if on_code_page is not None:
+            on_code_page(page)  # an accessibility audit of the code page, say
+        page.get_by_label(say("Code", language), exact=True).fill(totp_code(device))
+        page.get_by_role("button", name=say("Continue", language)).click()
         page.wait_for_load_state()
         assert "/two-factor/" not in page.url, f"code refused for {email}: {page.url}"
 

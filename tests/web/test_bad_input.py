@@ -604,7 +604,7 @@ def test_acknowledging_twice_shows_a_message(teresa: Client, alert: Alert) -> No
     teresa.post(_alert_url("alert_acknowledge", alert))
     response = teresa.post(_alert_url("alert_acknowledge", alert), follow=True)
     message = "This alert is already acknowledged; it can only be acknowledged while open."
-    assert f'<p class="message error">{escape(message)}</p>' in _text(response)
+    assert f'<p class="message error" role="alert">{escape(message)}</p>' in _text(response)
 
 
 def test_acknowledging_twice_keeps_the_first_acknowledgement(therapist: User, alert: Alert) -> None:
@@ -716,7 +716,7 @@ def _set_status(browser: Client, session: Session, status: str) -> Any:
 
 
 def _flash(message: str) -> str:
-    return f'<p class="message error">{escape(message)}</p>'
+    return f'<p class="message error" role="alert">{escape(message)}</p>'
 
 
 NOT_YET = "A session can't be marked attended before it has happened."

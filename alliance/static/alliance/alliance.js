@@ -35,6 +35,20 @@
     });
   }
 
+  // A table wider than the screen scrolls in its own box: let the keyboard reach and scroll
+  // it too, named after its caption.
+  function scrollersReachable() {
+    document.querySelectorAll(".table-wrap:not([tabindex])").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth) { return; }
+      var caption = wrap.querySelector("caption");
+      wrap.setAttribute("tabindex", "0");
+      if (caption) {
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption.textContent.trim());
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.checkin");
     if (form) {
@@ -46,16 +60,8 @@
     document.querySelectorAll("input.copy").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });
     });
-    // A table wider than the screen scrolls in its own box: let the keyboard reach and scroll
-    // it too, named after its caption.
-    document.querySelectorAll(".table-wrap:not([tabindex])").forEach(function (wrap) {
-      if (wrap.scrollWidth <= wrap.clientWidth) { return; }
-      var caption = wrap.querySelector("caption");
-      wrap.setAttribute("tabindex", "0");
-      if (caption) {
-        wrap.setAttribute("role", "region");
-        wrap.setAttribute("aria-label", caption.textContent.trim());
-      }
-    });
+    scrollersReachable();
   });
+  // A phone turned on its side, a window made narrower: a table may only now be too wide.
+  window.addEventListener("resize", scrollersReachable);
 })();

@@ -39,9 +39,9 @@ def eager_calls(source: str, filename: str = "<source>") -> list[int]:
             visit_expr(child)
 
     def visit_expr(node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in names:
-                found.append(node.lineno)
+        called = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if called and node.func.id in names:  # type: ignore[attr-defined]
+            found.append(node.lineno)
         if isinstance(node, SCOPES):
             return
         visit(node)

@@ -55,12 +55,23 @@
       updateDependents(form);
       form.addEventListener("change", function () { updateDependents(form); });
     }
-    var summary = document.getElementById("form-message");
-    if (summary) { summary.focus(); }
+    focusSummary();
     document.querySelectorAll("input.copy").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });
     });
     scrollersReachable();
+  });
+  // A form sent back with its mistakes: the summary takes the focus, so a screen reader reads
+  // it first and the keyboard starts from it. Again once the page has loaded: a form sent from
+  // a page opened through the skip link comes back to the same address, ending in #main,
+  // and the browser then moves the focus to the main content.
+  function focusSummary() {
+    var summary = document.getElementById("form-message");
+    if (summary && !summary.contains(document.activeElement)) { summary.focus(); }
+  }
+  window.addEventListener("load", function () {
+    var active = document.activeElement;
+    if (!active || active === document.body || active.id === "main") { focusSummary(); }
   });
   // A phone turned on its side, a window made narrower: a table may only now be too wide.
   window.addEventListener("resize", scrollersReachable);

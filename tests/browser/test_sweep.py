@@ -293,6 +293,53 @@ SMALL_TARGETS = """() => {
 }"""
 
 
+# Colour is never the only signal (WCAG 1.4.1), and every drawing has a text alternative
+# (1.1.1). On each page: a field marked wrong says so in words; a caseload row whose colour
+# says "look here" says why in words; in a chart, two lines never differ by colour alone (each
+# has its own dash pattern); and a visible chart is an image with a name, or hidden from
+# screen readers. Returns the problems and how many charts were looked at.
+COLOUR_AND_CHARTS = """() => {
+  const found = [];
+  const shown = (el) => el.getClientRects().length > 0;
+  const words = (el) => (el ? el.textContent.replace(/\\s+/g, " ").trim() : "");
+  for (const field of document.querySelectorAll(".has-error")) {
+    if (!shown(field)) continue;
+    const said = [...field.querySelectorAll(".error")].some((e) => shown(e) && words(e));
+    if (!said) found.push(`a field marked wrong by its colour only: #${field.id}`);
+  }
+  for (const row of document.querySelectorAll(".case[class*='attention-']")) {
+    const badge = [...row.querySelectorAll(".badge, .reasons li")].some((e) => words(e));
+    if (!badge) found.push(`a caseload row coloured without a reason: ${words(row).slice(0, 40)}`);
+  }
+  let charts = 0;
+  for (const svg of document.querySelectorAll("main svg")) {
+    if (!shown(svg) || svg.closest("[aria-hidden='true']")) continue;
+    charts += 1;
+    const ids = (svg.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
+    const named = svg.getAttribute("aria-label") ||
+      ids.map((id) => words(document.getElementById(id))).join(" ").trim();
+    if (svg.getAttribute("role") !== "img" || !named) {
+      found.push(`a chart without a text alternative: <svg class="${svg.getAttribute("class")}">`);
+    }
+    const dashes = new Map();
+    for (const line of svg.querySelectorAll("polyline")) {
+      const style = getComputedStyle(line);
+      if (style.stroke === "none" || !shown(line)) continue;
+      const dash = style.strokeDasharray;
+      const colours = dashes.get(dash) || new Set();
+      colours.add(style.stroke);
+      dashes.set(dash, colours);
+    }
+    for (const [dash, colours] of dashes) {
+      if (colours.size > 1) {
+        found.push(`chart lines told apart by colour only (dash ${dash}): ${[...colours]}`);
+      }
+    }
+  }
+  return { found, charts };
+}"""
+
+
 def resize(page: Page, size: dict[str, int]) -> None:
     """A new window size, and two frames for the page's resize handlers and layout to run."""
     page.set_viewport_size(size)
@@ -306,6 +353,7 @@ class Sweep:
     axe_source: str = field(default_factory=lambda: Axe().axe_script)
     findings: dict[str, list[str]] = field(default_factory=dict)
     audits: int = 0
+    charts: int = 0
 
     def audit(self, page: Page, name: str) -> None:
         if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -319,7 +367,13 @@ class Sweep:
         if problems:
             self.findings.setdefault(name, []).extend(problems)
 
+    def colour_and_charts(self, page: Page, name: str) -> None:
+        result = page.evaluate(COLOUR_AND_CHARTS)
+        self.charts += result["charts"]
+        self.note(f"{name} colour and charts", result["found"])
+
     def both_widths(self, page: Page, name: str) -> None:
+        self.colour_and_charts(page, name)
         self.audit(page, f"{name} @1366")
         resize(page, PHONE)
         self.audit(page, f"{name} @390")
@@ -418,18 +472,20 @@ def test_every_page_passes_axe_in_both_languages_at_both_widths(
                     sweep.client_checks(page, name)
                 for state, act in stop.then:
                     act(page, locale.lower())
+                    sweep.colour_and_charts(page, f"{name} ({state})")
                     sweep.audit(page, f"{name} ({state}) @1366")
             if role == "anonymous":
                 _error_pages(page, sweep, tag)
             context.close()
         _newcomer(browser, live_server.url, locale, sweep)
     took = time.monotonic() - started
-    print(f"\naccessibility sweep: {sweep.audits} axe audits in {took:.0f}s")
+    print(f"\naccessibility sweep: {sweep.audits} axe audits, {sweep.charts} charts, {took:.0f}s")
     assert statuses == [], "pages that did not answer as expected:\n" + "\n".join(statuses)
     assert not sweep.findings, "accessibility problems:\n\n" + "\n\n".join(
         f"=== {name}\n" + "\n".join(found) for name, found in sweep.findings.items()
     )
     assert sweep.audits > 200  # the sweep really ran
+    assert sweep.charts >= 8, f"only {sweep.charts} charts were checked"  # they were there
 
 
 def _error_pages(page: Page, sweep: Sweep, tag: str) -> None:
@@ -457,3 +513,27 @@ def _newcomer(browser: Browser, base_url: str, locale: str, sweep: Sweep) -> Non
     page.wait_for_url("**/account/two-factor/setup/")
     sweep.both_widths(page, f"[{locale}] newcomer two_factor_setup")
     context.close()
+
+
+def test_the_colour_and_chart_check_finds_what_it_looks_for(browser: Browser) -> None:
+    """A page made to fail each rule once: the check must name all four problems."""
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    page.set_content(
+        "<main>"
+        '<div class="has-error" id="q-bond"><input></div>'
+        '<ul><li class="case attention-high"><a href="#">Carla</a></li></ul>'
+        '<svg width="200" height="100"><polyline points="0,0 50,50" '
+        'style="fill:none;stroke:#a1271b;stroke-width:2"/><polyline points="0,10 50,60" '
+        'style="fill:none;stroke:#2f5d7c;stroke-width:2"/></svg>'
+        "</main>"
+    )
+    result = page.evaluate(COLOUR_AND_CHARTS)
+    context.close()
+    found = "\n".join(result["found"])
+    assert result["charts"] == 1
+    assert "a field marked wrong by its colour only: #q-bond" in found
+    assert "a caseload row coloured without a reason: Carla" in found
+    assert "a chart without a text alternative" in found
+    assert "chart lines told apart by colour only" in found
+    assert len(result["found"]) == 4, found

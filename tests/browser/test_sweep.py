@@ -3,8 +3,10 @@
 One browser context per role and language (``en-CA``, ``fr-CA``): each page is loaded once,
 audited at 1366 px, then the window is narrowed to 390 px (a phone) and audited again, so one
 load serves both widths. A few pages are also audited with their form's mistakes showing. The
-client's pages are checked further at 683 px (a 1366 px screen at 200 % zoom): no sideways
-scroll, no clipped text, and on a phone every link and button is at least 24 x 24 px.
+client's pages in both languages, and every page in French, are checked further at 683 px (a
+1366 px screen at 200 % zoom): no sideways scroll, no clipped text; and on a phone every link
+and button is at least 24 x 24 px. On every page, colour is never the only signal and each
+chart has a text alternative (``COLOUR_AND_CHARTS``).
 
 ``SWEEP`` names the route of every page; ``NOT_PAGES`` every route that answers something else
 (an action, a file, a redirect). A test fails when a route is in neither, so a new page cannot
@@ -259,7 +261,10 @@ CLIPPED = """() => {
     found.push(`the page scrolls sideways: ${root.scrollWidth}px in ${root.clientWidth}px`);
   }
   for (const el of document.body.querySelectorAll("*")) {
-    if (!el.getClientRects().length || el.closest(".visually-hidden, .skip")) continue;
+    // Off-screen on purpose: text for screen readers, the skip link, the robots' trap.
+    if (!el.getClientRects().length || el.closest(".visually-hidden, .skip, [aria-hidden=true]")) {
+      continue;
+    }
     const style = getComputedStyle(el);
     const hides = ["hidden", "clip"].includes(style.overflowX) || style.textOverflow === "ellipsis";
     if (hides && el.scrollWidth > el.clientWidth + 1 && el.textContent.trim()) {
@@ -276,7 +281,7 @@ SMALL_TARGETS = """() => {
   const targets = "a[href], button, input:not([type=hidden]), select, summary, [role=button]";
   for (const el of document.querySelectorAll(targets)) {
     const box = el.getBoundingClientRect();
-    if (!box.width || !box.height || el.closest(".skip")) continue;
+    if (!box.width || !box.height || el.closest(".skip, [aria-hidden=true]")) continue;
     const inline = el.tagName === "A" && getComputedStyle(el).display === "inline";
     if (inline) {
       const block = el.parentElement.closest("p, li, td, dd, label, legend, figcaption, small");
@@ -468,7 +473,9 @@ def test_every_page_passes_axe_in_both_languages_at_both_widths(
                     statuses.append(f"{name}: {response.status} at {page.url}")
                 sweep.check_lang(page, name, response.headers.get("content-language"))
                 sweep.both_widths(page, name)
-                if stop.client_page:
+                # Zoom and target size: the client's pages in both languages, every other page
+                # in French, whose longer words are the harder case.
+                if stop.client_page or locale == "fr-CA":
                     sweep.client_checks(page, name)
                 for state, act in stop.then:
                     act(page, locale.lower())

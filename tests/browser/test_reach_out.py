@@ -111,7 +111,9 @@ def test_the_therapist_answers_from_their_list(
     audit(desk, "reach-out request")
     shot(desk, "desktop-reach-out-request")
     desk.get_by_role("button", name="Send the reply").click()
-    expect(desk.get_by_text("Please write a few words to send.")).to_be_visible()
+    # Beside the field, and in the summary at the top that links to it.
+    expect(desk.locator("#id_reply-text_error")).to_have_text("Please write a few words to send.")
+    expect(desk.get_by_role("alert").get_by_role("link", name="Your reply")).to_be_visible()
     audit(desk, "reach-out request, empty reply")
     desk.get_by_label("Your reply").fill("Thank you, Robin. I have a Thursday evening.")
     desk.get_by_role("button", name="Send the reply").click()

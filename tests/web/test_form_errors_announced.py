@@ -80,3 +80,22 @@ def test_the_error_summary_is_an_alert_that_links_to_each_field() -> None:
     assert 'role="alert"' in html
     assert '<a href="#id_name">Your name</a>: This field is required.' in html
     assert get_template("form_errors.html").render({"form": Form(data={"name": "R"})}).strip() == ""
+
+
+def test_a_page_that_lists_the_fields_itself_gets_no_empty_alert() -> None:
+    """``fields_listed``: the page has its own summary of the fields (the reach-out form); the
+    shared one shows only the form's own errors, and nothing at all when there are none."""
+    from django import forms
+
+    class Form(forms.Form):
+        name = forms.CharField(label="Your name")
+
+        def clean(self) -> dict[str, object]:
+            if self.data.get("name") == "robot":
+                raise forms.ValidationError("Nothing was sent.")
+            return super().clean()
+
+    template = get_template("form_errors.html")
+    assert template.render({"form": Form(data={}), "fields_listed": True}).strip() == ""
+    html = template.render({"form": Form(data={"name": "robot"}), "fields_listed": True})
+    assert 'role="alert"' in html and "<p>Nothing was sent.</p>" in html and "<ul>" not in html

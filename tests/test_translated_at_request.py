@@ -74,3 +74,51 @@ def test_the_check_finds_a_label_translated_at_import() -> None:
         "    return (lambda: _('Fine too'))()\n"
     )
     assert eager_calls(source) == [3, 5, 7]
+
+
+def _choices_classes() -> list[type]:
+    import importlib
+
+    from django.apps import apps
+    from django.db import models
+
+    found: list[type] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("alliance"):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.models")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, models.Choices):
+                found.append(value)
+                found += [
+                    inner
+                    for inner in vars(value).values()
+                    if isinstance(inner, type) and issubclass(inner, models.Choices)
+                ]
+        for model in config.get_models():
+            found += [
+                inner
+                for inner in vars(model).values()
+                if isinstance(inner, type) and issubclass(inner, models.Choices)
+            ]
+    return list(dict.fromkeys(found))
+
+
+def test_every_choice_label_is_translated_when_shown() -> None:
+    """A status, a role, an audit action: the label a page shows is a lazy translation."""
+    from django.utils.functional import Promise
+
+    classes = _choices_classes()
+    assert len(classes) >= 15, [c.__name__ for c in classes]
+    plain = [
+        f"{cls.__module__}.{cls.__qualname__}.{member.name}"
+        for cls in classes
+        for member in cls
+        if not isinstance(member.label, Promise) and not str(member.label).isdigit()
+    ]
+    assert plain == [], "choice labels never translated (wrap them in gettext_lazy): " + ", ".join(
+        plain
+    )

@@ -27,51 +27,51 @@ class AuditLogIsAppendOnly(Exception):
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", "Opened"
-    LIST = "list", "Listed"
-    CREATE = "create", "Created"
-    UPDATE = "update", "Updated"
-    TRANSITION = "transition", "Changed status"
-    EXPORT = "export", "Exported"
-    ANONYMISE = "anonymise", "Anonymised"
-    LEGAL_HOLD = "legal_hold", "Legal hold placed"
-    LEGAL_HOLD_CLEARED = "legal_hold_cleared", "Legal hold cleared"
-    DELETE = "delete", "Deleted"
+    VIEW = "view", _("Opened")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    TRANSITION = "transition", _("Changed status")
+    EXPORT = "export", _("Exported")
+    ANONYMISE = "anonymise", _("Anonymised")
+    LEGAL_HOLD = "legal_hold", _("Legal hold placed")
+    LEGAL_HOLD_CLEARED = "legal_hold_cleared", _("Legal hold cleared")
+    DELETE = "delete", _("Deleted")
 
 
 class RecordType(models.TextChoices):
-    PERSON = "person", "Person"
-    CARE_EPISODE = "care_episode", "Care episode"
-    SESSION = "session", "Session"
-    CHECKIN = "checkin", "Check-in"
-    ALERT = "alert", "Alert"
-    REPAIR_RECORD = "repair_record", "Repair record"
-    INVITE = "invite", "Invitation"
-    AUDIT_LOG = "audit_log", "Audit log"
-    DIARY_CARD = "diary_card", "Diary card"
-    DIARY_TARGET = "diary_target", "Diary card target"
-    OUTCOME_RESPONSE = "outcome_response", "Questionnaire answers"
-    OUTCOME_SCHEDULE = "outcome_schedule", "Questionnaire schedule"
-    INSTRUMENT = "instrument", "Questionnaire definition"
-    CLINIC_SAFETY = "clinic_safety", "Safety settings"
-    RESEARCH_EXPORT = "research_export", "Research export"
-    SAFETY_PLAN = "safety_plan", "Safety plan"
-    THERAPIST_RATING = "therapist_rating", "Therapist's session rating"
+    PERSON = "person", _("Person")
+    CARE_EPISODE = "care_episode", _("Care episode")
+    SESSION = "session", _("Session")
+    CHECKIN = "checkin", _("Check-in")
+    ALERT = "alert", _("Alert")
+    REPAIR_RECORD = "repair_record", _("Repair record")
+    INVITE = "invite", _("Invitation")
+    AUDIT_LOG = "audit_log", _("Audit log")
+    DIARY_CARD = "diary_card", _("Diary card")
+    DIARY_TARGET = "diary_target", _("Diary card target")
+    OUTCOME_RESPONSE = "outcome_response", _("Questionnaire answers")
+    OUTCOME_SCHEDULE = "outcome_schedule", _("Questionnaire schedule")
+    INSTRUMENT = "instrument", _("Questionnaire definition")
+    CLINIC_SAFETY = "clinic_safety", _("Safety settings")
+    RESEARCH_EXPORT = "research_export", _("Research export")
+    SAFETY_PLAN = "safety_plan", _("Safety plan")
+    THERAPIST_RATING = "therapist_rating", _("Therapist's session rating")
     # Figures about a therapist's work, seen by their supervisor (alliance/supervision).
-    SUPERVISION = "supervision", "Supervision figures"
-    CLINIC_ANALYSIS = "clinic_analysis", "Alliance–outcome analysis"
-    SESSION_PREP = "session_prep", "Session-prep summary"
-    API_TOKEN = "api_token", "API access token"
-    REACH_OUT = "reach_out", "Reach-out request"
-    REACH_OUT_PAGE = "reach_out_page", "Reach-out page"
+    SUPERVISION = "supervision", _("Supervision figures")
+    CLINIC_ANALYSIS = "clinic_analysis", _("Alliance–outcome analysis")
+    SESSION_PREP = "session_prep", _("Session-prep summary")
+    API_TOKEN = "api_token", _("API access token")
+    REACH_OUT = "reach_out", _("Reach-out request")
+    REACH_OUT_PAGE = "reach_out_page", _("Reach-out page")
 
 
 class ActorRole(models.TextChoices):
-    CLIENT = "client", "Client"
-    THERAPIST = "therapist", "Therapist"
-    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
-    SUPERVISOR = "supervisor", "Supervisor"
-    SYSTEM = "system", "Automatic"
+    CLIENT = "client", _("Client")
+    THERAPIST = "therapist", _("Therapist")
+    CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    SYSTEM = "system", _("Automatic")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

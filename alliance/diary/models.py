@@ -14,6 +14,8 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.core import diary as card_def
 from alliance.crypto import EncryptedTextField
@@ -21,8 +23,8 @@ from alliance.people.models import CareEpisode, User
 
 
 class DiaryStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Sent"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", pgettext_lazy("diary card status", "Sent")
 
 
 class DiaryTarget(models.Model):

@@ -11,14 +11,15 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alliance.crypto import EncryptedTextField
 from alliance.people.models import CareEpisode, Clinic, User
 
 
 class DefinitionSource(models.TextChoices):
-    JSON = "json", "Definition file (JSON)"
-    FHIR = "fhir", "FHIR R4 Questionnaire with a scoring block"
+    JSON = "json", _("Definition file (JSON)")
+    FHIR = "fhir", _("FHIR R4 Questionnaire with a scoring block")
 
 
 class InstrumentDefinition(models.Model):

@@ -104,11 +104,11 @@ class Clinic(models.Model):
 
 
 class Role(models.TextChoices):
-    CLIENT = "client", "Client"
-    THERAPIST = "therapist", "Therapist"
-    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    CLIENT = "client", _("Client")
+    THERAPIST = "therapist", _("Therapist")
+    CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
     # Sees figures about the therapists a clinic admin assigned them, never a record or a note.
-    SUPERVISOR = "supervisor", "Supervisor"
+    SUPERVISOR = "supervisor", _("Supervisor")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -195,8 +195,8 @@ class User(AbstractBaseUser):
 
 
 class EpisodeStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ENDED = "ended", "Ended"
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
 
 
 class CareEpisode(models.Model):
@@ -240,11 +240,11 @@ class CareEpisode(models.Model):
 
 
 class SessionStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    ATTENDED = "attended", "Attended"
-    MISSED = "missed", "Missed"
-    CANCELLED_CLIENT = "cancelled_client", "Cancelled by client"
-    CANCELLED_THERAPIST = "cancelled_therapist", "Cancelled by therapist"
+    SCHEDULED = "scheduled", _("Scheduled")
+    ATTENDED = "attended", _("Attended")
+    MISSED = "missed", _("Missed")
+    CANCELLED_CLIENT = "cancelled_client", _("Cancelled by client")
+    CANCELLED_THERAPIST = "cancelled_therapist", _("Cancelled by therapist")
 
 
 class Session(models.Model):

@@ -17,13 +17,13 @@ from alliance.people.models import CareEpisode, Session, User
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    REPAIR_RECORDED = "repair_recorded", "Repair recorded"
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    REPAIR_RECORDED = "repair_recorded", _("Repair recorded")
     # Risk alerts only: the latest follow-up says the client was reached and where things stand.
     FOLLOWED_UP = "followed_up", _("Followed up")
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 ACTIVE_STATES = (
@@ -36,19 +36,22 @@ ACTIVE_STATES = (
 
 class Severity(models.IntegerChoices):
     # Same numbers as alliance.core.signals.Severity.
-    LOW = 1, "Low"
-    MEDIUM = 2, "Medium"
-    HIGH = 3, "High"
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
 
 
 class ClientFollowup(models.TextChoices):
-    NOT_YET = "not_yet", "Client says not resolved yet"
-    PARTLY = "partly", "Client says partly resolved"
+    NOT_YET = "not_yet", _("Client says not resolved yet")
+    PARTLY = "partly", _("Client says partly resolved")
 
 
 class CloseReason(models.TextChoices):
-    RESOLVED_IN_SESSION = "resolved_in_session", "Resolved in session, client confirmed in person"
-    NOT_A_RUPTURE = "not_a_rupture", "On review, not a rupture"
+    RESOLVED_IN_SESSION = (
+        "resolved_in_session",
+        _("Resolved in session, client confirmed in person"),
+    )
+    NOT_A_RUPTURE = "not_a_rupture", _("On review, not a rupture")
     # Risk alerts close for their own reasons (RISK_CLOSE_REASONS), after a follow-up.
     SAFE_FOR_NOW = "safe_for_now", _("Followed up: the client is safe for now")
     IN_CRISIS_CARE = (
@@ -60,7 +63,7 @@ class CloseReason(models.TextChoices):
         _("Could not reach the client after several attempts; next steps in the note"),
     )
     ANSWERED_BY_MISTAKE = "answered_by_mistake", _("Answered by mistake, confirmed with the client")
-    EPISODE_ENDED = "episode_ended", "Care episode ended"
+    EPISODE_ENDED = "episode_ended", _("Care episode ended")
     # Dropout-risk alerts close for their own reasons (DROPOUT_CLOSE_REASONS).
     STAYING = "staying", _("Talked it through with the client: they want to carry on")
     NO_DROPOUT_CONCERN = "no_dropout_concern", _("On review, no concern that the client will leave")
@@ -68,7 +71,7 @@ class CloseReason(models.TextChoices):
         "ending_planned",
         _("The client is ending therapy: the ending is planned together"),
     )
-    OTHER = "other", "Other (see note)"
+    OTHER = "other", _("Other (see note)")
 
 
 RUPTURE_CLOSE_REASONS = (
@@ -94,9 +97,9 @@ CLOSE_NEEDS_NOTE = (CloseReason.OTHER, CloseReason.NOT_REACHED)
 
 
 class AlertCategory(models.TextChoices):
-    RUPTURE = "rupture", "Rupture"
-    NOT_ON_TRACK = "not_on_track", "Not on track"
-    RISK = "risk", "Risk answer"
+    RUPTURE = "rupture", _("Rupture")
+    NOT_ON_TRACK = "not_on_track", _("Not on track")
+    RISK = "risk", _("Risk answer")
     # alliance.core.dropout's rule; one active per episode (alliance.ruptures.dropout).
     DROPOUT_RISK = "dropout_risk", _("Dropout risk")
     # The client's check-in reliably below the therapist's rating (alliance.core.discrepancy).
@@ -215,16 +218,16 @@ class AlertEvent(models.Model):
     """An append-only trail of what happened to an alert, who did it and when."""
 
     class Action(models.TextChoices):
-        OPENED = "opened", "Opened"
-        SIGNAL_ADDED = "signal_added", "Another signal added"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        REPAIR_RECORDED = "repair_recorded", "Repair recorded"
-        REPAIR_AMENDED = "repair_amended", "Repair record amended"
-        CLIENT_NOT_YET = "client_not_yet", "Client's next check-in: not resolved yet"
-        CLIENT_PARTLY = "client_partly", "Client's next check-in: partly resolved"
+        OPENED = "opened", _("Opened")
+        SIGNAL_ADDED = "signal_added", _("Another signal added")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        REPAIR_RECORDED = "repair_recorded", _("Repair recorded")
+        REPAIR_AMENDED = "repair_amended", _("Repair record amended")
+        CLIENT_NOT_YET = "client_not_yet", _("Client's next check-in: not resolved yet")
+        CLIENT_PARTLY = "client_partly", _("Client's next check-in: partly resolved")
         FOLLOWUP_RECORDED = "followup_recorded", _("Risk follow-up recorded")
-        RESOLVED = "resolved", "Resolved by the client's check-in"
-        CLOSED = "closed", "Closed by therapist"
+        RESOLVED = "resolved", _("Resolved by the client's check-in")
+        CLOSED = "closed", _("Closed by therapist")
 
     id = models.BigAutoField(primary_key=True)
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")

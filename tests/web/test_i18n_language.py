@@ -263,8 +263,10 @@ def test_the_compiled_catalogue_is_current():
         assert mo.exists(), f"{mo} is missing: pip install -e . (or start Alliance) makes it"
         assert not catalogue.is_stale(po)
         fresh = polib.mofile(str(mo))
-        expected = {e.msgid: e.msgstr for e in polib.pofile(str(po)).translated_entries()}
-        assert {e.msgid: e.msgstr for e in fresh if e.msgid} == expected
+        # Keyed by context and text: "Sent" and pgettext("diary card status", "Sent") differ.
+        entries = polib.pofile(str(po)).translated_entries()
+        expected = {(e.msgctxt, e.msgid): e.msgstr for e in entries}
+        assert {(e.msgctxt, e.msgid): e.msgstr for e in fresh if e.msgid} == expected
 
 
 def test_a_stale_or_missing_mo_is_compiled_again_and_a_current_one_is_left(tmp_path):

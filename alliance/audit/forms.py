@@ -44,7 +44,7 @@ class AuditFilterForm(forms.Form):
         empty_label=_("Anyone"),
     )
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", "Any action"), *AuditAction.choices], required=False
+        label=_("Action"), choices=[("", _("Any action")), *AuditAction.choices], required=False
     )
     since = forms.DateField(
         label=_("From (date)"),

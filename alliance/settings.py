@@ -122,6 +122,9 @@ MIDDLEWARE = [
     # Compresses HTML on the way out (static files are compressed ahead, by collectstatic).
     # Outside every middleware that reads or writes the page; not on pages with secrets.
     "alliance.compression.CompressionMiddleware",
+    # The service worker's background fetches set no cookie (a late one would undo a login's
+    # new CSRF token); outside the session and CSRF middleware, which set them.
+    "alliance.offline.middleware.BackgroundFetchMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language of the page: the language link's cookie, else the browser's Accept-Language
     # (alliance.middleware.UserLanguageMiddleware then puts a signed-in person's own choice first).

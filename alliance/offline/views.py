@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from alliance.offline.marks import KEEP, OFFLINE_HEADER, PERSON_HEADER
+from alliance.offline.middleware import BACKGROUND, FETCH_HEADER
 from alliance.outcomes.safety import crisis_resources_for
 from alliance.people.models import Role
 
@@ -101,6 +102,8 @@ def service_worker_view(request: HttpRequest) -> HttpResponse:
         "keepHeader": OFFLINE_HEADER,
         "keep": KEEP,
         "personHeader": PERSON_HEADER,
+        "fetchHeader": FETCH_HEADER,
+        "background": BACKGROUND,
     }
     head = f"const SETTINGS = {json.dumps(settings)};\n"
     source = head + _worker_source()

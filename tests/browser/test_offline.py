@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from alliance.diary.models import DiaryCard, DiaryStatus
+from alliance.offline.middleware import BACKGROUND, FETCH_HEADER
 from alliance.people.models import CareEpisode, User
 from alliance.safetyplan.services import safety_plan_save
 from tests.browser.conftest import Traffic, assert_clean, log_in, worker_controls
@@ -57,6 +59,23 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
         base_version=0,
     )
     phone = open_page(phone=True, worker=True)
+    fetched: list[tuple[str, str | None, str | None]] = []
+
+    def worker_fetch(response: Response) -> None:
+        request = response.request
+        path = urlsplit(request.url).path
+        if request.service_worker and not path.startswith("/static/") and path != "/sw.js":
+            fetched.append(
+                (path, request.header_value(FETCH_HEADER), response.header_value("set-cookie"))
+            )
+
+    phone.context.on("response", worker_fetch)
+    # The person's own pages also pass through the worker, untouched, cookies and all.
+    opened: set[str] = set()
+    phone.on(
+        "request",
+        lambda r: opened.add(urlsplit(r.url).path) if r.is_navigation_request() else None,
+    )
     log_in(phone, client_user.email)
     worker_controls(phone)
     # Chrome's own check of the manifest, the icons and the worker: nothing stops installing.
@@ -70,6 +89,12 @@ def test_offline_the_phone_shows_the_offline_page_and_the_plan_never_a_staff_pag
     # Kept without the client opening them: the plan, the help page, the offline page.
     kept = kept_until(phone, lambda k: len(k) == 3)
     assert kept == ["/help/", "/my-safety-plan/", "/offline/"]
+    # The worker's own fetches are marked and change no cookie (alliance/offline/middleware.py):
+    # one that came back after a login would put the old CSRF token back.
+    assert {path for path, _, _ in fetched} >= {"/help/", "/my-safety-plan/", "/offline/"}
+    assert "/help/" not in opened and "/my-safety-plan/" not in opened
+    own = [f for f in fetched if f[0] not in opened]
+    assert [f for f in own if f[1:] != (BACKGROUND, None)] == [], own
 
     phone.context.set_offline(True)
     phone.reload()

@@ -19,7 +19,7 @@ from PIL import Image
 from alliance.diary.models import DiaryCard, DiaryStatus
 from alliance.middleware import CONTENT_SECURITY_POLICY
 from alliance.people.models import CareEpisode, User
-from tests.conftest import enrol_authenticator
+from tests.conftest import PASSWORD, enrol_authenticator
 from tests.web.test_accounts import password_step
 from tests.web.test_diary import CALM, T0, TODAY
 
@@ -125,6 +125,7 @@ def test_the_worker_is_served_from_the_root_and_keeps_only_client_pages(db):
     assert all(url.startswith("/static/") for url in settings["assets"])
     assert settings["logout"] == reverse("logout")
     assert (settings["keepHeader"], settings["keep"]) == ("Alliance-Offline", "keep")
+    assert (settings["fetchHeader"], settings["background"]) == ("Alliance-Fetch", "background")
     assert 'addEventListener("fetch"' in script  # Chrome installs only with a fetch handler
     assert re.search(r'^const VERSION = "[0-9a-f]{12}";$', script, re.M)
 
@@ -277,3 +278,53 @@ def test_no_person_is_named_while_a_staff_login_waits_for_its_code(therapist):
     assert response.status_code == 200
     # The worker would start fetching in the background while the login still changes.
     assert "Alliance-Person" not in response
+
+
+def _form_token(response: Any) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+@time_machine.travel(T0, tick=False)
+def test_a_background_fetch_that_comes_back_after_the_login_sets_no_cookie(client_user, episode):
+    """The race seen on a phone: the worker's fetch left with the token from before the login
+    and came back after it; Django's answer carried that old token, the browser took it, and
+    the diary card sent next was refused as a forgery."""
+    phone = Client(enforce_csrf_checks=True)
+    page = phone.get(reverse("login"))
+    before = phone.cookies["csrftoken"].value
+    late = Client()  # the worker's fetch, on its way with the cookies of that moment
+    late.cookies["csrftoken"] = before
+    logged_in = phone.post(
+        reverse("login"),
+        {
+            "username": client_user.email,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": _form_token(page),
+        },
+    )
+    assert logged_in.status_code == 302
+    after = phone.cookies["csrftoken"].value
+    assert after != before  # the login gave a new token
+
+    marked = late.get(reverse("crisis_help"), HTTP_ALLIANCE_FETCH="background")
+    assert marked.status_code == 200
+    assert dict(marked.cookies) == {}  # so the browser keeps the login's token
+    # Unmarked, the same late answer puts the old token back: the hazard itself.
+    unmarked = late.get(reverse("crisis_help"))
+    assert unmarked.cookies["csrftoken"].value == before
+    # The person's own pages keep Django's cookies, the login's token among them, and a form
+    # sent from one is accepted.
+    own = phone.get(reverse("diary"))
+    assert own.cookies["csrftoken"].value == after
+    sent = phone.post(
+        reverse("diary"),
+        {
+            **CALM,
+            "csrfmiddlewaretoken": _form_token(own),
+            "action": "submit",
+            "form_token": str(uuid.uuid4()),
+            "day": TODAY.isoformat(),
+        },
+        **JSON_ACCEPT,
+    )
+    assert sent.status_code == 200 and sent.json()["sent"] is True

@@ -24,6 +24,17 @@ function serial(task) {
   return run;
 }
 
+// The worker's own fetches, not the person's: marked, so that their answers set no cookie. One
+// that left before a login and came back after it would otherwise put the old CSRF token back
+// and the person's next form would be refused (alliance/offline/middleware.py).
+function background(url) {
+  return fetch(url, {
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { [SETTINGS.fetchHeader]: SETTINGS.background },
+  });
+}
+
 function forget() {
   return caches.keys().then((names) => Promise.all(names.map((name) => caches.delete(name))));
 }
@@ -48,12 +59,12 @@ function keepable(response, person) {
 // A page no longer marked is dropped.
 function fill(cache, person) {
   const page = (url) =>
-    fetch(url, { credentials: "same-origin", cache: "no-store" }).then((response) => {
+    background(url).then((response) => {
       if (keepable(response, person)) return cache.put(url, response).then(() => true);
       return cache.delete(url).then(() => false);
     });
   const assets = SETTINGS.assets.map((url) =>
-    fetch(url)
+    fetch(url) // static files: WhiteNoise answers them before any cookie is set
       .then((response) => (response.ok ? cache.put(url, response) : null))
       .catch(() => null),
   );
@@ -113,7 +124,7 @@ function offline(url) {
 self.addEventListener("install", (event) => {
   // Whoever is signed in now (the offline page names them), and their copies.
   event.waitUntil(
-    fetch(SETTINGS.offlinePage, { credentials: "same-origin", cache: "no-store" })
+    background(SETTINGS.offlinePage)
       .then((response) => serial(() => startFor(personOf(response))))
       .catch(() => null)
       .then(() => self.skipWaiting()),

@@ -204,3 +204,26 @@ def test_an_autosave_the_server_refuses_says_why_not_offline(
     # The refused autosave (400, no care episode) is the failure this test provoked.
     traffic.failed = [f for f in traffic.failed if not f[2].endswith("/diary/draft/")]
     assert_clean(traffic)
+
+
+def test_a_tap_before_the_script_has_loaded_is_still_saved(
+    open_page: Any, traffic: Traffic, client_user: User, episode: CareEpisode
+) -> None:
+    """On a slow phone the card shows before its deferred script runs; an early tap counts."""
+    phone = open_page(phone=True)
+    log_in(phone, client_user.email)
+    # The script arrives empty at first, as if it were still on its way.
+    phone.route("**/diary.js", lambda route: route.fulfill(body="", content_type="text/javascript"))
+    open_card(phone)
+    rate(phone, "anger", "3")
+    phone.wait_for_timeout(1500)  # longer than the autosave delay: nothing may have been sent
+    assert not DiaryCard.objects.exists()
+    expect(phone.locator(STATUS)).to_have_text("")
+
+    # Now it runs, after the tap, which fired no listener.
+    source = phone.locator("script[src*='diary.js']").get_attribute("src")
+    phone.unroute("**/diary.js")
+    phone.add_script_tag(url=f"{source}?late=1")
+    expect(phone.locator(STATUS)).to_contain_text(re.compile(r"Draft saved \d\d:\d\d"))
+    assert saved_draft(phone, client_user) == {"anger": "3"}
+    assert_clean(traffic)

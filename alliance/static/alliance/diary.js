@@ -228,6 +228,27 @@
     } else {
       // The card changed on the server since (another device, or it was sent): that wins.
       store("removeItem", key);
+      saved = null;
     }
+  }
+  if (!(saved && saved.answers) && touched()) {
+    // This script loads after the page shows: a quick tap (or the browser putting back what
+    // was typed before a reload) can change the card before the listeners above were there.
+    schedule();
+  }
+
+  function touched() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (!field.name || SKIP[field.name] || field.type === "submit") { return false; }
+      if (field.type === "radio" || field.type === "checkbox") {
+        return field.checked !== field.defaultChecked;
+      }
+      if (field.options) {
+        return Array.prototype.some.call(field.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      return field.value !== field.defaultValue;
+    });
   }
 })();

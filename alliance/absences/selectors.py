@@ -3,6 +3,7 @@ been told, and the summary the cover reads."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -79,18 +80,33 @@ def shown_from(absence: Absence) -> date:
     return absence.starts_on - timedelta(days=absence.lead_days)
 
 
-def client_absences(client: User, *, now: datetime) -> list[Absence]:
+def client_absences(
+    client: User, *, now: datetime, episodes: Sequence[CareEpisode] | None = None
+) -> list[Absence]:
     """The absences the client's home page shows: their therapist's, from the first notice's
-    day until the last day away."""
+    day until the last day away.
+
+    ``episodes``: the client's own episodes with their clinic, if the request has read them
+    already (``access.client_episodes``, which the page's other parts read too); the ones not in
+    progress are left out here.
+    """
     if client.role != Role.CLIENT or client.clinic_id is None:
         return []
     # The clinic comes with the episodes (one query): the home page reads no clinic row of its
     # own on every visit (tests/web/test_crisis_lines.py pins that).
-    episodes = list(
-        CareEpisode.objects.filter(
-            client=client, clinic_id=client.clinic_id, status=EpisodeStatus.ACTIVE
-        ).select_related("clinic")
-    )
+    if episodes is None:
+        episodes = list(
+            CareEpisode.objects.filter(
+                client=client, clinic_id=client.clinic_id, status=EpisodeStatus.ACTIVE
+            ).select_related("clinic")
+        )
+    episodes = [
+        e
+        for e in episodes
+        if e.status == EpisodeStatus.ACTIVE
+        and e.client_id == client.id
+        and e.clinic_id == client.clinic_id
+    ]
     if not episodes:
         return []
     today = clinic_today(episodes[0].clinic, now)

@@ -315,6 +315,50 @@ def test_the_home_page_of_another_therapists_client_shows_nothing(login, absence
     assert "will be away" not in _home(login, other_client, BEGINS)
 
 
+def test_an_ended_episode_with_the_away_therapist_shows_nothing(
+    login, absence, other_client, therapist, other_episode
+):
+    # Olivia's care with Teresa (away) has ended; her care with Omar goes on: nothing to tell.
+    from alliance.people.models import CareEpisode, EpisodeStatus
+
+    CareEpisode.objects.create(
+        clinic=therapist.clinic,
+        client=other_client,
+        therapist=therapist,
+        status=EpisodeStatus.ENDED,
+        started_on=date(2026, 1, 5),
+        ended_on=date(2026, 6, 1),
+    )
+    assert "will be away" not in _home(login, other_client, BEGINS)
+    # The other way round (care with Omar ended, with Teresa again): she is told.
+    CareEpisode.objects.filter(pk=other_episode.pk).update(
+        status=EpisodeStatus.ENDED, ended_on=date(2026, 12, 1)
+    )
+    CareEpisode.objects.filter(client=other_client, therapist=therapist).update(
+        status=EpisodeStatus.ACTIVE, ended_on=None
+    )
+    assert "will be away" in _home(login, other_client, BEGINS)
+
+
+def test_the_home_page_reads_the_care_episodes_once(login, absence, client_user):
+    # The absence notice uses the episodes the rest of the page has read (alliance/memo.py).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(BEGINS, tick=False):
+        browser = login(client_user)
+        browser.get(reverse("client_home"))
+        with CaptureQueriesContext(connection) as page:
+            text = browser.get(reverse("client_home")).content.decode()
+    assert "will be away" in text
+    episode_reads = [
+        q["sql"]
+        for q in page.captured_queries
+        if q["sql"].startswith('SELECT "people_careepisode"."id"')
+    ]
+    assert len(episode_reads) == 1, episode_reads
+
+
 # --- the cover's access ----------------------------------------------------------------------
 
 

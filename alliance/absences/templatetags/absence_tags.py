@@ -28,7 +28,10 @@ def _user(context: dict[str, Any], role: str) -> Any:
 def therapist_away(context: dict[str, Any]) -> list[Absence]:
     """The logged-in client's therapist's absences to show now (empty for anyone else)."""
     client = _user(context, Role.CLIENT)
-    return client_absences(client, now=timezone.now()) if client is not None else []
+    if client is None:
+        return []
+    # The episodes the page's other parts read too (once per request).
+    return client_absences(client, now=timezone.now(), episodes=access.client_episodes(client))
 
 
 @register.simple_tag(takes_context=True)

@@ -42,3 +42,26 @@ class PersonalAccessToken(models.Model):
 
     def is_usable(self, now: object) -> bool:
         return self.revoked_at is None and self.expires_at > now  # type: ignore[operator]
+
+
+class RateWindow(models.Model):
+    """How many requests a token has made in one fixed window of the rate limit.
+
+    Counted in the database, so every worker process and every app server sharing the database
+    count together (``alliance.apitokens.services.rate_count``); a window's row is removed once
+    it is over.
+    """
+
+    token = models.ForeignKey(
+        PersonalAccessToken, on_delete=models.CASCADE, related_name="rate_windows"
+    )
+    window = models.BigIntegerField()  # the window's start, in windows since the Unix epoch
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "window"], name="one_count_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} @ {self.window}: {self.used}"

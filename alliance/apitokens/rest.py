@@ -4,9 +4,9 @@
   (``alliance.apitokens.services.token_use``). A session cookie does not open the API: a
   browser page cannot be tricked into calling it (no CSRF), and every call names its token.
 - A read token may call every GET; a POST (an alert's transitions) needs a write token (403).
-- At most ``RATE_LIMIT`` requests a minute per token, counted in the default cache. That cache
-  is per process (alliance/settings.py), so with several worker processes each counts alone:
-  the limit is per process unless a shared cache (Redis, memcached, the database) is set.
+- At most ``RATE_LIMIT`` requests a minute per token, counted in the database
+  (``services.rate_count``): every worker process and every app server on the same database
+  count together.
 - Every error is an RFC 9457 problem document (``application/problem+json``). A record that is
   not the caller's is a 404, exactly like one that does not exist.
 """
@@ -18,7 +18,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -28,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from alliance.apitokens.models import PersonalAccessToken, Scope
-from alliance.apitokens.services import token_use
+from alliance.apitokens.services import rate_count, token_use
 from alliance.people.models import User
 
 RATE_LIMIT = 120
@@ -91,14 +90,7 @@ def require_write(request: HttpRequest) -> None:
 def _over_limit(token: PersonalAccessToken) -> int | None:
     """Seconds to wait when the token has used up this minute's requests, else None."""
     window = int(time.time()) // RATE_WINDOW_SECONDS
-    key = f"api-rate:{token.id}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr: count this one as the first
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS + 5)
-        used = 1
-    if used <= RATE_LIMIT:
+    if rate_count(token, window=window) <= RATE_LIMIT:
         return None
     return RATE_WINDOW_SECONDS - int(time.time()) % RATE_WINDOW_SECONDS
 

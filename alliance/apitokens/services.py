@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.apitokens.models import PersonalAccessToken, Scope
+from alliance.apitokens.models import PersonalAccessToken, RateWindow, Scope
 from alliance.audit.models import AuditAction, RecordType
 from alliance.audit.recorder import Entry, audit_record
 from alliance.people.models import Role, User
@@ -111,3 +112,25 @@ def token_use(*, secret: str, now: datetime | None = None) -> PersonalAccessToke
         PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def rate_count(token: PersonalAccessToken, *, window: int) -> int:
+    """Count one more request of ``token`` in ``window``; how many it has made there now.
+
+    One row per token and window, incremented in the database (``used = used + 1``) inside a
+    transaction, so two processes or two servers counting at the same moment both count: the
+    second waits for the first's row lock (PostgreSQL) or write lock (SQLite). The first request
+    of a window makes its row; two first requests at once meet the unique constraint, and the
+    loser counts on the winner's row. The token's finished windows are deleted then.
+    """
+    counted = RateWindow.objects.filter(token=token, window=window)
+    with transaction.atomic():
+        if not counted.update(used=F("used") + 1):
+            try:
+                with transaction.atomic():
+                    RateWindow.objects.create(token=token, window=window, used=1)
+            except IntegrityError:
+                counted.update(used=F("used") + 1)
+            RateWindow.objects.filter(token=token, window__lt=window).delete()
+        used: int = counted.values_list("used", flat=True).get()
+    return used

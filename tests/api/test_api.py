@@ -264,3 +264,19 @@ def test_text_that_is_not_utf8_is_a_400_problem(
     body = _problem(api.post(url, b'{"notes": "\xff\xfe"}', "application/json"), 400)
     assert "UTF-8" in body["detail"]
     _problem(api.get("/api/v1/sessions?episode_id=%ff"), 400)
+
+
+def test_every_api_answer_is_sent_uncompressed_even_before_a_route_matches(
+    therapist: User, api_records: dict[str, str]
+) -> None:
+    # Found by schemathesis: the UTF-8 check answers before any route is matched, and that one
+    # answer was gzipped while every other API answer is not (its views are never compressed).
+    api = bearer(make_token(therapist))
+    gzip = {"HTTP_ACCEPT_ENCODING": "gzip"}
+    bad = api.post(
+        "/api/v1/alerts/-Infinity/repair", b'{"notes": "\xff\xfe"}', "application/json", **gzip
+    )
+    listed = api.get("/api/v1/alerts", **gzip)
+    assert (bad.get("Content-Encoding"), listed.get("Content-Encoding")) == (None, None)
+    assert "UTF-8" in _problem(bad, 400)["detail"]
+    assert len(listed.content) > 200  # long enough that it would have been compressed

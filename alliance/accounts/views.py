@@ -132,29 +132,45 @@ def profile_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form}, status=_status(request))
 
 
+def reauth_check(request: AuthedRequest, form: ReauthForm) -> HttpResponse | bool:
+    """Who is at the keyboard, from a valid ``ReauthForm``: True once confirmed (and noted as a
+    recent sign-in), False with the reason on the form, or the locked-out page to answer with.
+
+    A wrong password counts toward the lockout (django-axes, through ``reauth_confirm``), and so
+    does a wrong second-factor code (``record_failed_code``), wherever the form is asked.
+    """
+    user = request.user
+    try:
+        services.reauth_confirm(
+            request=request,
+            user=user,
+            password=form.cleaned_data["password"],
+            code=form.cleaned_data.get("code", ""),
+        )
+    except services.WrongCode as error:
+        if record_failed_code(request, user.email):
+            return locked_out_response(request)
+        form.add_error("code", str(error))
+        return False
+    except services.AccountError as error:
+        if getattr(request, "axes_locked_out", False):
+            return locked_out_response(request)
+        form.add_error(None, str(error))
+        return False
+    mark_recent_auth(request)
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @access.role_required(*ANY_ROLE)
 def reauth_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = ReauthForm(request.POST or None, needs_code=services.two_factor_required(user))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.reauth_confirm(
-                request=request,
-                user=user,
-                password=form.cleaned_data["password"],
-                code=form.cleaned_data.get("code", ""),
-            )
-        except services.WrongCode as error:
-            if record_failed_code(request, user.email):
-                return locked_out_response(request)
-            form.add_error("code", str(error))
-        except services.AccountError as error:
-            if getattr(request, "axes_locked_out", False):
-                return locked_out_response(request)
-            form.add_error(None, str(error))
-        else:
-            mark_recent_auth(request)
+        confirmed = reauth_check(request, form)
+        if isinstance(confirmed, HttpResponse):
+            return confirmed
+        if confirmed:
             return redirect(_safe_next(request, "account"))
     context = {"form": form, "next": _safe_next(request, "account")}
     return render(request, "accounts/reauth.html", context, status=_status(request))

@@ -14,8 +14,8 @@ from alliance import access
 from alliance.access import AuthedRequest
 from alliance.accounts import services as accounts
 from alliance.accounts.forms import ReauthForm
-from alliance.accounts.reauth import mark_recent_auth, require_recent_auth
-from alliance.accounts.views import locked_out_response
+from alliance.accounts.reauth import require_recent_auth
+from alliance.accounts.views import reauth_check
 from alliance.exports import selectors, services
 from alliance.exports.fhir import fhir_export_client_record
 from alliance.exports.models import ExportStatus
@@ -30,19 +30,10 @@ def client_export_view(request: AuthedRequest) -> HttpResponse:
     client = request.user
     form = ReauthForm(request.POST or None, needs_code=accounts.two_factor_required(client))
     if request.method == "POST" and form.is_valid():
-        try:
-            accounts.reauth_confirm(
-                request=request,
-                user=client,
-                password=form.cleaned_data["password"],
-                code=form.cleaned_data.get("code", ""),
-            )
-        except accounts.AccountError as error:
-            if getattr(request, "axes_locked_out", False):
-                return locked_out_response(request)
-            form.add_error(None, str(error))
-        else:
-            mark_recent_auth(request)
+        confirmed = reauth_check(request, form)
+        if isinstance(confirmed, HttpResponse):
+            return confirmed
+        if confirmed:
             data = services.client_export_create(client=client)
             response = HttpResponse(data, content_type="application/zip")
             name = f"alliance-my-records-{timezone.localdate():%Y-%m-%d}.zip"

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -138,8 +139,10 @@ def totp_setup_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]
             codes = recovery_codes_generate(user=user)
     if not matched:
         raise WrongCode(
-            "That code didn't match. Check the app shows Alliance, then type the "
-            "6-digit code it shows now."
+            _(
+                "That code didn't match. Check the app shows Alliance, then type the "
+                "6-digit code it shows now."
+            )
         )
     return device, codes
 
@@ -174,13 +177,24 @@ def _check_allowed(device: Device) -> None:
     if allowed:
         return
     until = (info or {}).get("locked_until")
-    wait = ""
+    message = _("Too many wrong codes in a row.")
     if isinstance(until, datetime):
         seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
-        amount, unit = (seconds, "second") if seconds < 120 else (math.ceil(seconds / 60), "minute")
-        wait = f" Please wait {amount} {unit}{'' if amount == 1 else 's'}"
-        wait += " and try again."
-    raise CodeThrottled(f"Too many wrong codes in a row.{wait}")
+        if seconds < 120:
+            wait = ngettext(
+                "Please wait %(n)d second and try again.",
+                "Please wait %(n)d seconds and try again.",
+                seconds,
+            ) % {"n": seconds}
+        else:
+            minutes = math.ceil(seconds / 60)
+            wait = ngettext(
+                "Please wait %(n)d minute and try again.",
+                "Please wait %(n)d minutes and try again.",
+                minutes,
+            ) % {"n": minutes}
+        message = f"{message} {wait}"
+    raise CodeThrottled(message)
 
 
 def two_factor_check(*, user: User, code: str) -> Device:
@@ -202,7 +216,7 @@ def two_factor_check(*, user: User, code: str) -> Device:
         if verified is not None:
             return verified
     raise WrongCode(
-        "That code didn't work. Type the 6-digit code your app shows now, or a recovery code."
+        _("That code didn't work. Type the 6-digit code your app shows now, or a recovery code.")
     )
 
 
@@ -213,7 +227,7 @@ def reauth_confirm(*, request: HttpRequest, user: User, password: str, code: str
     """
     checked = authenticate(request, username=user.email, password=password)
     if checked is None or checked.pk != user.pk:
-        raise WrongCredentials("That password isn't right. Please try again.")
+        raise WrongCredentials(_("That password isn't right. Please try again."))
     if two_factor_required(user):
         two_factor_check(user=user, code=code)
 

@@ -292,7 +292,8 @@ def _parse(text: str | None, what: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise SafetyError(
-            f"{what}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            _("%(what)s: not valid JSON at line %(line)d, column %(column)d: %(error)s")
+            % {"what": what, "line": error.lineno, "column": error.colno, "error": error.msg}
         ) from None
 
 
@@ -313,7 +314,7 @@ def safety_set(
         >=, ==, got '<'``. Nothing is saved then.
     """
     if actor is not None and (actor.role != Role.CLINIC_ADMIN or actor.clinic_id != clinic.pk):
-        raise SafetyError("Only a clinic admin of this clinic can change its safety settings.")
+        raise SafetyError(_("Only a clinic admin of this clinic can change its safety settings."))
     rules = _parse(rules_json, "rules")
     resources = _parse(resources_json, "crisis resources")
     try:
@@ -325,7 +326,7 @@ def safety_set(
         raise SafetyError(str(error)) from None
     now = now or timezone.now()
     with transaction.atomic():
-        safety, _ = ClinicSafety.objects.update_or_create(
+        safety, _created = ClinicSafety.objects.update_or_create(
             clinic=clinic,
             defaults={
                 "rules": rules,

@@ -127,11 +127,18 @@ def instrument_import(
     if builtin_key is not None and instrument.version == 1:
         if key == builtin_key:
             return ImportResult(
-                instrument.id, 1, instrument.title, False, f"{label} is built in already."
+                instrument.id,
+                1,
+                instrument.title,
+                False,
+                gettext("%(label)s is built in already.") % {"label": label},
             )
         raise ImportRefused(
-            f"{instrument.id} version 1 is built in, and this file differs from it. Give your "
-            'copy a higher "version" (2 or more) to add it as a new version.'
+            gettext(
+                "%(id)s version 1 is built in, and this file differs from it. Give your copy a "
+                "higher “version” (2 or more) to add it as a new version."
+            )
+            % {"id": instrument.id}
         )
     with transaction.atomic():
         existing = (
@@ -146,13 +153,22 @@ def instrument_import(
                     instrument.version,
                     instrument.title,
                     False,
-                    f"{label} is already imported, identical to this file: nothing changed.",
+                    gettext(
+                        "%(label)s is already imported, identical to this file: nothing changed."
+                    )
+                    % {"label": label},
                 )
             raise ImportRefused(
-                f"{instrument.id} version {instrument.version} is already imported with "
-                "different content. A changed definition "
-                'needs a new "version" (raise it to '
-                f"{_next_version(clinic, instrument.id)}) so earlier answers keep their meaning."
+                gettext(
+                    "%(id)s version %(version)s is already imported with different content. A "
+                    "changed definition needs a new “version” (raise it to %(next)s) so earlier "
+                    "answers keep their meaning."
+                )
+                % {
+                    "id": instrument.id,
+                    "version": instrument.version,
+                    "next": _next_version(clinic, instrument.id),
+                }
             )
         row = InstrumentDefinition.objects.create(
             clinic=clinic,

@@ -458,7 +458,7 @@ class LegalHoldForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("hold") == "set" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Please say why the record is on hold.")
+            self.add_error("reason", _("Please say why the record is on hold."))
         return data
 
 
@@ -489,5 +489,7 @@ class SetPasswordForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords are different. Please type them again.")
+            self.add_error(
+                "password2", _("The two passwords are different. Please type them again.")
+            )
         return data

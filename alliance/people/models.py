@@ -28,7 +28,10 @@ def _known_zones() -> frozenset[str]:
 
 def validate_timezone(value: str) -> None:
     if value not in _known_zones():
-        raise ValidationError(f"{value!r} is not a known time zone (for example America/Toronto).")
+        raise ValidationError(
+            _("“%(zone)s” is not a known time zone (for example America/Toronto).")
+            % {"zone": value}
+        )
 
 
 class Region(models.TextChoices):

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliance.accounts.mail import send_notice
 from alliance.accounts.services import sessions_end
@@ -64,10 +65,14 @@ class AddressInUse(PeopleError):
     """
 
 
+def _address_in_use(email: str) -> str:
+    return _("Someone with the email %(email)s already has an account.") % {"email": email}
+
+
 def _check_new_email(email: str) -> str:
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise AddressInUse(f"Someone with the email {email} already has an account.")
+        raise AddressInUse(_address_in_use(email))
     return email
 
 
@@ -306,7 +311,7 @@ def client_add(
                 date_joined=now,
             )
         except IntegrityError:
-            raise AddressInUse(f"Someone with the email {email} already has an account.") from None
+            raise AddressInUse(_address_in_use(email)) from None
         episode = CareEpisode.objects.create(
             clinic=therapist.clinic,
             client=client,
@@ -460,9 +465,14 @@ def person_deactivate(*, admin: User, person: User) -> User:
     if in_care:
         # Their clients would go on checking in, and their alerts would reach nobody.
         raise PeopleError(
-            f"{person.full_name or person.email} still has {in_care} client"
-            f"{'s' if in_care != 1 else ''} in care. Their care needs to end before this "
-            "account is deactivated, so that no check-in or alert goes unseen."
+            ngettext(
+                "%(name)s still has %(n)d client in care. Their care needs to end before this "
+                "account is deactivated, so that no check-in or alert goes unseen.",
+                "%(name)s still has %(n)d clients in care. Their care needs to end before this "
+                "account is deactivated, so that no check-in or alert goes unseen.",
+                in_care,
+            )
+            % {"name": person.full_name or person.email, "n": in_care}
         )
     with transaction.atomic():
         person.is_active = False
@@ -498,11 +508,18 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
             )
         )
     # A client's invitation comes from their therapist; a staff member's from a clinic admin.
-    ask = "your therapist" if invite.user.role == Role.CLIENT else "your clinic admin"
+    client = invite.user.role == Role.CLIENT
     if invite.used_at is not None:
         raise InviteError(
-            "This invitation link has already been used. If you set your password, "
-            f"you can log in; otherwise ask {ask} for a new link."
+            _(
+                "This invitation link has already been used. If you set your password, you "
+                "can log in; otherwise ask your therapist for a new link."
+            )
+            if client
+            else _(
+                "This invitation link has already been used. If you set your password, you "
+                "can log in; otherwise ask your clinic admin for a new link."
+            )
         )
     if invite.revoked_at is not None:
         raise InviteError(
@@ -513,7 +530,15 @@ def invite_lookup(*, token: str, now: datetime | None = None) -> Invite:
         )
     if now >= invite.expires_at:
         raise InviteError(
-            f"This invitation link has expired (links last 7 days). Please ask {ask} for a new one."
+            _(
+                "This invitation link has expired (links last 7 days). Please ask your "
+                "therapist for a new one."
+            )
+            if client
+            else _(
+                "This invitation link has expired (links last 7 days). Please ask your "
+                "clinic admin for a new one."
+            )
         )
     if not invite.user.is_active:
         raise InviteError(_("This account is no longer active. Please contact your clinic."))

@@ -335,6 +335,11 @@ def _require_therapist(alert: Alert, actor: User) -> None:
     raise AlertError(_("Only the client's therapist can work on this alert."))
 
 
+def _already(alert: Alert) -> str:
+    """Why a closed alert can't be closed or changed again, in words."""
+    return _("This alert is already %(state)s.") % {"state": alert.get_state_display().lower()}
+
+
 def _lock(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().select_related("episode").get(pk=alert.pk)
 
@@ -480,7 +485,7 @@ def alert_close(
         alert = _lock(alert)
         _require_therapist(alert, actor)
         if alert.state not in ACTIVE_STATES:
-            raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
+            raise AlertError(_already(alert))
         if reason not in close_reasons_for(alert):
             raise AlertError(_("That reason is not one this kind of alert closes for."))
         if alert.category == AlertCategory.RISK and not alert.followups.exists():
@@ -542,7 +547,7 @@ def alert_record_followup(
         if alert.category != AlertCategory.RISK:
             raise AlertError(_("Only a risk alert gets a follow-up; ruptures get a repair record."))
         if alert.state not in ACTIVE_STATES:
-            raise AlertError(f"This alert is already {alert.get_state_display().lower()}.")
+            raise AlertError(_already(alert))
         # Times are given to the minute: the minute the answer came in counts as after it.
         if followup.done_at < alert.created_at.replace(second=0, microsecond=0):
             raise AlertError(

@@ -487,6 +487,17 @@ def test_invite_at_exactly_seven_days_is_expired(invited: Any) -> None:
     assert _refusal(response) == (410, f'<p role="alert">{escape(EXPIRED)}</p>')
 
 
+def test_an_expired_invite_says_so_in_french_to_a_french_browser(invited: Any) -> None:
+    # The message comes from the service (people.services.invite_lookup), not the template.
+    with time_machine.travel(T0 + timedelta(days=7), tick=False):
+        response = Client(HTTP_ACCEPT_LANGUAGE="fr-CA").get(_invite_url(invited.invite_token))
+    expired_fr = (
+        "Ce lien d'invitation a expiré (les liens durent 7 jours). Veuillez en demander un "
+        "nouveau à votre thérapeute."
+    )
+    assert _refusal(response) == (410, f'<p role="alert">{escape(expired_fr)}</p>')
+
+
 def test_expired_invite_does_not_set_the_password(invited: Any) -> None:
     with time_machine.travel(T0 + timedelta(days=7), tick=False):
         _accept(invited.invite_token)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from alliance.offline.marks import mark_person
 
@@ -164,7 +165,12 @@ class StrictUtf8Middleware:
         if request.path.startswith(API_PREFIX):
             # The REST API answers every error as an RFC 9457 problem (docs/api.md).
             return JsonResponse(
-                {"type": "about:blank", "title": "Bad request", "status": 400, "detail": message},
+                {
+                    "type": "about:blank",
+                    "title": pgettext("API problem title", "Bad request"),
+                    "status": 400,
+                    "detail": message,
+                },
                 status=400,
                 content_type="application/problem+json",
             )

@@ -20,7 +20,9 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -34,16 +36,18 @@ RATE_LIMIT = 120
 RATE_WINDOW_SECONDS = 60
 PROBLEM = "application/problem+json"
 
+# A problem's title, in the language the caller's Accept-Language asks for (RFC 9457 lets a
+# title change only by localisation); the OpenAPI document names the codes in English.
 TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed with this token",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict with the record's current state",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Server error",
+    400: pgettext_lazy("API problem title", "Bad request"),
+    401: pgettext_lazy("API problem title", "Not signed in"),
+    403: pgettext_lazy("API problem title", "Not allowed with this token"),
+    404: pgettext_lazy("API problem title", "Not found"),
+    405: pgettext_lazy("API problem title", "Method not allowed"),
+    409: pgettext_lazy("API problem title", "Conflict with the record's current state"),
+    422: pgettext_lazy("API problem title", "Invalid input"),
+    429: pgettext_lazy("API problem title", "Too many requests"),
+    500: pgettext_lazy("API problem title", "Server error"),
 }
 
 
@@ -60,7 +64,7 @@ class Problem(Exception):
 def problem(status: int, detail: str, **extra: Any) -> HttpResponse:
     body = {
         "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
+        "title": str(TITLES[status]) if status in TITLES else _("Error"),
         "status": status,
         "detail": detail,
         **extra,
@@ -124,6 +128,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "retry_after": {"type": "integer"},
     },
 }
+with translation.override("en"):
+    TITLES_IN_ENGLISH = {code: str(title) for code, title in TITLES.items()}
 # The errors each kind of operation can answer with, said in the document.
 READ_ERRORS = (401, 404, 422, 429)
 WRITE_ERRORS = (400, *READ_ERRORS, 403, 409)
@@ -141,7 +147,7 @@ class AllianceAPI(NinjaAPI):
                 codes = WRITE_ERRORS if method == "post" else READ_ERRORS
                 for code in codes:
                     operation["responses"][code] = {
-                        "description": TITLES[code],
+                        "description": TITLES_IN_ENGLISH[code],
                         "content": {PROBLEM: {"schema": reference}},
                     }
         return schema

@@ -280,3 +280,29 @@ def test_every_api_answer_is_sent_uncompressed_even_before_a_route_matches(
     assert (bad.get("Content-Encoding"), listed.get("Content-Encoding")) == (None, None)
     assert "UTF-8" in _problem(bad, 400)["detail"]
     assert len(listed.content) > 200  # long enough that it would have been compressed
+
+
+def test_a_problem_is_in_french_when_the_caller_asks_for_french(therapist: User) -> None:
+    api = bearer(make_token(therapist, scope="read"))
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr-CA"}
+    missing = _problem(api.get(f"/api/v1/alerts/{uuid.uuid4()}", **french), 404)
+    refused = _problem(api.post(f"/api/v1/alerts/{uuid.uuid4()}/acknowledge", **french), 403)
+    bad = _problem(api.get("/api/v1/sessions?episode_id=%ff", **french), 400)
+    assert [missing["title"], refused["title"], bad["title"]] == [
+        "Introuvable",
+        "Non permis avec ce jeton",
+        "Requête invalide",
+    ]
+    assert "jeton" in refused["detail"]  # the detail too
+    english = _problem(api.get(f"/api/v1/alerts/{uuid.uuid4()}"), 404)
+    assert english["title"] == "Not found"
+    # The document names the codes in English, whatever the caller's language.
+    document = api.get("/api/v1/openapi.json", **french).json()
+    described = {
+        response["description"]
+        for operation in document["paths"].values()
+        for method in operation.values()
+        for code, response in method["responses"].items()
+        if code == "404"
+    }
+    assert described == {"Not found"}

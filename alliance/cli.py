@@ -236,7 +236,7 @@ def _demo(argv: list[str]) -> int:
         _("Public reach-out pages (no login; two requests are waiting under Reach-out requests):")
     )
     for slug in (THERAPIST_SLUG, CLINIC_SLUG):
-        print(f"  {url}reach-out/to/{slug}/")
+        print(f"  {url}reach-out/to/{slug}/")  # untranslated: a URL
     shown_secret = (
         _("the value of ALLIANCE_DEMO_TOTP_SECRET")
         if os.environ.get("ALLIANCE_DEMO_TOTP_SECRET")

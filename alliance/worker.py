@@ -32,7 +32,7 @@ log = logging.getLogger("alliance.worker")
 
 def say(line: str) -> None:
     """A line for the person watching the worker (what goes in the log stays English)."""
-    print(f"[worker] {line}", flush=True)
+    print(f"[worker] {line}", flush=True)  # untranslated: the tag logs are searched by
 
 
 def say_enqueued(name: str) -> None:

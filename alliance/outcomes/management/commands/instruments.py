@@ -78,6 +78,7 @@ class Command(AllianceCommand):
                 else gettext("imported %(day)s") % {"day": f"{row.imported_at:%Y-%m-%d}"}
             )
             self.stdout.write(
+                # untranslated: a row of codes (v for version), the title as the clinic wrote it
                 f"  {available.instrument_id:<16} v{available.version:<4} {where:<20} "
                 f"{available.title}"
             )

@@ -6,7 +6,8 @@ string literal with words in a place a person reads it:
 - the ``help=``, ``description=``, ``epilog=`` and ``usage=`` of any call (argparse's and
   Django's ``add_argument``, ``add_parser``, ``ArgumentParser``);
 - a class's ``help = ...`` (a management command's description);
-- the message of ``print``, ``….write`` (``self.stdout``/``self.stderr``), ``CommandError``,
+- the message of ``print``, ``….write`` (``self.stdout``/``self.stderr``), ``CommandError``
+  (and ``BackupError``, which the backup and restore commands print as theirs),
   ``….error`` (``parser.error``), ``sys.exit``/``SystemExit`` and the worker's ``say``.
 
 Within such an expression a literal counts as marked when it is inside a gettext call (Django's
@@ -39,14 +40,27 @@ GETTEXT = {
     "npgettext_lazy",
 }
 READ_KEYWORDS = {"help", "description", "epilog", "usage"}
-OUTPUT_CALLS = {"print", "write", "CommandError", "error", "exit", "SystemExit", "say"}
+# BackupError: alliance backup and alliance restore print its message as their CommandError.
+OUTPUT_CALLS = {
+    "print",
+    "write",
+    "CommandError",
+    "BackupError",
+    "error",
+    "exit",
+    "SystemExit",
+    "say",
+}
 EXEMPT = "# untranslated:"
 
 
 def cli_modules(root: Path = PACKAGE) -> list[Path]:
     """The modules whose words the command line shows: the `alliance` command and its helpers,
     and every management command of the package."""
-    named = [root / name for name in ("cli.py", "commands.py", "demo.py", "server.py", "worker.py")]
+    named = [
+        root / name
+        for name in ("cli.py", "commands.py", "demo.py", "server.py", "worker.py", "ops/backup.py")
+    ]
     commands = sorted(
         path
         for path in root.rglob("management/commands/*.py")

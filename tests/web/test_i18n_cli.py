@@ -109,6 +109,13 @@ def test_a_command_error_in_french_and_in_english(tmp_path):
     assert "CommandError: --batch-size must be at least 1." in english.stderr
 
 
+def test_a_restore_refusal_in_french(tmp_path):
+    missing = tmp_path / "nowhere.sqlite3"
+    french = _alliance("restore", str(missing), lang="fr_CA.UTF-8", tmp_path=tmp_path)
+    assert french.returncode == 1
+    assert f"Il n'y a pas de fichier de sauvegarde à {missing}." in french.stderr
+
+
 # Through call_command, in this process.
 
 

@@ -281,7 +281,13 @@ def diary_card_submit(
                         "kind": AlertCategory.RISK,
                         "severity": 3,
                         "summary": f.summary,
-                        "detail": {"field": f.rule.field, "value": f.value, "day": str(day)},
+                        # The label: the alert's words in any language (ruptures.wording).
+                        "detail": {
+                            "field": f.rule.field,
+                            "value": f.value,
+                            "day": str(day),
+                            "label": f.rule.label,
+                        },
                     }
                     for f in findings
                 ],

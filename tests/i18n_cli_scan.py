@@ -7,7 +7,8 @@ string literal with words in a place a person reads it:
   Django's ``add_argument``, ``add_parser``, ``ArgumentParser``);
 - a class's ``help = ...`` (a management command's description);
 - the message of ``print``, ``….write`` (``self.stdout``/``self.stderr``), ``CommandError``
-  (and ``BackupError``, which the backup and restore commands print as theirs),
+  (and ``BackupError``, which the backup and restore commands print as theirs; ``InputError``
+  and ``ArgumentTypeError``, which ``alliance stats`` prints),
   ``….error`` (``parser.error``), ``sys.exit``/``SystemExit`` and the worker's ``say``.
 
 Within such an expression a literal counts as marked when it is inside a gettext call (Django's
@@ -46,6 +47,9 @@ OUTPUT_CALLS = {
     "write",
     "CommandError",
     "BackupError",
+    # What `alliance stats` says about its input and its options.
+    "InputError",
+    "ArgumentTypeError",
     "error",
     "exit",
     "SystemExit",
@@ -59,7 +63,15 @@ def cli_modules(root: Path = PACKAGE) -> list[Path]:
     and every management command of the package."""
     named = [
         root / name
-        for name in ("cli.py", "commands.py", "demo.py", "server.py", "worker.py", "ops/backup.py")
+        for name in (
+            "cli.py",
+            "commands.py",
+            "demo.py",
+            "server.py",
+            "worker.py",
+            "stats_cli.py",
+            "ops/backup.py",
+        )
     ]
     commands = sorted(
         path

@@ -116,6 +116,20 @@ def test_a_restore_refusal_in_french(tmp_path):
     assert f"Il n'y a pas de fichier de sauvegarde à {missing}." in french.stderr
 
 
+def test_the_statistics_command_s_help_and_errors_in_french(tmp_path):
+    french = _alliance("stats", "change", "--help", lang="fr_CA.UTF-8", tmp_path=tmp_path)
+    assert french.returncode == 0, french.stderr
+    assert "l'écart-type pour l'indice de changement fiable" in french.stdout
+    missing = str(tmp_path / "scores.csv")
+    args = ("stats", "change", missing, "--instrument", "phq9")
+    refused = _alliance(*args, lang="fr_CA.UTF-8", tmp_path=tmp_path)
+    assert refused.returncode == 2
+    said = f"alliance stats change\u00a0: erreur\u00a0: {missing}\u00a0: ce fichier n'existe pas"
+    assert said in refused.stderr
+    english = _alliance(*args, lang="C", tmp_path=tmp_path)
+    assert f"alliance stats change: error: {missing}: no such file" in english.stderr
+
+
 # Through call_command, in this process.
 
 
@@ -226,6 +240,8 @@ def test_the_scan_reads_every_cli_module():
         "cli.py",
         "demo.py",
         "worker.py",
+        "stats_cli.py",
+        "ops/backup.py",
         "ops/management/commands/backup.py",
         "audit/management/commands/flush.py",
         "accounts/management/commands/reset_two_factor.py",

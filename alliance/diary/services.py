@@ -287,6 +287,13 @@ def diary_card_submit(
                             "value": f.value,
                             "day": str(day),
                             "label": f.rule.label,
+                            # A "yes" to acting on the suicide urge counts as a self-harm action
+                            # (DiaryAnswers.safety_answers); the alert says which it was.
+                            **(
+                                {"acted_suicide": True}
+                                if f.rule.field == "action_self_harm" and cleaned.acted_suicide
+                                else {}
+                            ),
                         },
                     }
                     for f in findings

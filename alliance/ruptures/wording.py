@@ -200,7 +200,12 @@ def _risk_plain(detail: Mapping[str, Any], summary: str) -> str | None:
         }
     if "field" in detail:  # alliance.diary.services: one signal per risk answer on the card
         label = detail.get("label") or _label_in_summary(summary, detail["value"])
-        return _answer(str(label), detail["value"]) + "." if label else None
+        if not label:
+            return None
+        words = _answer(str(label), detail["value"])
+        if detail.get("acted_suicide"):
+            words += "; " + _("they acted on the urge to end their life")
+        return words + "."
     return None
 
 

@@ -213,6 +213,16 @@ def test_a_diary_risk_answer_reads_in_french_stored_before_its_label_was_kept_to
         lines = signal_lines([new, old])
     french = "Carte journalière\u00a0: forte envie de s'automutiler (réponse\u00a0: 5)."
     assert [line.plain for line in lines] == [french, french]
+    acted = {**new, "detail": {**new["detail"], "field": "action_self_harm", "value": 1.0}}
+    acted["detail"].update(label="Diary card: self-harm recorded", acted_suicide=True)
+    assert signal_lines([acted])[0].plain == (
+        "Diary card: self-harm recorded (answer: 1); they acted on the urge to end their life."
+    )
+    with translation.override("fr-ca"):
+        assert signal_lines([acted])[0].plain == (
+            "Carte journalière\u00a0: automutilation notée (réponse\u00a0: 1); la personne a agi "
+            "selon l'envie de mettre fin à ses jours."
+        )
     # A clinic's own rule reads as the clinic wrote it.
     own = {**new, "detail": {**new["detail"], "label": "Journal : envie forte"}}
     with translation.override("fr-ca"):

@@ -10,6 +10,10 @@ alliance rotate-keys [--check]   (re-encrypt free text under the first key)
 alliance stats change|sudden|ruptures FILE.csv [...]   (no database; see docs/statistics.md)
 alliance instruments import FILE [--scoring S.json] [--clinic NAME] | list   (questionnaires)
 alliance <any Django management command>   (migrate, check --deploy, shell, ...)
+
+The words it prints are in the language of the environment (LANG, or ALLIANCE_LANGUAGE; see
+alliance/cli_language.py). They are read with Python's gettext, since most are printed before
+Django starts.
 """
 
 from __future__ import annotations
@@ -21,9 +25,59 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alliance.cli_language import cli_gettext as _
+from alliance.cli_language import cli_ngettext as ngettext
+from alliance.cli_language import in_cli_language
+
 DEFAULT_DATA_DIR = "./alliance-data"
 # Documented in the README; the demo listens on loopback only.
 DEMO_PASSWORD_DEFAULT = "alliance-demo-2026"  # noqa: S105
+
+
+def _usage() -> str:
+    """What `alliance` and `alliance --help` print: each command, and what it is for."""
+    commands = [
+        (
+            "alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve] [--clients 12]",
+            _("the demo clinic, with made-up people, on this computer"),
+        ),
+        (
+            "alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] "
+            "[--threads N]",
+            _("serve Alliance"),
+        ),
+        (
+            "alliance worker [--once]",
+            _("the task queue: messages, reminders, nightly signal recompute, ..."),
+        ),
+        ("alliance recompute-signals [--clinic NAME]", _("recompute the rupture signals")),
+        (
+            "alliance purge-reach-outs [--dry-run]",
+            _("delete reach-out requests past their retention period"),
+        ),
+        (
+            "alliance generate-key",
+            _("a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed"),
+        ),
+        ("alliance rotate-keys [--check]", _("re-encrypt free text under the first key")),
+        (
+            "alliance stats change|sudden|ruptures FILE.csv [...]",
+            _("no database; see docs/statistics.md"),
+        ),
+        (
+            "alliance instruments import FILE [--scoring S.json] [--clinic NAME] | list",
+            _("questionnaires"),
+        ),
+        (
+            _("alliance <any Django management command>"),
+            _("migrate, check --deploy, shell, ..."),
+        ),
+    ]
+    lines = [_("The alliance command:"), ""]
+    for syntax, purpose in commands:
+        lines += [f"  {syntax}", f"      {purpose}"]
+    lines += ["", _("Each command's options: alliance COMMAND --help")]
+    return "\n".join(lines)
 
 
 def _set_data_dir(path: str) -> Path:
@@ -41,7 +95,7 @@ def _pop_data_dir(argv: list[str]) -> list[str]:
             try:
                 _set_data_dir(next(args))
             except StopIteration:
-                sys.exit("alliance: --data-dir needs a folder")
+                sys.exit(_("alliance: --data-dir needs a folder"))
         elif arg.startswith("--data-dir="):
             _set_data_dir(arg.split("=", 1)[1])
         else:
@@ -57,7 +111,8 @@ def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         metavar="DIR",
         default=DEFAULT_DATA_DIR,
-        help=f"folder for the database and keys (default {DEFAULT_DATA_DIR}; or ALLIANCE_DATA_DIR)",
+        help=_("folder for the database and keys (default %(folder)s; or ALLIANCE_DATA_DIR)")
+        % {"folder": DEFAULT_DATA_DIR},
     )
 
 
@@ -80,22 +135,28 @@ def _collect_static() -> None:
 
 
 def _demo(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="alliance demo", description="Run the demo clinic.")
+    parser = argparse.ArgumentParser(prog="alliance demo", description=_("Run the demo clinic."))
     _add_data_dir_option(parser)
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--reset", action="store_true", help="delete the demo data and start over")
-    parser.add_argument("--no-serve", action="store_true", help="prepare the data, don't serve")
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--port", type=int, default=8000, help=_("the port (default 8000)"))
+    parser.add_argument(
+        "--reset", action="store_true", help=_("delete the demo data and start over")
+    )
+    parser.add_argument("--no-serve", action="store_true", help=_("prepare the data, don't serve"))
+    parser.add_argument(
+        "--seed", type=int, default=2026, help=_("the made-up history's seed (default 2026)")
+    )
     parser.add_argument(
         "--clients",
         type=int,
         default=12,
-        help="clients in the demo clinic (default 12; 40 or more lets the alliance-outcome "
-        "analysis run)",
+        help=_(
+            "clients in the demo clinic (default 12; 40 or more lets the alliance-outcome "
+            "analysis run)"
+        ),
     )
     args = parser.parse_args(argv)
     if args.clients < 7:
-        parser.error("--clients must be at least 7 (one client per scripted pattern)")
+        parser.error(_("--clients must be at least 7 (one client per scripted pattern)"))
 
     data_dir = Path(os.environ["ALLIANCE_DATA_DIR"])
     if args.reset and data_dir.exists():
@@ -104,7 +165,10 @@ def _demo(argv: list[str]) -> int:
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if "DATABASE_URL" in os.environ:
         print(
-            "alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data folder."
+            _(
+                "alliance demo: ignoring DATABASE_URL; the demo always uses SQLite in the data "
+                "folder."
+            )
         )
         del os.environ["DATABASE_URL"]
     # The demo listens on loopback over plain HTTP, so cookies cannot be Secure-only.
@@ -127,59 +191,66 @@ def _demo(argv: list[str]) -> int:
         DEMO_TOTP_SECRET,
         demo_enrol_two_factor,
         demo_exists,
+        demo_report,
         seed_demo,
         totp_key_hex,
     )
 
     totp_secret = os.environ.get("ALLIANCE_DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET
     try:
-        totp_key_hex(totp_secret)
+        with in_cli_language():
+            totp_key_hex(totp_secret)
     except ValueError as error:
-        sys.exit(f"alliance demo: ALLIANCE_DEMO_TOTP_SECRET: {error}")
+        sys.exit(_("alliance demo: ALLIANCE_DEMO_TOTP_SECRET: %(problem)s") % {"problem": error})
     call_command("migrate", interactive=False, verbosity=0)
     _collect_static()
     password = os.environ.get("ALLIANCE_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
     if demo_exists():
-        print(f"Using the existing demo data in {data_dir} (use --reset to start over).")
+        print(
+            _("Using the existing demo data in %(folder)s (use --reset to start over).")
+            % {"folder": data_dir}
+        )
     else:
-        print(f"Creating the demo clinic in {data_dir} ...")
-        report = seed_demo(
+        print(_("Creating the demo clinic in %(folder)s ...") % {"folder": data_dir})
+        seed_demo(
             seed=args.seed, password=password, totp_secret=totp_secret, n_clients=args.clients
         )
-        print(report)
+        with in_cli_language():
+            print(demo_report())
     demo_enrol_two_factor(secret=totp_secret)
     url = f"http://127.0.0.1:{args.port}/"
     print()
-    print(
-        "Demo logins (password: "
-        + (
-            "the value of ALLIANCE_DEMO_PASSWORD"
-            if os.environ.get("ALLIANCE_DEMO_PASSWORD")
-            else DEMO_PASSWORD_DEFAULT
-        )
-        + "):"
+    shown_password = (
+        _("the value of ALLIANCE_DEMO_PASSWORD")
+        if os.environ.get("ALLIANCE_DEMO_PASSWORD")
+        else DEMO_PASSWORD_DEFAULT
     )
-    for email, role in DEMO_LOGINS:
-        print(f"  {email:<28} {role}")
+    print(_("Demo logins (password: %(password)s):") % {"password": shown_password})
+    with in_cli_language():
+        for email, role in DEMO_LOGINS:
+            print(f"  {email:<28} {role}")
     from alliance.reachout.demo import CLINIC_SLUG, THERAPIST_SLUG
 
-    print("\nPublic reach-out pages (no login; two requests are waiting under Reach-out requests):")
+    print()
+    print(
+        _("Public reach-out pages (no login; two requests are waiting under Reach-out requests):")
+    )
     for slug in (THERAPIST_SLUG, CLINIC_SLUG):
-        print(f"  {url}reach-out/to/{slug}/")
+        print(f"  {url}reach-out/to/{slug}/")  # untranslated: a URL
     shown_secret = (
-        "the value of ALLIANCE_DEMO_TOTP_SECRET"
+        _("the value of ALLIANCE_DEMO_TOTP_SECRET")
         if os.environ.get("ALLIANCE_DEMO_TOTP_SECRET")
         else " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
     )
-    print(
-        "\nStaff (the admin and the therapists) also type a 6-digit code after the password.\n"
-        "Add this setup key to an authenticator app (choose to enter a key; time-based):\n"
-        f"  {shown_secret}"
-    )
+    print()
+    print(_("Staff (the admin and the therapists) also type a 6-digit code after the password."))
+    print(_("Add this setup key to an authenticator app (choose to enter a key; time-based):"))
+    print(f"  {shown_secret}")
     if args.no_serve:
         return 0
-    print(f"\nAlliance demo running at {url}  (Ctrl+C to stop)")
-    print("Email is printed here instead of being sent: the demo's worker delivers it.")
+    print()
+    print(_("Alliance demo running at %(url)s  (Ctrl+C to stop)") % {"url": url})
+    print(_("Email is printed here instead of being sent: the demo's worker delivers it."))
     from alliance.server import serve
 
     worker = _demo_worker()
@@ -205,12 +276,14 @@ def _demo_worker() -> subprocess.Popen[bytes]:
 def _worker(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="alliance worker",
-        description="Run the task queue: messages, reminders, and the periodic jobs "
-        "(nightly signal recompute, hourly sign-in clean-up, the outbox sweep).",
+        description=_(
+            "Run the task queue: messages, reminders, and the periodic jobs (nightly signal "
+            "recompute, hourly sign-in clean-up, the outbox sweep)."
+        ),
     )
     _add_data_dir_option(parser)
     parser.add_argument(
-        "--once", action="store_true", help="enqueue what is due, run every queued task, exit"
+        "--once", action="store_true", help=_("enqueue what is due, run every queued task, exit")
     )
     # The demo's child worker: exit when the demo does.
     parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
@@ -228,24 +301,33 @@ def _worker(argv: list[str]) -> int:
 def _serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="alliance serve",
-        description="Serve Alliance: gunicorn worker processes (waitress on Windows).",
+        description=_("Serve Alliance: gunicorn worker processes (waitress on Windows)."),
     )
     _add_data_dir_option(parser)
-    parser.add_argument("--host", default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ALLIANCE_PORT", "8000")))
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("ALLIANCE_HOST", "127.0.0.1"),
+        help=_("the address to listen on (default 127.0.0.1; or ALLIANCE_HOST)"),
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("ALLIANCE_PORT", "8000")),
+        help=_("the port (default 8000; or ALLIANCE_PORT)"),
+    )
     parser.add_argument(
         "--workers",
         type=int,
         default=None,
-        help="worker processes (default: 2 x CPU cores + 1; 1 serves with waitress)",
+        help=_("worker processes (default: 2 x CPU cores + 1; 1 serves with waitress)"),
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=None,
-        help="threads per worker process (default: 1 under gunicorn, 8 under waitress)",
+        help=_("threads per worker process (default: 1 under gunicorn, 8 under waitress)"),
     )
-    parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    parser.add_argument("--migrate", action="store_true", help=_("apply migrations before serving"))
     args = parser.parse_args(argv)
     Path(os.environ["ALLIANCE_DATA_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     _django_setup()
@@ -258,19 +340,25 @@ def _serve(argv: list[str]) -> int:
 
     workers = server.default_workers() if args.workers is None else args.workers
     if workers < 1 or (args.threads is not None and args.threads < 1):
-        parser.error("--workers and --threads must be at least 1")
+        parser.error(_("--workers and --threads must be at least 1"))
     waitress = server.uses_waitress(workers)
     threads = args.threads or (server.WAITRESS_THREADS if waitress else server.GUNICORN_THREADS)
-    print(
-        f"Alliance serving on http://{args.host}:{args.port}/ with "
-        + (
-            f"waitress ({threads} thread{'s' if threads > 1 else ''})"
-            if waitress
-            else f"gunicorn ({workers} worker processes x {threads} "
-            f"thread{'s' if threads > 1 else ''})"
-        ),
-        flush=True,
-    )
+    url = f"http://{args.host}:{args.port}/"
+    if waitress:
+        how = ngettext(
+            "Alliance serving on %(url)s with waitress (%(threads)s thread)",
+            "Alliance serving on %(url)s with waitress (%(threads)s threads)",
+            threads,
+        )
+    else:
+        how = ngettext(
+            "Alliance serving on %(url)s with gunicorn (%(workers)s worker processes x "
+            "%(threads)s thread)",
+            "Alliance serving on %(url)s with gunicorn (%(workers)s worker processes x "
+            "%(threads)s threads)",
+            threads,
+        )
+    print(how % {"url": url, "workers": workers, "threads": threads}, flush=True)
     return server.serve(args.host, args.port, workers=workers, threads=threads)
 
 
@@ -306,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return stats_main(argv[1:])
     if command in {"help", "-h", "--help"} and len(argv) <= 1:
-        print(__doc__)
+        print(_usage())
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
     from django.core.management import execute_from_command_line

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alliance.checkins.models import CheckIn
@@ -40,13 +41,17 @@ from alliance.ruptures.services import (
 )
 
 DEMO_CLINIC_MARKER = "demo@alliance"
+# The role beside each login, as `alliance demo` prints it.
 DEMO_LOGINS = (
-    ("admin@demo.example", "clinic admin"),
-    ("therapist@demo.example", "therapist (client@demo.example is theirs)"),
-    ("therapist2@demo.example", "therapist (client2@demo.example is theirs)"),
-    ("client@demo.example", "client"),
-    ("client2@demo.example", "client"),
-    ("dropoutrisk@demo.example", "client (a dropout-risk alert on their therapist's caseload)"),
+    ("admin@demo.example", gettext_lazy("clinic admin")),
+    ("therapist@demo.example", gettext_lazy("therapist (client@demo.example is theirs)")),
+    ("therapist2@demo.example", gettext_lazy("therapist (client2@demo.example is theirs)")),
+    ("client@demo.example", gettext_lazy("client")),
+    ("client2@demo.example", gettext_lazy("client")),
+    (
+        "dropoutrisk@demo.example",
+        gettext_lazy("client (a dropout-risk alert on their therapist's caseload)"),
+    ),
 )
 ADMIN_EMAIL = "admin@demo.example"
 WAITING_CLIENT_EMAIL = "client@demo.example"
@@ -66,10 +71,11 @@ def totp_key_hex(secret: str) -> str:
         raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except binascii.Error:
         raise ValueError(
-            f"{secret!r} is not a base32 secret (letters A-Z and digits 2-7)."
+            gettext("%(secret)s is not a base32 secret (letters A-Z and digits 2-7).")
+            % {"secret": repr(secret)}
         ) from None
     if not 10 <= len(raw) <= 40:
-        raise ValueError("An authenticator secret needs 16 to 64 base32 characters.")
+        raise ValueError(gettext("An authenticator secret needs 16 to 64 base32 characters."))
     return raw.hex()
 
 
@@ -478,6 +484,13 @@ def _therapist_work(
             )
 
 
+def demo_report() -> str:
+    """The short report `alliance demo` prints about the demo clinic, in the active language."""
+    admin = User.objects.select_related("clinic").get(email=ADMIN_EMAIL)
+    assert admin.clinic is not None
+    return _report(admin.clinic)
+
+
 def _report(clinic: Clinic) -> str:
     sessions = Counter(
         Session.objects.filter(episode__clinic=clinic).values_list("status", flat=True)
@@ -488,10 +501,22 @@ def _report(clinic: Clinic) -> str:
         kinds.update(s["kind"] for s in signals)
     n_clients = User.objects.filter(clinic=clinic, role=Role.CLIENT).count()
     checkins = CheckIn.objects.filter(episode__clinic=clinic).count()
-    return (
-        f"{clinic.name}: {n_clients} clients, {sum(sessions.values())} sessions "
-        f"({sessions.get(SessionStatus.ATTENDED, 0)} attended, "
-        f"{sessions.get(SessionStatus.MISSED, 0)} missed), {checkins} check-ins.\n"
-        f"Alerts by state: {dict(sorted(states.items()))}\n"
-        f"Signals by kind: {dict(sorted(kinds.items()))}"
+    # The states and kinds are the codes stored in the database, as a developer looks them up.
+    return "\n".join(
+        [
+            gettext(
+                "%(clinic)s: %(clients)s clients, %(sessions)s sessions (%(attended)s attended, "
+                "%(missed)s missed), %(checkins)s check-ins."
+            )
+            % {
+                "clinic": clinic.name,
+                "clients": n_clients,
+                "sessions": sum(sessions.values()),
+                "attended": sessions.get(SessionStatus.ATTENDED, 0),
+                "missed": sessions.get(SessionStatus.MISSED, 0),
+                "checkins": checkins,
+            },
+            gettext("Alerts by state: %(counts)s") % {"counts": dict(sorted(states.items()))},
+            gettext("Signals by kind: %(counts)s") % {"counts": dict(sorted(kinds.items()))},
+        ]
     )

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from _csv import Reader
 
+from alliance.cli_language import cli_gettext as _
 from alliance.core.change import (
     CRITICAL_T_05,
     DEFAULT_Z,
@@ -120,17 +121,24 @@ def read_scores(text: str, *, layout: str | None = None, name: str = "input") ->
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError(f"{name}: the file is empty; expected a header row") from None
+        raise InputError(
+            _("%(file)s: the file is empty; expected a header row") % {"file": name}
+        ) from None
     except csv.Error as error:
-        raise InputError(f"{name}: line 1: {error}") from None
+        raise InputError(
+            _("%(file)s: line %(line)s: %(problem)s") % {"file": name, "line": 1, "problem": error}
+        ) from None
     header = [cell.strip() for cell in header]
     is_long = [cell.lower() for cell in header] in _LONG_ORDERS
     if layout is None:
         layout = "long" if is_long else "wide"
     if layout == "long" and not is_long:
         raise InputError(
-            f"{name}: line 1: a long file needs exactly the columns id, session and score, "
-            f"got {', '.join(header) or 'nothing'}"
+            _(
+                "%(file)s: line 1: a long file needs exactly the columns id, session and score, "
+                "got %(columns)s"
+            )
+            % {"file": name, "columns": ", ".join(header) or _("nothing")}
         )
     rows = _rows(reader, len(header), name)
     if layout == "long":
@@ -157,26 +165,41 @@ def _rows(reader: Reader, width: int, name: str) -> list[tuple[int, list[str]]]:
                 continue  # blank lines, such as a trailing one
             if len(row) != width:
                 raise InputError(
-                    f"{name}: line {line}: expected {width} columns like the header, got {len(row)}"
+                    _(
+                        "%(file)s: line %(line)s: expected %(width)s columns like the header, "
+                        "got %(got)s"
+                    )
+                    % {"file": name, "line": line, "width": width, "got": len(row)}
                 )
             rows.append((line, [cell.strip() for cell in row]))
     except csv.Error as error:
-        raise InputError(f"{name}: line {reader.line_num}: {error}") from None
+        raise InputError(
+            _("%(file)s: line %(line)s: %(problem)s")
+            % {"file": name, "line": reader.line_num, "problem": error}
+        ) from None
     return rows
 
 
 def _read_wide(header: list[str], rows: list[tuple[int, list[str]]], name: str) -> Table:
     if len(header) < 2:
         raise InputError(
-            f"{name}: line 1: a wide file needs an id column and at least one session column"
+            _("%(file)s: line 1: a wide file needs an id column and at least one session column")
+            % {"file": name}
         )
     seen: dict[str, int] = {}
     for column, cell in enumerate(header[1:], start=2):
         if not cell:
-            raise InputError(f"{name}: line 1, column {column}: the session column has no name")
+            raise InputError(
+                _("%(file)s: line 1, column %(column)s: the session column has no name")
+                % {"file": name, "column": column}
+            )
         if cell in seen:
             raise InputError(
-                f"{name}: line 1, column {column}: {cell!r} repeats the name of column {seen[cell]}"
+                _(
+                    "%(file)s: line 1, column %(column)s: %(name)s repeats the name of column "
+                    "%(other)s"
+                )
+                % {"file": name, "column": column, "name": repr(cell), "other": seen[cell]}
             )
         seen[cell] = column
     sessions = _wide_sessions(header[1:])
@@ -186,11 +209,19 @@ def _read_wide(header: list[str], rows: list[tuple[int, list[str]]], name: str) 
     for line, row in rows:
         person_id = row[0]
         if not person_id:
-            raise InputError(f"{name}: line {line}, column 1: the id is empty")
+            raise InputError(
+                _("%(file)s: line %(line)s, column 1: the id is empty")
+                % {"file": name, "line": line}
+            )
         if person_id in first_line:
             raise InputError(
-                f"{name}: line {line}, column 1: id {person_id!r} is already on line "
-                f"{first_line[person_id]}"
+                _("%(file)s: line %(line)s, column 1: id %(id)s is already on line %(first)s")
+                % {
+                    "file": name,
+                    "line": line,
+                    "id": repr(person_id),
+                    "first": first_line[person_id],
+                }
             )
         first_line[person_id] = line
         person = Person(person_id)
@@ -223,18 +254,33 @@ def _read_long(header: list[str], rows: list[tuple[int, list[str]]], name: str) 
     for line, row in rows:
         person_id = row[id_col]
         if not person_id:
-            raise InputError(f"{name}: line {line}, column {id_col + 1} (id): the id is empty")
+            raise InputError(
+                _("%(file)s: line %(line)s, column %(column)s (id): the id is empty")
+                % {"file": name, "line": line, "column": id_col + 1}
+            )
         cell = row[session_col]
         if not _WHOLE.fullmatch(cell) or int(cell) < 0:
             raise InputError(
-                f"{name}: line {line}, column {session_col + 1} (session): expected a whole "
-                f"number from 0, got {cell!r}"
+                _(
+                    "%(file)s: line %(line)s, column %(column)s (session): expected a whole number "
+                    "from 0, got %(got)s"
+                )
+                % {"file": name, "line": line, "column": session_col + 1, "got": repr(cell)}
             )
         session = int(cell)
         if (person_id, session) in where:
             raise InputError(
-                f"{name}: line {line}: session {session} of id {person_id!r} is already on line "
-                f"{where[person_id, session]}"
+                _(
+                    "%(file)s: line %(line)s: session %(session)s of id %(id)s is already on "
+                    "line %(first)s"
+                )
+                % {
+                    "file": name,
+                    "line": line,
+                    "session": session,
+                    "id": repr(person_id),
+                    "first": where[person_id, session],
+                }
             )
         where[person_id, session] = line
         labels[session] = str(session)
@@ -256,8 +302,11 @@ def _score(cell: str, name: str, line: int, column: int, column_name: str) -> fl
         value = math.nan
     if not math.isfinite(value) or cell.lower() in {"nan", "inf", "-inf", "infinity"}:
         raise InputError(
-            f"{name}: line {line}, column {column} ({column_name}): expected a number, an empty "
-            f"cell or NA, got {cell!r}"
+            _(
+                "%(file)s: line %(line)s, column %(column)s (%(name)s): expected a number, an "
+                "empty cell or NA, got %(got)s"
+            )
+            % {"file": name, "line": line, "column": column, "name": column_name, "got": repr(cell)}
         )
     return value
 
@@ -268,7 +317,7 @@ def _score(cell: str, name: str, line: int, column: int, column_name: str) -> fl
 def _positive(text: str) -> float:
     value = _finite(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+        raise argparse.ArgumentTypeError(_("must be greater than 0, got %(got)s") % {"got": text})
     return value
 
 
@@ -276,30 +325,41 @@ def _finite(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a number, got %(got)s") % {"got": repr(text)}
+        ) from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("expected a finite number, got %(got)s") % {"got": repr(text)}
+        )
     return value
 
 
 def _reliability(text: str) -> float:
     value = _finite(text)
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+        raise argparse.ArgumentTypeError(
+            _("must be between 0 and 1 (exclusive), got %(got)s") % {"got": text}
+        )
     return value
 
 
 def _fraction(text: str) -> float:
     value = _finite(text)
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+        raise argparse.ArgumentTypeError(
+            _("must be at least 0 and below 1, got %(got)s") % {"got": text}
+        )
     return value
 
 
 def _count(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not _WHOLE.fullmatch(text.strip()) or int(text) < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {minimum}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("expected a whole number from %(minimum)s, got %(got)s")
+                % {"minimum": minimum, "got": text}
+            )
         return int(text)
 
     return parse
@@ -308,85 +368,93 @@ def _count(minimum: int) -> Callable[[str], int]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alliance stats",
-        description="Change statistics over a CSV of scores (see docs/statistics.md).",
+        description=_("Change statistics over a CSV of scores (see docs/statistics.md)."),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("file", help="CSV file, wide or long; - for standard input")
-        sub.add_argument("--format", choices=("wide", "long"), help="default: from the header")
-        sub.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+        sub.add_argument("file", help=_("CSV file, wide or long; - for standard input"))
+        sub.add_argument("--format", choices=("wide", "long"), help=_("default: from the header"))
+        sub.add_argument(
+            "--output", metavar="FILE", help=_("write here instead of standard output")
+        )
 
     def measure(sub: argparse.ArgumentParser) -> None:
         group = sub.add_mutually_exclusive_group()
         group.add_argument(
             "--instrument",
             choices=("phq9", "gad7"),
-            help="take SD, reliability, cut-off and direction from a built-in definition",
+            help=_("take SD, reliability, cut-off and direction from a built-in definition"),
         )
         group.add_argument(
-            "--definition", metavar="FILE", help="the same from an outcome definition file"
+            "--definition", metavar="FILE", help=_("the same from an outcome definition file")
         )
-        sub.add_argument("--sd", type=_positive, help="SD for the reliable change index")
-        sub.add_argument("--reliability", type=_reliability, help="reliability r_xx, 0 to 1")
-        sub.add_argument("--z", type=_positive, default=DEFAULT_Z, help="default 1.96")
+        sub.add_argument("--sd", type=_positive, help=_("SD for the reliable change index"))
+        sub.add_argument("--reliability", type=_reliability, help=_("reliability r_xx, 0 to 1"))
+        sub.add_argument("--z", type=_positive, default=DEFAULT_Z, help=_("default 1.96"))
 
     change = commands.add_parser(
-        "change", help="reliable and clinically significant change, first vs last score"
+        "change", help=_("reliable and clinically significant change, first vs last score")
     )
     common(change)
     measure(change)
-    change.add_argument("--cutoff", type=_finite, help="cut-off c between clinical and functional")
+    change.add_argument(
+        "--cutoff", type=_finite, help=_("cut-off c between clinical and functional")
+    )
     for option in ("--clinical-mean", "--clinical-sd", "--functional-mean", "--functional-sd"):
         change.add_argument(option, type=_positive if option.endswith("sd") else _finite)
     change.add_argument(
-        "--higher-is-better", action="store_true", help="default: lower is better (symptoms)"
+        "--higher-is-better", action="store_true", help=_("default: lower is better (symptoms)")
     )
-    change.add_argument("--baseline-col", metavar="SESSION", help="default: first score")
-    change.add_argument("--latest-col", metavar="SESSION", help="default: last score")
+    change.add_argument("--baseline-col", metavar="SESSION", help=_("default: first score"))
+    change.add_argument("--latest-col", metavar="SESSION", help=_("default: last score"))
 
-    sudden = commands.add_parser("sudden", help="sudden gains or losses (Tang & DeRubeis 1999)")
+    sudden = commands.add_parser("sudden", help=_("sudden gains or losses (Tang & DeRubeis 1999)"))
     common(sudden)
     measure(sudden)
     sudden.add_argument("--direction", choices=("gains", "losses"), default="gains")
     sudden.add_argument(
         "--score-type",
         choices=("symptom", "alliance"),
-        help="symptom: higher is worse; alliance: lower is worse (default: symptom, or the "
-        "instrument's direction)",
+        help=_(
+            "symptom: higher is worse; alliance: lower is worse (default: symptom, or the "
+            "instrument's direction)"
+        ),
     )
     sudden.add_argument(
-        "--cutoff", type=_positive, help="criterion 1 (default: the reliable change value)"
+        "--cutoff", type=_positive, help=_("criterion 1 (default: the reliable change value)")
     )
-    sudden.add_argument("--fraction", type=_fraction, default=0.25, help="criterion 2")
+    sudden.add_argument("--fraction", type=_fraction, default=0.25, help=_("criterion 2"))
     sudden.add_argument(
         "--critical-t",
         type=_positive,
-        help="criterion 3 (default by df: 2.776, 3.182, 4.303 for df 4, 3, 2)",
+        help=_("criterion 3 (default by df: 2.776, 3.182, 4.303 for df 4, 3, 2)"),
     )
     sudden.add_argument(
-        "--all-pairs", action="store_true", help="one row per pair of sessions, not only gains"
+        "--all-pairs",
+        action="store_true",
+        help=_("one row per pair of sessions, not only gains"),
     )
 
     ruptures = commands.add_parser(
-        "ruptures", help="rupture-repair sequences in alliance series (1 SD and 2 SD)"
+        "ruptures", help=_("rupture-repair sequences in alliance series (1 SD and 2 SD)")
     )
     common(ruptures)
     ruptures.add_argument(
         "--method",
         choices=("retrospective", "realtime"),
         default="retrospective",
-        help="mean and SD of the whole series, or of earlier sessions only as the app does",
+        help=_("mean and SD of the whole series, or of earlier sessions only as the app does"),
     )
     ruptures.add_argument(
         "--reference-sd",
         type=_positive,
-        help="between-person SD (default: SD of everyone's first score in the file)",
+        help=_("between-person SD (default: SD of everyone's first score in the file)"),
     )
-    ruptures.add_argument("--scale-min", type=_finite, default=1.0, help="default 1")
-    ruptures.add_argument("--scale-max", type=_finite, default=7.0, help="default 7")
-    ruptures.add_argument("--min-sessions", type=_count(3), default=5, help="default 5")
-    ruptures.add_argument("--repair-window", type=_count(1), default=6, help="default 6")
+    ruptures.add_argument("--scale-min", type=_finite, default=1.0, help=_("default 1"))
+    ruptures.add_argument("--scale-max", type=_finite, default=7.0, help=_("default 7"))
+    ruptures.add_argument("--min-sessions", type=_count(3), default=5, help=_("default 5"))
+    ruptures.add_argument("--repair-window", type=_count(1), default=6, help=_("default 6"))
     return parser
 
 
@@ -411,7 +479,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         rows = commands[args.command](args, table)
     except InputError as error:
-        print(f"alliance stats {args.command}: error: {error}", file=sys.stderr)
+        print(
+            _("alliance stats %(command)s: error: %(problem)s")
+            % {"command": args.command, "problem": error},
+            file=sys.stderr,
+        )
         return 2
     buffer = io.StringIO()
     # Ids come from the input file: neutralised like every CSV Alliance writes.
@@ -430,11 +502,15 @@ def _read_input(file: str) -> str:
     try:
         return Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
+        raise InputError(_("%(file)s: no such file") % {"file": file}) from None
     except UnicodeDecodeError as error:
-        raise InputError(f"{file}: not UTF-8 text (byte {error.start})") from None
+        raise InputError(
+            _("%(file)s: not UTF-8 text (byte %(byte)s)") % {"file": file, "byte": error.start}
+        ) from None
     except OSError as error:
-        raise InputError(f"{file}: {error.strerror}") from None
+        raise InputError(
+            _("%(file)s: %(problem)s") % {"file": file, "problem": error.strerror}
+        ) from None
 
 
 def _fmt(value: float | None) -> str:
@@ -468,9 +544,15 @@ def _measure(args: argparse.Namespace) -> _Measure:
         try:
             definition = load_outcome_json(Path(args.definition).read_text(encoding="utf-8"))
         except OSError as error:
-            raise InputError(f"--definition {args.definition}: {error.strerror}") from None
+            raise InputError(
+                _("--definition %(file)s: %(problem)s")
+                % {"file": args.definition, "problem": error.strerror}
+            ) from None
         except DefinitionError as error:
-            raise InputError(f"--definition {args.definition}: {error}") from None
+            raise InputError(
+                _("--definition %(file)s: %(problem)s")
+                % {"file": args.definition, "problem": error}
+            ) from None
     return _Measure(
         sd=args.sd if args.sd is not None else (definition.sd if definition else None),
         reliability=(
@@ -487,14 +569,14 @@ def _measure(args: argparse.Namespace) -> _Measure:
 def _change(args: argparse.Namespace, table: Table) -> list[list[str]]:
     measure = _measure(args)
     if measure.sd is None or measure.reliability is None:
-        raise InputError("give --sd and --reliability, or --instrument / --definition")
+        raise InputError(_("give --sd and --reliability, or --instrument / --definition"))
     norms = [args.clinical_mean, args.clinical_sd, args.functional_mean, args.functional_sd]
     if any(value is not None for value in norms) and any(value is None for value in norms):
         raise InputError(
-            "--clinical-mean, --clinical-sd, --functional-mean and --functional-sd go together"
+            _("--clinical-mean, --clinical-sd, --functional-mean and --functional-sd go together")
         )
     if args.cutoff is not None and norms[0] is not None:
-        raise InputError("give --cutoff or the clinical and functional norms, not both")
+        raise InputError(_("give --cutoff or the clinical and functional norms, not both"))
     cutoff = measure.cutoff
     if args.cutoff is not None:
         cutoff = args.cutoff
@@ -583,7 +665,10 @@ def _session_option(value: str | None, option: str, table: Table) -> int | None:
         if label == value.strip():
             return session
     shown = ", ".join(table.labels.values())
-    raise InputError(f"{option}: no session {value!r} in the file (sessions: {shown})")
+    raise InputError(
+        _("%(option)s: no session %(session)s in the file (sessions: %(sessions)s)")
+        % {"option": option, "session": repr(value), "sessions": shown}
+    )
 
 
 def _pick(person: Person, session: int | None, *, first: bool) -> Point | None:
@@ -600,8 +685,18 @@ def _check_range(table: Table, definition: OutcomeDefinition) -> None:
         for point in person.points:
             if not low <= point.score <= high:
                 raise InputError(
-                    f"line {point.line}, column {point.column}: {_fmt(point.score)} is outside "
-                    f"the {definition.instrument.title} range ({_fmt(low)} to {_fmt(high)})"
+                    _(
+                        "line %(line)s, column %(column)s: %(score)s is outside the %(title)s "
+                        "range (%(low)s to %(high)s)"
+                    )
+                    % {
+                        "line": point.line,
+                        "column": point.column,
+                        "score": _fmt(point.score),
+                        "title": definition.instrument.title,
+                        "low": _fmt(low),
+                        "high": _fmt(high),
+                    }
                 )
 
 
@@ -614,8 +709,10 @@ def _sudden(args: argparse.Namespace, table: Table) -> list[list[str]]:
     if cutoff is None:
         if measure.sd is None or measure.reliability is None:
             raise InputError(
-                "criterion 1 needs --cutoff, or --sd and --reliability (or --instrument / "
-                "--definition) for the reliable change value"
+                _(
+                    "criterion 1 needs --cutoff, or --sd and --reliability (or --instrument / "
+                    "--definition) for the reliable change value"
+                )
             )
         cutoff = reliable_change_threshold(sd=measure.sd, reliability=measure.reliability, z=args.z)
     score_type = args.score_type
@@ -738,13 +835,25 @@ class _Episode:
 def _ruptures(args: argparse.Namespace, table: Table) -> list[list[str]]:
     low, high = args.scale_min, args.scale_max
     if not low < high:
-        raise InputError(f"--scale-min ({_fmt(low)}) must be below --scale-max ({_fmt(high)})")
+        raise InputError(
+            _("--scale-min (%(low)s) must be below --scale-max (%(high)s)")
+            % {"low": _fmt(low), "high": _fmt(high)}
+        )
     for person in table.people:
         for point in person.points:
             if not low <= point.score <= high:
                 raise InputError(
-                    f"line {point.line}, column {point.column}: {_fmt(point.score)} is outside "
-                    f"the scale ({_fmt(low)} to {_fmt(high)}; set --scale-min and --scale-max)"
+                    _(
+                        "line %(line)s, column %(column)s: %(score)s is outside the scale "
+                        "(%(low)s to %(high)s; set --scale-min and --scale-max)"
+                    )
+                    % {
+                        "line": point.line,
+                        "column": point.column,
+                        "score": _fmt(point.score),
+                        "low": _fmt(low),
+                        "high": _fmt(high),
+                    }
                 )
     reference = args.reference_sd
     if reference is None:
@@ -753,8 +862,10 @@ def _ruptures(args: argparse.Namespace, table: Table) -> list[list[str]]:
         # reference_sd_from_series estimates it for the check-in.
         if len(firsts) < 2 or statistics.stdev(firsts) == 0:
             raise InputError(
-                "cannot estimate the between-person SD from fewer than two people with "
-                "different first scores; give --reference-sd"
+                _(
+                    "cannot estimate the between-person SD from fewer than two people with "
+                    "different first scores; give --reference-sd"
+                )
             )
         reference = statistics.stdev(firsts)
     find = _retrospective if args.method == "retrospective" else _realtime

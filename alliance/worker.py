@@ -22,10 +22,22 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
+from alliance.cli_language import in_cli_language
 from alliance.messaging.services import default_worker_id
 
 log = logging.getLogger("alliance.worker")
+
+
+def say(line: str) -> None:
+    """A line for the person watching the worker (what goes in the log stays English)."""
+    print(f"[worker] {line}", flush=True)  # untranslated: the tag logs are searched by
+
+
+def say_enqueued(name: str) -> None:
+    with in_cli_language():
+        say(gettext("enqueued %(task)s") % {"task": name})
 
 
 def beat_once(worker_id: str) -> list[str]:
@@ -48,7 +60,7 @@ class Beat(threading.Thread):
                 close_old_connections()
                 try:
                     for name in beat_once(self.worker_id):
-                        print(f"[worker] enqueued {name}", flush=True)
+                        say_enqueued(name)
                 except Exception:  # a database blip must not end the beat
                     log.exception("worker beat failed")
                 self.stopped.wait(self.every)
@@ -61,7 +73,7 @@ def run(*, once: bool, worker_id: str | None = None, interval: float = 1.0) -> i
     started = timezone.now()
     if once:
         for name in beat_once(worker_id):
-            print(f"[worker] enqueued {name}", flush=True)
+            say_enqueued(name)
         call_command(
             "db_worker",
             queue_name="*",
@@ -74,7 +86,8 @@ def run(*, once: bool, worker_id: str | None = None, interval: float = 1.0) -> i
         return _failures_since(started)
     beat = Beat(worker_id)
     beat.start()
-    print(f"[worker] {worker_id} running the task queue (Ctrl+C to stop)", flush=True)
+    with in_cli_language():
+        say(gettext("%(worker)s running the task queue (Ctrl+C to stop)") % {"worker": worker_id})
     try:
         call_command(
             "db_worker",
@@ -94,5 +107,13 @@ def _failures_since(started: datetime) -> int:
 
     failed = DBTaskResult.objects.failed().filter(started_at__gte=started).count()
     if failed:
-        print(f"[worker] {failed} task(s) failed (see the log)", flush=True)
+        with in_cli_language():
+            say(
+                ngettext(
+                    "%(count)s task failed (see the log)",
+                    "%(count)s tasks failed (see the log)",
+                    failed,
+                )
+                % {"count": failed}
+            )
     return 1 if failed else 0

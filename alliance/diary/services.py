@@ -281,7 +281,20 @@ def diary_card_submit(
                         "kind": AlertCategory.RISK,
                         "severity": 3,
                         "summary": f.summary,
-                        "detail": {"field": f.rule.field, "value": f.value, "day": str(day)},
+                        # The label: the alert's words in any language (ruptures.wording).
+                        "detail": {
+                            "field": f.rule.field,
+                            "value": f.value,
+                            "day": str(day),
+                            "label": f.rule.label,
+                            # A "yes" to acting on the suicide urge counts as a self-harm action
+                            # (DiaryAnswers.safety_answers); the alert says which it was.
+                            **(
+                                {"acted_suicide": True}
+                                if f.rule.field == "action_self_harm" and cleaned.acted_suicide
+                                else {}
+                            ),
+                        },
                     }
                     for f in findings
                 ],

@@ -32,6 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.utils.translation import gettext, ngettext
 
 from alliance import __version__
 
@@ -75,19 +76,28 @@ class Manifest:
     def read(cls, path: Path) -> Manifest:
         if not path.is_file():
             raise BackupError(
-                f"The manifest {path} is missing, so the backup cannot be verified. "
-                "Copy it from where the backup was made (it is written beside every backup)."
+                gettext(
+                    "The manifest %(path)s is missing, so the backup cannot be verified. Copy it "
+                    "from where the backup was made (it is written beside every backup)."
+                )
+                % {"path": path}
             )
         try:
             data = json.loads(path.read_text())
             if data.get("format") != MANIFEST_FORMAT:
                 raise BackupError(
-                    f"{path} is manifest format {data.get('format')!r}; this Alliance reads "
-                    f"format {MANIFEST_FORMAT}."
+                    gettext(
+                        "%(path)s is manifest format %(found)s; this Alliance reads format "
+                        "%(ours)s."
+                    )
+                    % {"path": path, "found": repr(data.get("format")), "ours": MANIFEST_FORMAT}
                 )
             return cls(**{name: data[name] for name in cls.__dataclass_fields__})
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise BackupError(f"{path} is not an Alliance backup manifest ({error}).") from None
+            raise BackupError(
+                gettext("%(path)s is not an Alliance backup manifest (%(problem)s).")
+                % {"path": path, "problem": error}
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -149,8 +159,11 @@ def find_tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise BackupError(
-            f"{name} was not found on PATH. Install the PostgreSQL client tools of the server's "
-            f"major version (Debian: apt install postgresql-client-15) and try again."
+            gettext(
+                "%(tool)s was not found on PATH. Install the PostgreSQL client tools of the "
+                "server's major version (Debian: apt install postgresql-client-15) and try again."
+            )
+            % {"tool": name}
         )
     return found
 
@@ -163,16 +176,22 @@ def backup_create(*, output: Path | None = None, now: datetime | None = None) ->
     now = now or datetime.now(UTC)
     vendor = connection.vendor
     if vendor not in SUFFIX:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
+        raise BackupError(
+            gettext("Backups support SQLite and PostgreSQL, not %(vendor)s.") % {"vendor": vendor}
+        )
     path = (output or default_backup_path(vendor=vendor, now=now)).expanduser().resolve()
     manifest_file = manifest_path(path)
     for existing in (path, manifest_file):
         if existing.exists():
-            raise BackupError(f"{existing} already exists; choose another --output.")
+            raise BackupError(
+                gettext("%(path)s already exists; choose another --output.") % {"path": existing}
+            )
     if output is None:
         path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     elif not path.parent.is_dir():
-        raise BackupError(f"The folder {path.parent} does not exist.")
+        raise BackupError(
+            gettext("The folder %(folder)s does not exist.") % {"folder": path.parent}
+        )
 
     # Written under a temporary name and renamed at the end: a file with the final name is
     # always a complete, checked backup.
@@ -201,7 +220,8 @@ def backup_create(*, output: Path | None = None, now: datetime | None = None) ->
             os.link(partial, path)  # unlike a rename, never replaces a file made meanwhile
         except FileExistsError:
             raise BackupError(
-                f"{path} appeared during the backup; choose another --output."
+                gettext("%(path)s appeared during the backup; choose another --output.")
+                % {"path": path}
             ) from None
     finally:
         partial.unlink(missing_ok=True)
@@ -213,7 +233,7 @@ def backup_create(*, output: Path | None = None, now: datetime | None = None) ->
 def _sqlite_file() -> Path:
     name = str(connection.settings_dict["NAME"])
     if name == ":memory:" or name.startswith("file:"):
-        raise BackupError("An in-memory SQLite database cannot be backed up.")
+        raise BackupError(gettext("An in-memory SQLite database cannot be backed up."))
     return Path(name)
 
 
@@ -224,7 +244,10 @@ SESSION_TABLE = "django_session"
 def _sqlite_backup(target: Path) -> _Snapshot:
     source = _sqlite_file()
     if not source.is_file():
-        raise BackupError(f"There is no SQLite database at {source}: nothing to back up.")
+        raise BackupError(
+            gettext("There is no SQLite database at %(path)s: nothing to back up.")
+            % {"path": source}
+        )
     src = sqlite3.connect(source, timeout=SQLITE_BUSY_SECONDS)
     dst = sqlite3.connect(target)
     try:
@@ -241,11 +264,17 @@ def _sqlite_backup(target: Path) -> _Snapshot:
         dst.execute("PRAGMA journal_mode=DELETE")
         integrity = _sqlite_integrity(dst)
         if integrity != "ok":
-            raise BackupError(f"The backup copy failed PRAGMA integrity_check: {integrity}")
+            raise BackupError(
+                gettext("The backup copy failed PRAGMA integrity_check: %(result)s")
+                % {"result": integrity}
+            )
         tables = _sqlite_counts(dst)
         migrations = _last_migrations(dst.execute("SELECT app, name FROM django_migrations"))
     except sqlite3.Error as error:
-        raise BackupError(f"The SQLite backup of {source} failed: {error}") from None
+        raise BackupError(
+            gettext("The SQLite backup of %(path)s failed: %(problem)s")
+            % {"path": source, "problem": error}
+        ) from None
     finally:
         dst.close()
         src.close()
@@ -296,20 +325,26 @@ def backup_restore(*, path: Path, force: bool = False) -> RestoreResult:
     """Restore the backup at ``path`` into the configured database, after every check."""
     path = path.expanduser().resolve()
     if not path.is_file():
-        raise BackupError(f"There is no backup file at {path}.")
+        raise BackupError(gettext("There is no backup file at %(path)s.") % {"path": path})
     manifest = Manifest.read(manifest_path(path))
     found = sha256_file(path)
     if found != manifest.sha256:
         raise BackupError(
-            f"Checksum mismatch: {path} has sha256 {found}, but its manifest says "
-            f"{manifest.sha256}. The file was changed or damaged after the backup was made; "
-            "nothing was restored. Use another copy of this backup."
+            gettext(
+                "Checksum mismatch: %(path)s has sha256 %(found)s, but its manifest says "
+                "%(expected)s. The file was changed or damaged after the backup was made; "
+                "nothing was restored. Use another copy of this backup."
+            )
+            % {"path": path, "found": found, "expected": manifest.sha256}
         )
     vendor = connection.vendor
     if manifest.vendor != vendor:
         raise BackupError(
-            f"Vendor mismatch: this is a {manifest.vendor} backup, and the configured database "
-            f"is {vendor}. Set DATABASE_URL to a {manifest.vendor} database to restore it."
+            gettext(
+                "Vendor mismatch: this is a %(backup)s backup, and the configured database is "
+                "%(configured)s. Set DATABASE_URL to a %(backup)s database to restore it."
+            )
+            % {"backup": manifest.vendor, "configured": vendor}
         )
     notes = _migration_notes(manifest.migrations)
     if vendor == "sqlite":
@@ -327,8 +362,11 @@ def backup_restore(*, path: Path, force: bool = False) -> RestoreResult:
     }
     if differ:
         raise BackupError(
-            "The restore finished but the row counts differ from the manifest "
-            f"(table: manifest, database): {differ}. Do not serve from this database."
+            gettext(
+                "The restore finished but the row counts differ from the manifest (table: "
+                "manifest, database): %(differ)s. Do not serve from this database."
+            )
+            % {"differ": differ}
         )
     return RestoreResult(path=path, manifest=manifest, target=target, method=method, notes=notes)
 
@@ -345,16 +383,20 @@ def _migration_notes(backed_up: Mapping[str, str]) -> list[str]:
     )
     if unknown:
         raise BackupError(
-            "This backup was made by a newer version of Alliance: migrations "
-            f"{', '.join(unknown)} are unknown here. Install that version (or newer), then "
-            "restore."
+            gettext(
+                "This backup was made by a newer version of Alliance: migrations %(migrations)s "
+                "are unknown here. Install that version (or newer), then restore."
+            )
+            % {"migrations": ", ".join(unknown)}
         )
     leaves = dict(loader.graph.leaf_nodes())
     behind = sorted(app for app, name in leaves.items() if backed_up.get(app) != name)
     if behind:
         return [
-            f"The backup predates migrations of {', '.join(behind)}: run `alliance migrate` "
-            "before serving."
+            gettext(
+                "The backup predates migrations of %(apps)s: run `alliance migrate` before serving."
+            )
+            % {"apps": ", ".join(behind)}
         ]
     return []
 
@@ -364,12 +406,24 @@ def _refuse_if_data(counts: Mapping[str, int], target: str, *, force: bool) -> N
     holding = {t: n for t, n in counts.items() if t in tables and n}
     if holding and not force:
         ranked = sorted(holding.items(), key=lambda item: -item[1])
-        shown = ", ".join(f"{n} rows in {t}" for t, n in ranked[:3])
-        more = f" and {len(ranked) - 3} more tables" if len(ranked) > 3 else ""
+        shown = ", ".join(
+            ngettext("%(count)s row in %(table)s", "%(count)s rows in %(table)s", n)
+            % {"count": n, "table": t}
+            for t, n in ranked[:3]
+        )
+        if len(ranked) > 3:
+            shown = ngettext(
+                "%(shown)s and %(count)s more table",
+                "%(shown)s and %(count)s more tables",
+                len(ranked) - 3,
+            ) % {"shown": shown, "count": len(ranked) - 3}
         raise BackupError(
-            f"{target} already holds data ({shown}{more}). A restore replaces all of it. Stop the "
-            "server, make a backup of it first if it matters, then run the restore again with "
-            "--force."
+            gettext(
+                "%(target)s already holds data (%(shown)s). A restore replaces all of it. Stop "
+                "the server, make a backup of it first if it matters, then run the restore again "
+                "with --force."
+            )
+            % {"target": target, "shown": shown}
         )
 
 
@@ -381,7 +435,8 @@ def _sqlite_restore(path: Path, *, force: bool) -> tuple[str, str]:
         if live.exists():
             dst = sqlite3.connect(live, timeout=SQLITE_BUSY_SECONDS)
             try:
-                _refuse_if_data(_sqlite_counts(dst), f"The database {live}", force=force)
+                target = gettext("The database %(path)s") % {"path": live}
+                _refuse_if_data(_sqlite_counts(dst), target, force=force)
                 # Through SQLite's own locking and WAL, so a connection that is open elsewhere
                 # reads the restored pages, never a torn file.
                 src.backup(dst)
@@ -389,7 +444,7 @@ def _sqlite_restore(path: Path, *, force: bool) -> tuple[str, str]:
                 integrity = _sqlite_integrity(dst)
             finally:
                 dst.close()
-            method = "copied into the live database file with the SQLite backup API"
+            method = gettext("copied into the live database file with the SQLite backup API")
         else:
             live.parent.mkdir(parents=True, exist_ok=True)
             # A -wal or -shm without its database belongs to a deleted database; SQLite must
@@ -411,22 +466,29 @@ def _sqlite_restore(path: Path, *, force: bool) -> tuple[str, str]:
                 _fsync_dir(live.parent)
             finally:
                 temporary.unlink(missing_ok=True)
-            method = "written to a new file and moved into place"
+            method = gettext("written to a new file and moved into place")
     except sqlite3.Error as error:
         raise BackupError(
-            f"The SQLite restore into {live} failed: {error}. Stop the server and try again."
+            gettext(
+                "The SQLite restore into %(path)s failed: %(problem)s. Stop the server and try "
+                "again."
+            )
+            % {"path": live, "problem": error}
         ) from None
     finally:
         src.close()
     if integrity != "ok":
-        raise BackupError(f"The restored database failed PRAGMA integrity_check: {integrity}")
+        raise BackupError(
+            gettext("The restored database failed PRAGMA integrity_check: %(result)s")
+            % {"result": integrity}
+        )
     return str(live), method
 
 
 def _pg_restore(path: Path, *, force: bool) -> tuple[str, str]:
     pg_restore = find_tool("pg_restore")
     settings_dict = connection.settings_dict
-    target = f"The PostgreSQL database {settings_dict['NAME']}"
+    target = gettext("The PostgreSQL database %(name)s") % {"name": settings_dict["NAME"]}
     _refuse_if_data(_current_counts(), target, force=force)
     connection.close()
     options = ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"]
@@ -437,7 +499,7 @@ def _pg_restore(path: Path, *, force: bool) -> tuple[str, str]:
     )
     return (
         f"postgresql {settings_dict['NAME']}",
-        "pg_restore --clean --if-exists --no-owner, in one transaction",
+        gettext("pg_restore --clean --if-exists --no-owner, in one transaction"),
     )
 
 
@@ -460,7 +522,10 @@ def pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
 def _run(command: list[str], *, env: Mapping[str, str], what: str) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(f"{what} failed (exit {done.returncode}): {done.stderr.strip()}")
+        raise BackupError(
+            gettext("%(tool)s failed (exit %(code)s): %(problem)s")
+            % {"tool": what, "code": done.returncode, "problem": done.stderr.strip()}
+        )
 
 
 def _tool_version(executable: str) -> str:

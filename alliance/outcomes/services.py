@@ -488,7 +488,13 @@ def risk_alert_raise(*, response: OutcomeResponse, title: str) -> Alert:
         source_key=f"response:{response.id}",
         summary=f"Risk answer on the {title}: {risk_summary(response)}",
         now=response.submitted_at,
-        detail={"response_id": str(response.id), "instrument_id": response.instrument_id},
+        # What the alert's words are made of, in any language (alliance.ruptures.wording).
+        detail={
+            "response_id": str(response.id),
+            "instrument_id": response.instrument_id,
+            "instrument_title": title,
+            "answers": [{"label": r["label"], "value": r["value"]} for r in response.risk],
+        },
     )
     return alert
 

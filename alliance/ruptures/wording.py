@@ -164,9 +164,56 @@ def _dropout_plain(kind: str, detail: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _plain(kind: str, detail: Mapping[str, Any]) -> str | None:
+def _answer(label: str, value: Any) -> str:
+    """One risk answer: the rule's label (translated when it is one of ours), then the answer.
+
+    A label a clinic wrote for its own rule, or a questionnaire's own, has no translation and
+    reads as it was written.
+    """
+    return _("%(label)s (answer: %(value)s)") % {
+        "label": _(label) if label else label,
+        "value": f"{float(value):g}",
+    }
+
+
+def _label_in_summary(summary: str, value: Any) -> str | None:
+    """The label of a risk answer stored before its detail kept it: the summary is
+    ``"<label> (answer: <value>)"`` (``alliance.core.safety.RiskFinding.summary``)."""
+    suffix = f" (answer: {float(value):g})"
+    return summary.removesuffix(suffix) if summary.endswith(suffix) else None
+
+
+def _risk_plain(detail: Mapping[str, Any], summary: str) -> str | None:
+    """A risk alert's signal: a questionnaire's risk answers, or one risk answer on a diary card.
+
+    A questionnaire's risk alert stored before its detail kept the answers has only the
+    response's id: its summary (English) stays its plain words.
+    """
+    if "answers" in detail:  # alliance.outcomes.services.risk_alert_raise
+        name = questionnaire_name(
+            str(detail.get("instrument_id", "")), str(detail.get("instrument_title", ""))
+        )
+        answers = "; ".join(_answer(str(a["label"]), a["value"]) for a in detail["answers"])
+        return _("Risk answer on the %(questionnaire)s: %(answers)s.") % {
+            "questionnaire": name,
+            "answers": answers,
+        }
+    if "field" in detail:  # alliance.diary.services: one signal per risk answer on the card
+        label = detail.get("label") or _label_in_summary(summary, detail["value"])
+        if not label:
+            return None
+        words = _answer(str(label), detail["value"])
+        if detail.get("acted_suicide"):
+            words += "; " + _("they acted on the urge to end their life")
+        return words + "."
+    return None
+
+
+def _plain(kind: str, detail: Mapping[str, Any], summary: str = "") -> str | None:
     if kind.startswith("dropout_"):
         return _dropout_plain(kind, detail)
+    if kind == "risk":
+        return _risk_plain(detail, summary)
     if kind == "client_reported":
         tension = _TENSION.get(detail.get("tension") or 0)
         if tension is None:
@@ -254,7 +301,7 @@ def signal_lines(signals: list[dict[str, Any]]) -> list[SignalLine]:
     for signal in sorted(signals, key=lambda s: -int(s.get("severity", 0))):
         summary = str(signal.get("summary", ""))
         try:
-            plain = _plain(str(signal.get("kind", "")), signal.get("detail") or {})
+            plain = _plain(str(signal.get("kind", "")), signal.get("detail") or {}, summary)
         except (KeyError, TypeError, ValueError):
             plain = None  # an older signal without these numbers: its summary says it
         if plain is None:

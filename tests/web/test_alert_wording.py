@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alliance.checkins.services import checkin_submit
+from alliance.core.dropout import CANCELLED_CLIENT, MISSED, RuptureFact, SessionFact, assess
 from alliance.core.signals import CheckinPoint, SignalSettings, detect
+from alliance.ruptures.dropout import _signals as dropout_signals
 from alliance.ruptures.models import Alert, AlertCategory
 from alliance.ruptures.wording import headline, questionnaire_name, signal_lines
 from tests.conftest import GOOD_ANSWERS
@@ -124,3 +127,136 @@ def test_a_risk_alert_names_its_questionnaire_and_links_the_answers(login, phq9_
         "The client's answers to the PHQ-9 depression questionnaire</a>"
     ) in page
     assert "phq9" not in page
+
+
+# In French: every kind of signal has its own words; the stored summary is English.
+
+FRENCH_RISK = (
+    "Réponse à risque au questionnaire PHQ-9 sur la dépression\u00a0: PHQ-9, question 9\u00a0: "
+    "pensées de mort ou d'automutilation (réponse\u00a0: 1)."
+)
+
+
+def test_every_reason_of_the_dropout_rule_reads_in_french():
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    risk = assess(
+        sessions=[
+            SessionFact(now - timedelta(weeks=1), MISSED),
+            SessionFact(now - timedelta(weeks=2), MISSED),
+            SessionFact(
+                now - timedelta(days=3), CANCELLED_CLIENT, now - timedelta(days=3, hours=2)
+            ),
+        ],
+        alliance=[6.0, 5.0, 4.0, 3.0, 2.0, 2.0],
+        ruptures=[
+            RuptureFact(now - timedelta(days=5), "confrontation"),
+            RuptureFact(now - timedelta(days=9), "withdrawal"),
+        ],
+        started_at=now - timedelta(weeks=2),
+        now=now,
+    )
+    signals = dropout_signals(risk)
+    assert {s["kind"] for s in signals} == {
+        "dropout_risk",
+        "dropout_missed",
+        "dropout_late_cancelled",
+        "dropout_low_alliance",
+        "dropout_falling_alliance",
+        "dropout_unresolved_confrontation",
+        "dropout_unresolved_rupture",
+        "dropout_first_quarter",
+    }
+    with translation.override("fr-ca"):
+        for signal in signals:
+            (line,) = signal_lines([signal])
+            assert line.plain != signal["summary"], signal["kind"]
+
+
+def test_a_questionnaire_risk_answer_reads_in_french():
+    signal = {
+        "kind": "risk",
+        "severity": 3,
+        "summary": "Risk answer on the PHQ-9 (Patient Health Questionnaire-9): PHQ-9 item 9: "
+        "thoughts of death or of self-harm (answer: 1).",
+        "detail": {
+            "response_id": str(uuid.uuid4()),
+            "instrument_id": "phq9",
+            "instrument_title": "PHQ-9 (Patient Health Questionnaire-9)",
+            "answers": [{"label": "PHQ-9 item 9: thoughts of death or of self-harm", "value": 1}],
+        },
+    }
+    (english,) = signal_lines([signal])
+    assert english.plain == (
+        "Risk answer on the PHQ-9 depression questionnaire: PHQ-9 item 9: thoughts of death or "
+        "of self-harm (answer: 1)."
+    )
+    with translation.override("fr-ca"):
+        (french,) = signal_lines([signal])
+    assert french.plain == FRENCH_RISK
+    assert french.statistics == signal["summary"]  # the stored words, one click away
+
+
+def test_a_diary_risk_answer_reads_in_french_stored_before_its_label_was_kept_too():
+    new = {
+        "kind": "risk",
+        "severity": 3,
+        "summary": "Diary card: strong urge to self-harm (answer: 5)",
+        "detail": {
+            "field": "urge_self_harm",
+            "value": 5.0,
+            "day": "2026-06-10",
+            "label": "Diary card: strong urge to self-harm",
+        },
+    }
+    old = {**new, "detail": {"field": "urge_self_harm", "value": 5.0, "day": "2026-06-10"}}
+    with translation.override("fr-ca"):
+        lines = signal_lines([new, old])
+    french = "Carte journalière\u00a0: forte envie de s'automutiler (réponse\u00a0: 5)."
+    assert [line.plain for line in lines] == [french, french]
+    acted = {**new, "detail": {**new["detail"], "field": "action_self_harm", "value": 1.0}}
+    acted["detail"].update(label="Diary card: self-harm recorded", acted_suicide=True)
+    assert signal_lines([acted])[0].plain == (
+        "Diary card: self-harm recorded (answer: 1); they acted on the urge to end their life."
+    )
+    with translation.override("fr-ca"):
+        assert signal_lines([acted])[0].plain == (
+            "Carte journalière\u00a0: automutilation notée (réponse\u00a0: 1); la personne a agi "
+            "selon l'envie de mettre fin à ses jours."
+        )
+    # A clinic's own rule reads as the clinic wrote it.
+    own = {**new, "detail": {**new["detail"], "label": "Journal : envie forte"}}
+    with translation.override("fr-ca"):
+        assert signal_lines([own])[0].plain == "Journal : envie forte (réponse\u00a0: 5)."
+
+
+def test_a_questionnaire_risk_alert_stored_before_its_answers_were_kept_keeps_its_summary():
+    old = {
+        "kind": "risk",
+        "severity": 3,
+        "summary": "Risk answer on the PHQ-9: PHQ-9 item 9: thoughts of death (answer: 2).",
+        "detail": {"response_id": str(uuid.uuid4()), "instrument_id": "phq9"},
+    }
+    with translation.override("fr-ca"):
+        (line,) = signal_lines([old])
+    assert (line.plain, line.statistics) == (old["summary"], "")
+
+
+def test_a_risk_alert_reads_in_french_on_a_french_page(login, phq9_due, therapist, client_user):
+    submit(phq9_due, answers_for(PHQ9, 6, item9=1))
+    alert = Alert.objects.get(category=AlertCategory.RISK)
+    therapist.language = "fr-ca"
+    therapist.save(update_fields=["language"])
+    browser = login(therapist)
+    # The account's language stays active in this thread after a request: put English back.
+    with translation.override("en"):
+        page = browser.get(reverse("alert_detail", args=[alert.id])).content.decode()
+        client_page = browser.get(reverse("client_detail", args=[client_user.id])).content
+    page = html.unescape(page)
+    assert '<html lang="fr-ca"' in page
+    assert FRENCH_RISK in page
+    # The stored English is there only behind the statistics' <details>.
+    details = re.search(r"<details class=\"statistics\">(.*?)</details>", page, re.S)
+    assert details is not None and "Risk answer on the" in details.group(1)
+    assert "Risk answer on the" not in page.replace(details.group(0), "")
+    assert FRENCH_RISK in html.unescape(client_page.decode())
+    assert "Risk answer on the" not in client_page.decode()

@@ -376,8 +376,8 @@ def test_rotation_moves_every_value_to_the_new_key(repair):
     before = raw_values(CheckIn, "comment")
     with keys(KEY_B, KEY_A):
         out = rotate_keys()
-    assert "checkins.CheckIn.comment: 1 values; 1 re-encrypted under the first key" in out
-    assert "ruptures.RepairRecord.notes: 1 values; 1 re-encrypted" in out
+    assert "checkins.CheckIn.comment: 1 value; 1 re-encrypted under the first key" in out
+    assert "ruptures.RepairRecord.notes: 1 value; 1 re-encrypted" in out
     assert raw_values(CheckIn, "comment") != before
     with keys(KEY_B):
         assert CheckIn.objects.get().comment == COMMENT
@@ -401,7 +401,7 @@ def test_check_counts_values_not_under_the_first_key(make_checkin):
         "0 not encrypted, 0 unreadable with any configured key"
     ) in out
     assert error == (
-        "2 value(s) are not under the first key yet; run `alliance rotate-keys`. "
+        "2 values are not under the first key yet; run `alliance rotate-keys`. "
         "Keep the older keys until this reports 0."
     )
 
@@ -413,7 +413,7 @@ def test_check_reports_zero_after_rotation(make_checkin):
         rotate_keys()
         out, error = check_keys()
     assert error is None
-    assert "checkins.CheckIn.comment: 1 values; 1 under the first key, 0 under an older key" in out
+    assert "checkins.CheckIn.comment: 1 value; 1 under the first key, 0 under an older key" in out
     assert "0 values left to rotate" in out
 
 
@@ -421,7 +421,7 @@ def test_rotating_again_changes_nothing(make_checkin):
     make_checkin()
     before = raw_values(CheckIn, "comment")
     out = rotate_keys()
-    assert "1 values; 0 re-encrypted under the first key" in out
+    assert "1 value; 0 re-encrypted under the first key" in out
     assert "1 already under it" in out
     assert raw_values(CheckIn, "comment") == before
 
@@ -453,8 +453,8 @@ def test_rotation_leaves_unreadable_values_and_fails_naming_them(make_checkin):
     with keys(KEY_B, KEY_A), pytest.raises(CommandError) as caught:
         rotate_keys()
     assert (
-        "1 value(s) cannot be decrypted with any key in ALLIANCE_ENCRYPTION_KEYS "
-        f"(e.g. checkins.CheckIn.comment pk={lost.pk})"
+        "1 value cannot be decrypted with any key in ALLIANCE_ENCRYPTION_KEYS "
+        f"(checkins.CheckIn.comment pk={lost.pk})"
     ) in str(caught.value)
     with keys(KEY_B):
         assert CheckIn.objects.exclude(pk=lost.pk).get().comment == COMMENT
@@ -469,7 +469,7 @@ def test_check_fails_on_unreadable_values_and_lists_them(make_checkin):
         out, error = check_keys()
     assert "1 unreadable with any configured key" in out
     assert f"Unreadable with any configured key:\n  checkins.CheckIn.comment pk={lost.pk}\n" in out
-    assert error is not None and "1 value(s) cannot be decrypted" in error
+    assert error is not None and "1 value cannot be decrypted" in error
 
 
 # --- the data migrations ---------------------------------------------------------------------

@@ -242,6 +242,38 @@ class TestTheDemoClinic:
         assert AlertState.OPEN in states
         assert AlertState.RESOLVED in states
 
+    def test_every_signal_of_every_kind_reads_in_french_not_as_its_english_summary(self) -> None:
+        """Each kind of signal the product writes (the demo writes them all through the real
+        services) has translated plain words; the stored summary is English."""
+        from django.utils import translation
+
+        from alliance.ruptures.wording import signal_lines
+
+        seen: set[str] = set()
+        risk_sources: set[str] = set()
+        with translation.override("fr-ca"):
+            for signals in Alert.objects.values_list("signals", flat=True):
+                for signal in signals:
+                    (line,) = signal_lines([signal])
+                    assert line.plain != signal["summary"], signal
+                    seen.add(signal["kind"])
+                    if signal["kind"] == "risk":
+                        risk_sources.add("diary" if "field" in signal["detail"] else "outcome")
+        assert {
+            "client_reported",
+            "discrepancy",
+            "dropout_risk",
+            "not_on_track",
+            "reliable_drop",
+            "risk",
+            "rupture_repair_1sd",
+            "rupture_repair_2sd",
+            "sudden_loss",
+            "weak_early",
+        } <= seen
+        # The dropout rule's every reason: tests/web/test_alert_wording.py.
+        assert risk_sources == {"diary", "outcome"}
+
     def test_demo_client_has_an_open_client_reported_alert(self) -> None:
         assert Alert.objects.filter(
             episode__client__email="client@demo.example",

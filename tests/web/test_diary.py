@@ -350,6 +350,17 @@ def test_risk_answers_open_exactly_one_high_priority_alert(carla, frozen, answer
         assert alert.summary.startswith("Diary card for Tue 10 Mar: ")
 
 
+def test_acting_on_the_suicide_urge_is_named_in_the_alert_s_words(carla, frozen):
+    post_card(carla, {"urge_suicide": "2", "urge_self_harm": "0", "acted_suicide": "yes"})
+    alert = Alert.objects.get()
+    assert alert.summary.endswith("acted on the urge to end their life.")
+    (signal,) = alert.signals
+    assert signal["detail"]["acted_suicide"] is True
+    assert alert.headline == (
+        "Diary card: self-harm recorded (answer: 1); they acted on the urge to end their life."
+    )
+
+
 def test_the_crisis_page_follows_a_risk_answer_after_the_card_is_saved(carla, client_user, frozen):
     response = post_card(carla, RISK)
     assert response["Location"] == reverse("diary_done")

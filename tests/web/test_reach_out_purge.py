@@ -80,8 +80,8 @@ def test_the_command_counts_in_a_dry_run_and_deletes_otherwise(teresas_page):
         assert ReachOutRequest.objects.count() == 2
         call_command("purge_reach_outs", stdout=out)
     assert out.getvalue().splitlines() == [
-        "Dry run: 1 reach-out request(s) older than 90 days would be deleted.",
-        "Deleted 1 reach-out request(s) older than 90 days.",
+        "Dry run: 1 reach-out request older than 90 days would be deleted.",
+        "Deleted 1 reach-out request older than 90 days.",
     ]
     assert ReachOutRequest.objects.count() == 1
 

@@ -286,7 +286,7 @@ def test_dry_run_lists_what_would_be_anonymised_and_changes_nothing(ended, clien
     audit_rows = AuditEvent.objects.count()
     output = _command()
     assert f"{client_user.id}  Carla Client  (Harbour Clinic)" in output
-    assert "Dry run: 1 record(s) would be anonymised." in output
+    assert "Dry run: 1 record would be anonymised." in output
     assert User.objects.get(id=client_user.id).full_name == "Carla Client"
     assert CheckIn.objects.get().comment == "Hard day."
     assert AuditEvent.objects.count() == audit_rows
@@ -296,11 +296,11 @@ def test_dry_run_shows_records_on_hold_as_kept(ended, admin, client_user):
     legal_hold_set(client=client_user, admin=admin, reason="Complaint")
     output = _command()
     assert "ON LEGAL HOLD, kept" in output
-    assert "Dry run: 0 record(s) would be anonymised." in output
+    assert "Dry run: 0 records would be anonymised." in output
 
 
 def test_apply_anonymises(ended, client_user):
-    assert "Anonymised 1 record(s)." in _command("--apply")
+    assert "Anonymised 1 record." in _command("--apply")
     assert User.objects.get(id=client_user.id).anonymised_at is not None
 
 

@@ -8,29 +8,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
 from alliance.accounts.services import two_factor_required, two_factor_reset
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.people.models import User
 
 
-class Command(BaseCommand):
-    help = (
+class Command(AllianceCommand):
+    help = gettext_lazy(
         "Remove a staff member's authenticator app and recovery codes and end their sessions; "
         "they set up a new app at their next login."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("email")
+        parser.add_argument("email", help=gettext_lazy("the staff member's email address"))
 
     def handle(self, *args: Any, email: str, **options: Any) -> None:
         user = User.objects.filter(email=email.strip().lower()).first()
         if user is None:
-            raise CommandError(f"No account has the email {email}.")
+            raise CommandError(gettext("No account has the email %(email)s.") % {"email": email})
         if not two_factor_required(user):
-            raise CommandError(f"{user.email} is a client; clients have no two-factor to reset.")
+            raise CommandError(
+                gettext("%(email)s is a client; clients have no two-factor to reset.")
+                % {"email": user.email}
+            )
         two_factor_reset(user=user, actor=None)
         self.stdout.write(
-            f"Two-factor is reset for {user.email}: they set up a new authenticator app at "
-            "their next login."
+            gettext(
+                "Two-factor is reset for %(email)s: they set up a new authenticator app at their "
+                "next login."
+            )
+            % {"email": user.email}
         )

@@ -7,16 +7,26 @@ tests that need real transactions), so the triggers are lifted for the flush and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.commands import flush
 from django.db import connections
+from django.utils.text import format_lazy
 
 from alliance.audit import triggers
+from alliance.commands import AllianceCommand, gettext_lazy
 
 
-class Command(flush.Command):
-    help = f"{flush.Command.help} The audit log is emptied too; its triggers are restored after."
+class Command(AllianceCommand, flush.Command):
+    # Django's own sentence stays as Django ships it; ours is translated.
+    help = cast(
+        str,
+        format_lazy(
+            "{} {}",
+            flush.Command.help,
+            gettext_lazy("The audit log is emptied too; its triggers are restored after."),
+        ),
+    )
 
     def handle(self, **options: Any) -> None:
         connection = connections[options["database"]]

@@ -8,21 +8,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import ngettext
 
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.exports.fhir import clinic_bundle_write
-from alliance.outcomes.management.commands.instruments import _clinic
+from alliance.outcomes.management.commands.instruments import CLINIC_HELP, clinic_named
 
 
-class Command(BaseCommand):
-    help = "Export a clinic's check-ins and questionnaires as a FHIR R4 Bundle (JSON)."
+class Command(AllianceCommand):
+    help = gettext_lazy(
+        "Export a clinic's check-ins and questionnaires as a FHIR R4 Bundle (JSON)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--clinic", help="the clinic's name (needed when there are several)")
-        parser.add_argument("--output", help="file to write (.gz to compress); default stdout")
+        parser.add_argument("--clinic", help=CLINIC_HELP)
+        parser.add_argument(
+            "--output", help=gettext_lazy("file to write (.gz to compress); default stdout")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clinic = _clinic(options.get("clinic"))
+        clinic = clinic_named(options.get("clinic"))
         target = options.get("output")
         if not target:
             clinic_bundle_write(clinic, sys.stdout)
@@ -31,4 +37,11 @@ class Command(BaseCommand):
         opener: Any = gzip.open if path.suffix == ".gz" else open
         with opener(path, "wt", encoding="utf-8") as out:
             count = clinic_bundle_write(clinic, out)
-        self.stdout.write(f"{path}: {count} resources of {clinic.name}")
+        self.stdout.write(
+            ngettext(
+                "%(path)s: %(count)s resource of %(clinic)s",
+                "%(path)s: %(count)s resources of %(clinic)s",
+                count,
+            )
+            % {"path": path, "count": count, "clinic": clinic.name}
+        )

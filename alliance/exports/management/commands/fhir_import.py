@@ -11,21 +11,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext, ngettext
 
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.exports.fhir import FhirImportError, fhir_response_import, responses_in
-from alliance.outcomes.management.commands.instruments import _clinic
+from alliance.outcomes.management.commands.instruments import CLINIC_HELP, clinic_named
 
 
-class Command(BaseCommand):
-    help = "Import FHIR R4 QuestionnaireResponses of known questionnaires, with their scores."
+class Command(AllianceCommand):
+    help = gettext_lazy(
+        "Import FHIR R4 QuestionnaireResponses of known questionnaires, with their scores."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a QuestionnaireResponse or a Bundle (JSON)")
-        parser.add_argument("--clinic", help="the clinic's name (needed when there are several)")
+        parser.add_argument("file", help=gettext_lazy("a QuestionnaireResponse or a Bundle (JSON)"))
+        parser.add_argument("--clinic", help=CLINIC_HELP)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clinic = _clinic(options.get("clinic"))
+        clinic = clinic_named(options.get("clinic"))
         path = Path(options["file"])
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -47,7 +51,17 @@ class Command(BaseCommand):
         for line in failed:
             self.stderr.write(line)
         self.stdout.write(
-            f"{path}: {created} imported, {existing} already there, {len(failed)} refused"
+            gettext(
+                "%(path)s: %(created)s imported, %(existing)s already there, %(refused)s refused"
+            )
+            % {"path": path, "created": created, "existing": existing, "refused": len(failed)}
         )
         if failed:
-            raise CommandError(f"{len(failed)} response(s) could not be imported")
+            raise CommandError(
+                ngettext(
+                    "%(count)s response could not be imported",
+                    "%(count)s responses could not be imported",
+                    len(failed),
+                )
+                % {"count": len(failed)}
+            )

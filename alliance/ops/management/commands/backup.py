@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.ops.backup import BackupError, backup_create
 
 
-class Command(BaseCommand):
-    help = (
+class Command(AllianceCommand):
+    help = gettext_lazy(
         "Back up the database while the server runs (SQLite backup API, or pg_dump for "
         "PostgreSQL) to <data dir>/backups/, with a manifest beside it. See "
         "docs/security-backup.md."
@@ -21,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
-            help="where to write the backup (default: a timestamped file in <data dir>/backups/)",
+            help=gettext_lazy(
+                "where to write the backup (default: a timestamped file in <data dir>/backups/)"
+            ),
         )
 
     def handle(self, *args: Any, output: Path | None, **options: Any) -> None:
@@ -31,14 +35,25 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         m = result.manifest
         how = (
-            "online copy with the SQLite backup API; PRAGMA integrity_check: " + m.integrity
+            gettext("online copy with the SQLite backup API; PRAGMA integrity_check: %(result)s")
+            % {"result": m.integrity}
             if m.vendor == "sqlite"
-            else "pg_dump --format=custom, one consistent snapshot"
+            else gettext("pg_dump --format=custom, one consistent snapshot")
         )
-        self.stdout.write(f"Backed up {m.source} ({how}).")
-        self.stdout.write(f"  backup:   {result.path} ({m.size / 1024 / 1024:.1f} MiB)")
-        self.stdout.write(f"  manifest: {result.manifest_path}")
-        self.stdout.write(f"  {len(m.tables)} tables, {m.rows} rows; sha256 {m.sha256}")
         self.stdout.write(
-            "Copy both files off this machine; keep the encryption keys apart from them."
+            gettext("Backed up %(source)s (%(how)s).") % {"source": m.source, "how": how}
+        )
+        self.stdout.write(
+            "  "
+            + gettext("backup: %(path)s (%(size).1f MiB)")
+            % {"path": result.path, "size": m.size / 1024 / 1024}
+        )
+        self.stdout.write("  " + gettext("manifest: %(path)s") % {"path": result.manifest_path})
+        self.stdout.write(
+            "  "
+            + gettext("%(tables)s tables, %(rows)s rows; sha256 %(sha256)s")
+            % {"tables": len(m.tables), "rows": m.rows, "sha256": m.sha256}
+        )
+        self.stdout.write(
+            gettext("Copy both files off this machine; keep the encryption keys apart from them.")
         )

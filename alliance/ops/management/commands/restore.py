@@ -5,24 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.ops.backup import BackupError, backup_restore
 
 
-class Command(BaseCommand):
-    help = (
+class Command(AllianceCommand):
+    help = gettext_lazy(
         "Restore a backup made by `alliance backup` into the configured database, after "
         "checking its sha256 against the manifest. Stop the server first. See "
         "docs/security-backup.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="the backup file (its .json manifest beside)")
+        parser.add_argument(
+            "file", type=Path, help=gettext_lazy("the backup file (its .json manifest beside)")
+        )
         parser.add_argument(
             "--force",
             action="store_true",
-            help="replace a database that already holds data",
+            help=gettext_lazy("replace a database that already holds data"),
         )
 
     def handle(self, *args: Any, file: Path, force: bool, **options: Any) -> None:
@@ -31,11 +35,23 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from None
         m = result.manifest
-        self.stdout.write(f"Checked {result.path}: sha256 matches the manifest ({m.sha256}).")
         self.stdout.write(
-            f"Restored the {m.vendor} backup made {m.created_at} into {result.target} "
-            f"({result.method})."
+            gettext("Checked %(path)s: sha256 matches the manifest (%(sha256)s).")
+            % {"path": result.path, "sha256": m.sha256}
         )
-        self.stdout.write(f"  {len(m.tables)} tables, {m.rows} rows: every count matches.")
+        self.stdout.write(
+            gettext("Restored the %(vendor)s backup made %(made)s into %(target)s (%(method)s).")
+            % {
+                "vendor": m.vendor,
+                "made": m.created_at,
+                "target": result.target,
+                "method": result.method,
+            }
+        )
+        self.stdout.write(
+            "  "
+            + gettext("%(tables)s tables, %(rows)s rows: every count matches.")
+            % {"tables": len(m.tables), "rows": m.rows}
+        )
         for note in result.notes:
             self.stdout.write(note)

@@ -10,14 +10,31 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import models, router, transaction
 from django.db.models import ExpressionWrapper, F, Value
+from django.utils.translation import gettext, ngettext
 
 from alliance import crypto
+from alliance.commands import AllianceCommand, gettext_lazy
 from alliance.crypto import TokenState
 
 EXAMPLES = 5
+
+
+def _values(count: int) -> str:
+    return ngettext("%(count)s value", "%(count)s values", count) % {"count": count}
+
+
+def _in_state(state: TokenState, count: int) -> str:
+    """``--check``'s count of one state: "3 under the first key"."""
+    words = {
+        TokenState.CURRENT: gettext("%(count)s under the first key"),
+        TokenState.OLDER_KEY: gettext("%(count)s under an older key"),
+        TokenState.PLAIN: gettext("%(count)s not encrypted"),
+        TokenState.UNREADABLE: gettext("%(count)s unreadable with any configured key"),
+    }
+    return words[state] % {"count": count}
 
 
 def _stored_values(
@@ -44,8 +61,8 @@ def _stored_values(
         last = values[-1][0]
 
 
-class Command(BaseCommand):
-    help = (
+class Command(AllianceCommand):
+    help = gettext_lazy(
         "Re-encrypt every encrypted value under the first key in ALLIANCE_ENCRYPTION_KEYS "
         "(plain text found in an encrypted column is encrypted too). With --check, only count."
     )
@@ -54,13 +71,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check",
             action="store_true",
-            help="count values not under the first key, change nothing; exit 1 if there are any",
+            help=gettext_lazy(
+                "count values not under the first key, change nothing; exit 1 if there are any"
+            ),
         )
-        parser.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help=gettext_lazy("rows per transaction")
+        )
 
     def handle(self, *args: Any, check: bool, batch_size: int, **options: Any) -> None:
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(gettext("--batch-size must be at least 1."))
         totals: Counter[TokenState] = Counter()
         unreadable: list[str] = []
         for model, field in crypto.encrypted_fields():
@@ -71,24 +92,36 @@ class Command(BaseCommand):
                     model, field, using=using, batch_size=batch_size, unreadable=unreadable
                 )
                 self.stdout.write(
-                    f"{label}: {counts.total()} values; "
-                    + ", ".join(f"{counts[state]} {state.value}" for state in TokenState)
+                    gettext("%(field)s: %(values)s; %(states)s")
+                    % {
+                        "field": label,
+                        "values": _values(counts.total()),
+                        "states": ", ".join(_in_state(s, counts[s]) for s in TokenState),
+                    }
                 )
             else:
                 counts = self._rotate(
                     model, field, using=using, batch_size=batch_size, unreadable=unreadable
                 )
                 self.stdout.write(
-                    f"{label}: {counts.total()} values; "
-                    f"{counts[TokenState.OLDER_KEY]} re-encrypted under the first key, "
-                    f"{counts[TokenState.PLAIN]} found as plain text and encrypted, "
-                    f"{counts[TokenState.CURRENT]} already under it, "
-                    f"{counts[TokenState.UNREADABLE]} unreadable (left as stored)"
+                    gettext(
+                        "%(field)s: %(values)s; %(older)s re-encrypted under the first key, "
+                        "%(plain)s found as plain text and encrypted, %(current)s already under "
+                        "it, %(unreadable)s unreadable (left as stored)"
+                    )
+                    % {
+                        "field": label,
+                        "values": _values(counts.total()),
+                        "older": counts[TokenState.OLDER_KEY],
+                        "plain": counts[TokenState.PLAIN],
+                        "current": counts[TokenState.CURRENT],
+                        "unreadable": counts[TokenState.UNREADABLE],
+                    }
                 )
             totals.update(counts)
         if check and unreadable:
             # Only after a key is lost: the rows to look at (or to blank) one by one.
-            self.stdout.write("Unreadable with any configured key:")
+            self.stdout.write(gettext("Unreadable with any configured key:"))
             for where in unreadable:
                 self.stdout.write(f"  {where}")
         self._conclude(totals, check=check, unreadable=unreadable)
@@ -152,25 +185,49 @@ class Command(BaseCommand):
     def _conclude(self, totals: Counter[TokenState], *, check: bool, unreadable: list[str]) -> None:
         if totals[TokenState.UNREADABLE]:
             examples = "; ".join(unreadable[:EXAMPLES])
+            lost = totals[TokenState.UNREADABLE]
             raise CommandError(
-                f"{totals[TokenState.UNREADABLE]} value(s) cannot be decrypted with any key in "
-                f"{crypto.KEYS_VARIABLE} (e.g. {examples}). Add the key that encrypted them at "
-                "the end of the list, restart and run `alliance rotate-keys` again. Keep every "
-                "old key until `alliance rotate-keys --check` reports 0."
+                ngettext(
+                    "%(count)s value cannot be decrypted with any key in %(variable)s "
+                    "(%(examples)s). Add the key that encrypted it at the end of the list, "
+                    "restart and run `alliance rotate-keys` again. Keep every old key until "
+                    "`alliance rotate-keys --check` reports 0.",
+                    "%(count)s values cannot be decrypted with any key in %(variable)s (e.g. "
+                    "%(examples)s). Add the key that encrypted them at the end of the list, "
+                    "restart and run `alliance rotate-keys` again. Keep every old key until "
+                    "`alliance rotate-keys --check` reports 0.",
+                    lost,
+                )
+                % {"count": lost, "variable": crypto.KEYS_VARIABLE, "examples": examples}
             )
         if check:
             behind = totals[TokenState.OLDER_KEY] + totals[TokenState.PLAIN]
             if behind:
                 raise CommandError(
-                    f"{behind} value(s) are not under the first key yet; run "
-                    "`alliance rotate-keys`. Keep the older keys until this reports 0."
+                    ngettext(
+                        "%(count)s value is not under the first key yet; run "
+                        "`alliance rotate-keys`. Keep the older keys until this reports 0.",
+                        "%(count)s values are not under the first key yet; run "
+                        "`alliance rotate-keys`. Keep the older keys until this reports 0.",
+                        behind,
+                    )
+                    % {"count": behind}
                 )
             self.stdout.write(
-                f"0 values left to rotate ({totals.total()} under the first key): keys other "
-                "than the first can be removed."
+                gettext(
+                    "0 values left to rotate (%(count)s under the first key): keys other than "
+                    "the first can be removed."
+                )
+                % {"count": totals.total()}
             )
         else:
             self.stdout.write(
-                f"Done: {totals.total()} values under the first key. Confirm with "
-                "`alliance rotate-keys --check` before removing an old key."
+                ngettext(
+                    "Done: %(count)s value under the first key. Confirm with "
+                    "`alliance rotate-keys --check` before removing an old key.",
+                    "Done: %(count)s values under the first key. Confirm with "
+                    "`alliance rotate-keys --check` before removing an old key.",
+                    totals.total(),
+                )
+                % {"count": totals.total()}
             )

@@ -19,6 +19,7 @@ from typing import IO, Any
 import pydantic
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from alliance.audit.models import AuditAction, RecordType
@@ -254,7 +255,9 @@ def _episode_at(client: User, at: datetime) -> CareEpisode:
     active = [e for e in episodes if e.status == EpisodeStatus.ACTIVE]
     if active:
         return active[0]
-    raise FhirImportError(f"the client has no care episode on {day:%Y-%m-%d}")
+    raise FhirImportError(
+        _("the client has no care episode on %(day)s") % {"day": f"{day:%Y-%m-%d}"}
+    )
 
 
 def fhir_response_import(
@@ -274,9 +277,12 @@ def fhir_response_import(
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         message = " ".join(str(first["msg"]).split())
-        raise FhirImportError(f"not a valid QuestionnaireResponse: {where}: {message}") from None
+        raise FhirImportError(
+            _("not a valid QuestionnaireResponse: %(where)s: %(message)s")
+            % {"where": where, "message": message}
+        ) from None
     if resource.get("status") not in ("completed", "amended"):
-        raise FhirImportError('only a "completed" (or "amended") response can be imported')
+        raise FhirImportError(_('only a "completed" (or "amended") response can be imported'))
     questionnaire = str(resource.get("questionnaire") or "")
     instrument_id = records.instrument_of(questionnaire, _panels(clinic))
     try:
@@ -287,8 +293,11 @@ def fhir_response_import(
         defn = definition_for(clinic.id, instrument_id, version)
     except UnknownInstrument:
         raise FhirImportError(
-            f"questionnaire {questionnaire!r} is not one this clinic knows "
-            "(see alliance instruments list)"
+            _(
+                "questionnaire “%(questionnaire)s” is not one this clinic knows (see "
+                "alliance instruments list)"
+            )
+            % {"questionnaire": questionnaire}
         ) from None
     try:
         client_id = records.subject_id(resource)
@@ -297,16 +306,20 @@ def fhir_response_import(
         raise FhirImportError(str(error)) from None
     client = User.objects.filter(id=client_id, clinic=clinic, role=Role.CLIENT).first()
     if client is None:
-        raise FhirImportError(f"no client {client_id} in {clinic.name}")
+        raise FhirImportError(
+            _("no client %(id)s in %(clinic)s") % {"id": client_id, "clinic": clinic.name}
+        )
     authored_text = str(resource.get("authored") or "")
     authored = datetime.fromisoformat(authored_text) if authored_text else None
     if authored is None or authored.tzinfo is None:
-        raise FhirImportError("authored must be a date and time with its time zone")
+        raise FhirImportError(_("authored must be a date and time with its time zone"))
     cleaned, errors = validate_answers(defn.instrument, answers)
     invalid = {key: message for key, message in errors.items() if key in answers}
     if invalid:
         key, message = next(iter(invalid.items()))
-        raise FhirImportError(f"answer to {key}: {message}")
+        raise FhirImportError(
+            _("answer to %(key)s: %(message)s") % {"key": key, "message": message}
+        )
     identifier = resource.get("identifier") or {}
     source = f"{identifier.get('system')}|{identifier.get('value')}" if identifier else ""
     source = source or f"QuestionnaireResponse/{resource.get('id')}"
@@ -383,4 +396,4 @@ def responses_in(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
             and records.instrument_of(str(e["resource"].get("questionnaire") or ""), {})
             != records.CHECKIN_ID
         ]
-    raise FhirImportError("expected a QuestionnaireResponse or a Bundle of them")
+    raise FhirImportError(_("expected a QuestionnaireResponse or a Bundle of them"))

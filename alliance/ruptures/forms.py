@@ -17,22 +17,29 @@ from alliance.ruptures.models import (
 )
 
 
+def _translated(table: tuple[tuple[str, str], ...]) -> list[tuple[str, Any]]:
+    """The core's (code, English label) pairs with each label translated when shown."""
+    return [(code, _(label)) for code, label in table]
+
+
 class RepairForm(forms.Form):
     rupture_type = forms.ChoiceField(
-        label=_("Kind of rupture"), choices=taxonomy.RUPTURE_TYPES, widget=forms.RadioSelect
+        label=_("Kind of rupture"),
+        choices=_translated(taxonomy.RUPTURE_TYPES),
+        widget=forms.RadioSelect,
     )
     markers = forms.MultipleChoiceField(
         label=_("Markers you noticed"),
         choices=[
-            ("Withdrawal", list(taxonomy.WITHDRAWAL_MARKERS)),
-            ("Confrontation", list(taxonomy.CONFRONTATION_MARKERS)),
+            (_(taxonomy.WITHDRAWAL), _translated(taxonomy.WITHDRAWAL_MARKERS)),
+            (_(taxonomy.CONFRONTATION), _translated(taxonomy.CONFRONTATION_MARKERS)),
         ],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     strategies = forms.MultipleChoiceField(
         label=_("Resolution strategies used"),
-        choices=taxonomy.RESOLUTION_STRATEGIES,
+        choices=_translated(taxonomy.RESOLUTION_STRATEGIES),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alliance.checkins.models import CheckIn
@@ -264,11 +265,18 @@ class RepairRecord(models.Model):
     def __str__(self) -> str:
         return f"Repair record of {self.recorded_at:%Y-%m-%d %H:%M}"
 
+    def rupture_type_label(self) -> str:
+        """The kind of rupture in the reader's language."""
+        return gettext(dict(taxonomy.RUPTURE_TYPES).get(self.rupture_type, self.rupture_type))
+
     def marker_labels(self) -> list[str]:
-        return taxonomy.labels(list(self.markers), taxonomy.MARKERS)
+        """The markers noticed, in the reader's language."""
+        return [gettext(label) for label in taxonomy.labels(list(self.markers), taxonomy.MARKERS)]
 
     def strategy_labels(self) -> list[str]:
-        return taxonomy.labels(list(self.strategies), taxonomy.RESOLUTION_STRATEGIES)
+        """The resolution strategies used, in the reader's language."""
+        chosen = taxonomy.labels(list(self.strategies), taxonomy.RESOLUTION_STRATEGIES)
+        return [gettext(label) for label in chosen]
 
 
 class FollowUpAction(models.TextChoices):

@@ -55,8 +55,8 @@ def _alert_page(
     withdrawal = {code for code, _label in taxonomy.WITHDRAWAL_MARKERS}
     boxes = list(repair_form["markers"])
     marker_groups = [
-        ("Withdrawal markers", [b for b in boxes if b.data["value"] in withdrawal]),
-        ("Confrontation markers", [b for b in boxes if b.data["value"] not in withdrawal]),
+        (_("Withdrawal markers"), [b for b in boxes if b.data["value"] in withdrawal]),
+        (_("Confrontation markers"), [b for b in boxes if b.data["value"] not in withdrawal]),
     ]
     zone = request.user.timezone
     source = _source(alert)

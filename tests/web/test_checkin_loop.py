@@ -261,3 +261,26 @@ def test_recompute_adds_a_missing_kind_to_the_existing_alert(episode, client_use
     assert sorted(alert.kinds) == sorted(full_kinds)
     assert list(alert.events.values_list("action", flat=True)) == ["signal_added"]
     assert signals_recompute().alerts_updated == 0
+
+
+def test_the_repair_form_and_record_speak_the_readers_language(
+    episode, therapist, client_user, attend, login
+):
+    # The 3RS kinds, markers and strategies are the core's words (alliance/core/taxonomy.py),
+    # translated where they are shown: on the form and in the recorded repair.
+    from django.urls import reverse
+
+    submit(attend(episode, 1), client_user, TENSION)
+    alert = Alert.objects.get()
+    alert_acknowledge(alert=alert, actor=therapist)
+    alert_record_repair(alert=alert, actor=therapist, repair=REPAIR)
+    therapist.language = "fr-ca"
+    therapist.save(update_fields=["language"])
+    page = login(therapist).get(reverse("alert_detail", args=[alert.id])).content.decode()
+    recorded = page.split("Réparation", 1)[-1]
+    assert "Réponse minimale" in recorded and "Minimal response" not in page
+    assert "Inviter à parler des pensées et des émotions" in recorded
+    assert "Invite discussion of thoughts" not in page
+    assert ">Retrait<" in page or "Retrait" in recorded  # the kind, and the form's group
+    assert "Withdrawal" not in page and "Confrontation" in page  # the same word in French
+    assert "Valider la position défensive du client" in page  # a choice of the form

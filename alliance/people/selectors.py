@@ -20,6 +20,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from alliance.access import episodes_for, people_for, sessions_for, waiting_invites_for
 from alliance.checkins.models import CheckIn
@@ -113,9 +114,19 @@ class CaseloadRow:
 def _age(now: datetime, then: datetime) -> str:
     days = (now - then).days
     if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
     hours = int((now - then).total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+    if hours:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return _("less than an hour")
+
+
+# An alert's highest severity, inside the caseload's sentence.
+_SEVERITY_WORDS = {
+    3: pgettext_lazy("severity, in a sentence", "high"),
+    2: pgettext_lazy("severity, in a sentence", "medium"),
+    1: pgettext_lazy("severity, in a sentence", "low"),
+}
 
 
 def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
@@ -219,26 +230,48 @@ def caseload(therapist: User, *, now: datetime) -> list[CaseloadRow]:
         n_awaiting, n_missed = counts["awaiting"], counts["missed"]
         reasons: list[str] = []
         if n_risk:
-            reasons.append(f"Risk answer{'s' if n_risk != 1 else ''} to follow up ({n_risk})")
+            reasons.append(
+                ngettext(
+                    "Risk answer to follow up (%(n)d)", "Risk answers to follow up (%(n)d)", n_risk
+                )
+                % {"n": n_risk}
+            )
         if stats["not_on_track"]:
-            reasons.append("Not on track on an outcome measure")
+            reasons.append(_("Not on track on an outcome measure"))
         if stats["dropout"]:
             reasons.append(str(_("Signs of dropout risk (see the alert for why)")))
         if n_alerts:
-            label = {3: "high", 2: "medium", 1: "low"}[stats["max_sev"]]
             reasons.append(
-                f"{n_alerts} open alert{'s' if n_alerts != 1 else ''} "
-                f"(highest: {label}, oldest raised {_age(now, stats['oldest'])} ago)"
+                ngettext(
+                    "%(n)d open alert (highest: %(level)s, oldest raised %(age)s ago)",
+                    "%(n)d open alerts (highest: %(level)s, oldest raised %(age)s ago)",
+                    n_alerts,
+                )
+                % {
+                    "n": n_alerts,
+                    "level": _SEVERITY_WORDS[stats["max_sev"]],
+                    "age": _age(now, stats["oldest"]),
+                }
             )
             if n_unack:
-                reasons.append(f"{n_unack} not yet acknowledged")
+                reasons.append(
+                    ngettext("%(n)d not yet acknowledged", "%(n)d not yet acknowledged", n_unack)
+                    % {"n": n_unack}
+                )
         if n_missed:
             reasons.append(
-                f"{n_missed} check-in{'s' if n_missed != 1 else ''} closed unanswered "
-                "in the last 30 days"
+                ngettext(
+                    "%(n)d check-in closed unanswered in the last 30 days",
+                    "%(n)d check-ins closed unanswered in the last 30 days",
+                    n_missed,
+                )
+                % {"n": n_missed}
             )
         if n_awaiting:
-            reasons.append(f"{n_awaiting} check-in{'s' if n_awaiting != 1 else ''} open")
+            reasons.append(
+                ngettext("%(n)d check-in open", "%(n)d check-ins open", n_awaiting)
+                % {"n": n_awaiting}
+            )
         if e.clinic_id not in quiet_days:
             quiet_days[e.clinic_id] = _quiet_days(e.clinic_dropout_settings)
         rows.append(

@@ -76,6 +76,30 @@ def test_each_row_says_why(clinic, therapist, attend):
     ]
 
 
+def test_each_row_says_why_in_the_readers_language(clinic, therapist, attend, login):
+    from django.urls import reverse
+    from django.utils import translation
+
+    now = timezone.now()
+    episode = add_client(clinic, therapist, "Carla Client")
+    checkin(episode, attend, 1, TENSION, at=now - timedelta(days=2))
+    attend(episode, 2, now - timedelta(hours=1))
+    with translation.override("fr-ca"):
+        [row] = caseload(therapist, now=now)
+    assert row.reasons == [
+        "1 alerte ouverte (gravité : élevée, levée il y a 2 jours)",
+        "1 pas encore prise en compte",
+        "1 bilan ouvert",
+    ]
+    # The page's cached rows are kept per language: English first, then French.
+    browser = login(therapist)
+    assert "1 check-in open" in browser.get(reverse("caseload")).content.decode()
+    therapist.language = "fr-ca"
+    therapist.save(update_fields=["language"])
+    page = browser.get(reverse("caseload")).content.decode()
+    assert "1 bilan ouvert" in page and "1 check-in open" not in page
+
+
 def test_acknowledged_alert_still_shows_but_not_as_unacknowledged(clinic, therapist, attend):
     episode = add_client(clinic, therapist, "Carla Client")
     checkin(episode, attend, 1, TENSION)

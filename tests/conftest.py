@@ -13,13 +13,14 @@ steps. Tests of the steps themselves log in through the forms.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -69,6 +70,20 @@ def mark_verified(browser: Client, user: User) -> None:
     session = browser.session
     session[DEVICE_ID_SESSION_KEY] = enrol_authenticator(user).persistent_id
     session.save()
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english() -> Iterator[None]:
+    """Each test starts in the site's default language, whatever the one before it left.
+
+    A request leaves its language active in the thread once it is done (Django's
+    LocaleMiddleware, and the account's own choice, stay on so that the response says its
+    language); the next request chooses afresh, but a test that calls a selector after a French
+    page would otherwise read French.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

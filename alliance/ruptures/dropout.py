@@ -126,7 +126,14 @@ def _signals(risk: DropoutRisk) -> list[dict[str, Any]]:
             f"Dropout-risk score {risk.score:g} ({parts}); alert at {s.alert_at:g}, "
             f"high at {s.high_at:g}. A rule of ours, not validated on real data."
         ),
-        "detail": {"score": risk.score, "level": risk.level},
+        # The numbers of the summary, so that it can be said in the reader's language.
+        "detail": {
+            "score": risk.score,
+            "level": risk.level,
+            "alert_at": s.alert_at,
+            "high_at": s.high_at,
+            "parts": [[r.kind, r.points] for r in risk.reasons],
+        },
     }
     reasons = [
         {

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext, pgettext, pgettext_lazy
 
 from alliance.core.definitions import builtin
 
@@ -295,6 +296,205 @@ def _plain(kind: str, detail: Mapping[str, Any], summary: str = "") -> str | Non
     return None
 
 
+# --- the statistics behind the plain words -------------------------------------------------
+# The detector's own summary (alliance.core.signals) is English; these say the same numbers and
+# rule in the reader's language, from the signal's detail, in the same words in English. A
+# signal whose detail lacks a number keeps its stored summary.
+
+_TALKED = {
+    0: pgettext_lazy("talked about it", "no"),
+    1: pgettext_lazy("talked about it", "a little"),
+    2: pgettext_lazy("talked about it", "yes"),
+}
+
+_DROPOUT_REASONS = {
+    "missed": pgettext_lazy("dropout reason", "Missed"),
+    "late_cancelled": pgettext_lazy("dropout reason", "Late cancelled"),
+    "low_alliance": pgettext_lazy("dropout reason", "Low alliance"),
+    "falling_alliance": pgettext_lazy("dropout reason", "Falling alliance"),
+    "unresolved_confrontation": pgettext_lazy("dropout reason", "Unresolved confrontation"),
+    "unresolved_rupture": pgettext_lazy("dropout reason", "Unresolved rupture"),
+    "first_quarter": pgettext_lazy("dropout reason", "First quarter"),
+}
+
+
+# The same reasons inside the score's sum ("missed 1 + late cancelled 2").
+_DROPOUT_PARTS = {
+    "missed": pgettext_lazy("dropout reason, in a sum", "missed"),
+    "late_cancelled": pgettext_lazy("dropout reason, in a sum", "late cancelled"),
+    "low_alliance": pgettext_lazy("dropout reason, in a sum", "low alliance"),
+    "falling_alliance": pgettext_lazy("dropout reason, in a sum", "falling alliance"),
+    "unresolved_confrontation": pgettext_lazy(
+        "dropout reason, in a sum", "unresolved confrontation"
+    ),
+    "unresolved_rupture": pgettext_lazy("dropout reason, in a sum", "unresolved rupture"),
+    "first_quarter": pgettext_lazy("dropout reason, in a sum", "first quarter"),
+}
+
+
+# The rule's numbers by name, as the summary lists them ("count 2, weeks 8").
+_DROPOUT_NUMBERS = {
+    "count": pgettext_lazy("a dropout rule's number", "count"),
+    "weeks": pgettext_lazy("a dropout rule's number", "weeks"),
+    "hours": pgettext_lazy("a dropout rule's number", "hours"),
+    "days": pgettext_lazy("a dropout rule's number", "days"),
+    "mean": pgettext_lazy("a dropout rule's number", "mean"),
+    "n": pgettext_lazy("a dropout rule's number", "n"),
+    "threshold": pgettext_lazy("a dropout rule's number", "threshold"),
+    "slope": pgettext_lazy("a dropout rule's number", "slope"),
+    "first": pgettext_lazy("a dropout rule's number", "first"),
+    "last": pgettext_lazy("a dropout rule's number", "last"),
+    "week": pgettext_lazy("a dropout rule's number", "week"),
+    "course_weeks": pgettext_lazy("a dropout rule's number", "course_weeks"),
+    "factor": pgettext_lazy("a dropout rule's number", "factor"),
+    "before": pgettext_lazy("a dropout rule's number", "before"),
+}
+
+
+def _num(value: Any, digits: int) -> str:
+    """A number rounded as the detector rounds it, written with the reader's decimal mark
+    (4.0, 4,0) and a true minus sign."""
+    text = f"{float(value):.{digits}f}".replace(".", str(get_format("DECIMAL_SEPARATOR")))
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+def _g(value: Any) -> str:
+    """A score or a point count as the rule writes it (``3.75``, ``2``), with the reader's
+    decimal mark."""
+    return f"{float(value):g}".replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+def _raw(value: Any) -> str:
+    """A number as the rule stored it (``-0.533``, ``24.0``), with the reader's decimal mark."""
+    return str(value).replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+def _numbers(values: list[str]) -> str:
+    # "2.00, 2.67" in English; in French, where the comma is the decimal mark, "2,00; 2,67".
+    return pgettext("between numbers in a list", ", ").join(values)
+
+
+def _statistics(kind: str, detail: Mapping[str, Any]) -> str | None:
+    if kind == "client_reported":
+        talked, resolved = detail.get("talked"), detail.get("resolved")
+        return _(
+            "Client reported %(tension)s tension; talked about it: %(talked)s; %(resolved)s."
+        ) % {
+            "tension": _TENSION[int(detail["tension"])],
+            "talked": _("not answered") if talked is None else _TALKED[int(talked)],
+            "resolved": _("resolution not answered")
+            if resolved is None
+            else _("feels %(how)s resolved") % {"how": _RESOLVED[int(resolved)]},
+        }
+    if kind == "reliable_drop":
+        score, baseline = float(detail["score"]), float(detail["baseline"])
+        return _(
+            "Alliance %(score)s is %(gap)s below the recent baseline of %(baseline)s (RCI "
+            "%(rci)s, reliable at %(z)s)."
+        ) % {
+            "score": _num(score, 1),
+            "gap": _num(baseline - score, 1),
+            "baseline": _num(baseline, 1),
+            "rci": _num(detail["rci"], 2),
+            "z": _num(detail["rci_z"], 2),
+        }
+    if kind in ("rupture_repair_1sd", "rupture_repair_2sd"):
+        status = detail["repair_status"]
+        if status == "repaired":
+            outcome = _("back within 1 SD at session %(n)s") % {"n": detail["repaired_index"]}
+        elif status == "not_repaired":
+            outcome = _("not back within 1 SD by session %(n)s") % {"n": detail["repair_by_index"]}
+        else:
+            outcome = _("not back within 1 SD yet")
+        count = int(detail["history_n"])
+        return ngettext(
+            "Alliance %(score)s is %(depth)s SD below this client's mean of %(mean)s (SD %(sd)s, "
+            "from %(n)d earlier check-in); %(outcome)s.",
+            "Alliance %(score)s is %(depth)s SD below this client's mean of %(mean)s (SD %(sd)s, "
+            "from %(n)d earlier check-ins); %(outcome)s.",
+            count,
+        ) % {
+            "score": _num(detail["score"], 1),
+            "depth": _num(detail["depth_sd"], 1),
+            "mean": _num(detail["mean"], 1),
+            "sd": _num(detail["sd"], 2),
+            "n": count,
+            "outcome": outcome,
+        }
+    if kind == "sudden_loss":
+        before, drop = float(detail["score_before"]), float(detail["drop"])
+        pre, post = str(detail["pre_sessions"]), str(detail["post_sessions"])
+        return _(
+            "Alliance fell from %(before)s at session %(first)s to %(after)s at session "
+            "%(second)s (%(drop)s points, %(percent)s %% of the earlier score) and stayed low: "
+            "mean %(post_mean)s over sessions %(post)s against %(pre_mean)s over sessions "
+            "%(pre)s."
+        ) % {
+            "before": _num(before, 1),
+            "first": pre.split(", ")[-1],
+            "after": _num(detail["score_after"], 1),
+            "second": post.split(", ")[0],
+            "drop": _num(drop, 1),
+            "percent": _num(100.0 * drop / before, 0),
+            "post_mean": _num(detail["post_mean"], 1),
+            "post": post,
+            "pre_mean": _num(detail["pre_mean"], 1),
+            "pre": pre,
+        }
+    if kind == "weak_early":
+        count = int(detail["n"])
+        return ngettext(
+            "Early alliance is low: mean %(mean)s over the first check-in, below %(threshold)s.",
+            "Early alliance is low: mean %(mean)s over the first %(n)d check-ins, below "
+            "%(threshold)s.",
+            count,
+        ) % {"mean": _num(detail["mean"], 2), "n": count, "threshold": _num(detail["threshold"], 1)}
+    if kind == "discrepancy":
+        sessions = [int(n) for n in detail["sessions"]]
+        gaps = [
+            float(t) - float(c) for t, c in zip(detail["therapist"], detail["client"], strict=True)
+        ]
+        return _(
+            "Client's rating below the therapist's by more than %(threshold)s at sessions "
+            "%(sessions)s (gaps %(gaps)s)."
+        ) % {
+            "threshold": _num(detail["threshold"], 2),
+            "sessions": ", ".join(str(n) for n in sessions),
+            "gaps": _numbers([_num(g, 2) for g in gaps]),
+        }
+    if kind == "risk":
+        return ""  # the plain words name each answer and its value: nothing more to say
+    if kind == "dropout_risk":
+        parts = " + ".join(
+            f"{_DROPOUT_PARTS[str(reason)]} {_g(points)}" for reason, points in detail["parts"]
+        )
+        return _(
+            "Dropout-risk score %(score)s (%(parts)s); alert at %(alert)s, high at %(high)s. A "
+            "rule of ours, not validated on real data."
+        ) % {
+            "score": _g(detail["score"]),
+            "parts": parts,
+            "alert": _g(detail["alert_at"]),
+            "high": _g(detail["high_at"]),
+        }
+    reason = kind.removeprefix("dropout_")
+    if reason in _DROPOUT_REASONS:
+        numbers = ", ".join(
+            f"{_DROPOUT_NUMBERS.get(name, name)} {_raw(value)}"
+            for name, value in detail.items()
+            if name != "points"
+        )
+        points = float(detail["points"])
+        # English says "points" whatever the number (as the rule's summary does); French says
+        # "point" up to 1.
+        return ngettext(
+            "%(reason)s: %(points)s points (%(numbers)s).",
+            "%(reason)s: %(points)s points (%(numbers)s).",
+            2 if points > 1 else 1,
+        ) % {"reason": _DROPOUT_REASONS[reason], "points": _g(points), "numbers": numbers}
+    return None
+
+
 def signal_lines(signals: list[dict[str, Any]]) -> list[SignalLine]:
     """Each signal of an alert, the most urgent first: plain words, then the statistics."""
     lines = []
@@ -306,8 +506,14 @@ def signal_lines(signals: list[dict[str, Any]]) -> list[SignalLine]:
             plain = None  # an older signal without these numbers: its summary says it
         if plain is None:
             lines.append(SignalLine(plain=summary, statistics=""))
-        else:
-            lines.append(SignalLine(plain=plain, statistics=summary))
+            continue
+        try:
+            statistics = _statistics(str(signal.get("kind", "")), signal.get("detail") or {})
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            statistics = None  # stored before its detail held every number
+        lines.append(
+            SignalLine(plain=plain, statistics=summary if statistics is None else statistics)
+        )
     return lines
 
 

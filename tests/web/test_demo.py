@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -273,6 +274,46 @@ class TestTheDemoClinic:
         } <= seen
         # The dropout rule's every reason: tests/web/test_alert_wording.py.
         assert risk_sources == {"diary", "outcome"}
+
+    def test_the_statistics_of_every_signal_say_the_stored_summary_in_english(self) -> None:
+        """The numbers behind the plain words are said again from each signal's detail
+        (alliance.ruptures.wording): in English exactly as the detector stored them, so that
+        a French page can say the same thing. A risk answer's plain words name every answer,
+        so it has none; the not-on-track rule's summary is kept as stored."""
+        from django.utils import translation
+
+        from alliance.ruptures.wording import signal_lines
+
+        said_again: set[str] = set()
+        with translation.override("en"):
+            for signals in Alert.objects.values_list("signals", flat=True):
+                for signal in signals:
+                    (line,) = signal_lines([signal])
+                    if signal["kind"] == "risk":
+                        assert line.statistics == "", signal
+                    else:
+                        assert line.statistics == signal["summary"], signal
+                        said_again.add(signal["kind"])
+        assert {"client_reported", "dropout_risk", "dropout_missed", "reliable_drop"} <= said_again
+
+    def test_the_statistics_read_in_french_with_french_numbers(self) -> None:
+        from django.utils import translation
+
+        from alliance.ruptures.wording import signal_lines
+
+        kept_english: set[str] = set()
+        with translation.override("fr-ca"):
+            for signals in Alert.objects.values_list("signals", flat=True):
+                for signal in signals:
+                    (line,) = signal_lines([signal])
+                    if not line.statistics:
+                        continue
+                    if line.statistics == signal["summary"]:
+                        kept_english.add(signal["kind"])
+                        continue
+                    # A decimal is written with a comma ("1,07"), never "1.07".
+                    assert not re.search(r"\d\.\d", line.statistics), line.statistics
+        assert kept_english == {"not_on_track"}
 
     def test_demo_client_has_an_open_client_reported_alert(self) -> None:
         assert Alert.objects.filter(

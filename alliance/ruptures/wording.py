@@ -332,23 +332,25 @@ _DROPOUT_PARTS = {
 }
 
 
-# The rule's numbers by name, as the summary lists them ("count 2, weeks 8").
+# The rule's numbers by name, in the order the rule lists them in its summary ("count 2,
+# weeks 8"); PostgreSQL's JSON keeps a detail's keys in an order of its own.
 _DROPOUT_NUMBERS = {
     "count": pgettext_lazy("a dropout rule's number", "count"),
     "weeks": pgettext_lazy("a dropout rule's number", "weeks"),
     "hours": pgettext_lazy("a dropout rule's number", "hours"),
     "days": pgettext_lazy("a dropout rule's number", "days"),
     "mean": pgettext_lazy("a dropout rule's number", "mean"),
-    "n": pgettext_lazy("a dropout rule's number", "n"),
-    "threshold": pgettext_lazy("a dropout rule's number", "threshold"),
     "slope": pgettext_lazy("a dropout rule's number", "slope"),
+    "n": pgettext_lazy("a dropout rule's number", "n"),
     "first": pgettext_lazy("a dropout rule's number", "first"),
     "last": pgettext_lazy("a dropout rule's number", "last"),
+    "threshold": pgettext_lazy("a dropout rule's number", "threshold"),
     "week": pgettext_lazy("a dropout rule's number", "week"),
     "course_weeks": pgettext_lazy("a dropout rule's number", "course_weeks"),
     "factor": pgettext_lazy("a dropout rule's number", "factor"),
     "before": pgettext_lazy("a dropout rule's number", "before"),
 }
+_NUMBER_ORDER = {name: place for place, name in enumerate(_DROPOUT_NUMBERS)}
 
 
 def _num(value: Any, digits: int) -> str:
@@ -479,11 +481,11 @@ def _statistics(kind: str, detail: Mapping[str, Any]) -> str | None:
         }
     reason = kind.removeprefix("dropout_")
     if reason in _DROPOUT_REASONS:
-        numbers = ", ".join(
-            f"{_DROPOUT_NUMBERS.get(name, name)} {_raw(value)}"
-            for name, value in detail.items()
-            if name != "points"
+        names = sorted(
+            (name for name in detail if name != "points"),
+            key=lambda name: _NUMBER_ORDER.get(name, len(_NUMBER_ORDER)),
         )
+        numbers = ", ".join(f"{_DROPOUT_NUMBERS.get(n, n)} {_raw(detail[n])}" for n in names)
         points = float(detail["points"])
         # English says "points" whatever the number (as the rule's summary does); French says
         # "point" up to 1.

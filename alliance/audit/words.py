@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.audit.models import AuditAction, AuditEvent, RecordType
 
@@ -24,6 +25,9 @@ def _phrases() -> dict[tuple[str, str, str], str]:
         (r.ALERT, a.CREATE, ""): _("Raised an alert"),
         (r.ALERT, a.VIEW, ""): _("Opened an alert"),
         (r.ALERT, a.UPDATE, "signal_added"): _("Added a signal to an alert"),
+        (r.ALERT, a.UPDATE, "client_followup"): _(
+            "Noted the client's answer about an alert (not resolved yet, or partly)"
+        ),
         (r.ALERT, a.TRANSITION, "acknowledged"): _("Acknowledged an alert"),
         (r.ALERT, a.TRANSITION, "repair_recorded"): _("Recorded a repair"),
         (r.ALERT, a.TRANSITION, "resolved"): _("Resolved an alert (the client's check-in said so)"),
@@ -168,6 +172,122 @@ def record_for_admin(event: AuditEvent) -> RecordRef:
     return RecordRef(label)
 
 
+# The page an audit row came from, by its route name, in the reader's language. The English
+# is the route's own words ("client_detail": "Client detail"), as before; a route not listed
+# here (a new page, the API's) still reads as its words.
+PAGES = {
+    "absence_cancel": pgettext_lazy("a page, in the audit log", "Absence cancel"),
+    "absence_detail": pgettext_lazy("a page, in the audit log", "Absence detail"),
+    "absences": pgettext_lazy("a page, in the audit log", "Absences"),
+    "access_log": pgettext_lazy("a page, in the audit log", "Access log"),
+    "account": pgettext_lazy("a page, in the audit log", "Account"),
+    "account_language": pgettext_lazy("a page, in the audit log", "Account language"),
+    "alert_acknowledge": pgettext_lazy("a page, in the audit log", "Alert acknowledge"),
+    "alert_close": pgettext_lazy("a page, in the audit log", "Alert close"),
+    "alert_detail": pgettext_lazy("a page, in the audit log", "Alert detail"),
+    "alert_followup": pgettext_lazy("a page, in the audit log", "Alert followup"),
+    "alert_repair": pgettext_lazy("a page, in the audit log", "Alert repair"),
+    "api_token_revoke": pgettext_lazy("a page, in the audit log", "Api token revoke"),
+    "api_tokens": pgettext_lazy("a page, in the audit log", "Api tokens"),
+    "audit_export": pgettext_lazy("a page, in the audit log", "Audit export"),
+    "audit_log": pgettext_lazy("a page, in the audit log", "Audit log"),
+    "caseload": pgettext_lazy("a page, in the audit log", "Caseload"),
+    "checkin": pgettext_lazy("a page, in the audit log", "Checkin"),
+    "checkin_thanks": pgettext_lazy("a page, in the audit log", "Checkin thanks"),
+    "client_add": pgettext_lazy("a page, in the audit log", "Client add"),
+    "client_detail": pgettext_lazy("a page, in the audit log", "Client detail"),
+    "client_export": pgettext_lazy("a page, in the audit log", "Client export"),
+    "client_fhir": pgettext_lazy("a page, in the audit log", "Client fhir"),
+    "client_home": pgettext_lazy("a page, in the audit log", "Client home"),
+    "clinic_analysis": pgettext_lazy("a page, in the audit log", "Clinic analysis"),
+    "clinic_messages": pgettext_lazy("a page, in the audit log", "Clinic messages"),
+    "clinic_people": pgettext_lazy("a page, in the audit log", "Clinic people"),
+    "clinic_safety": pgettext_lazy("a page, in the audit log", "Clinic safety"),
+    "clinic_settings": pgettext_lazy("a page, in the audit log", "Clinic settings"),
+    "cover_summary": pgettext_lazy("a page, in the audit log", "Cover summary"),
+    "crisis_help": pgettext_lazy("a page, in the audit log", "Crisis help"),
+    "diary": pgettext_lazy("a page, in the audit log", "Diary"),
+    "diary_done": pgettext_lazy("a page, in the audit log", "Diary done"),
+    "diary_draft": pgettext_lazy("a page, in the audit log", "Diary draft"),
+    "diary_targets": pgettext_lazy("a page, in the audit log", "Diary targets"),
+    "diary_week": pgettext_lazy("a page, in the audit log", "Diary week"),
+    "email_change": pgettext_lazy("a page, in the audit log", "Email change"),
+    "email_change_confirm": pgettext_lazy("a page, in the audit log", "Email change confirm"),
+    "episode_end": pgettext_lazy("a page, in the audit log", "Episode end"),
+    "favicon": pgettext_lazy("a page, in the audit log", "Favicon"),
+    "healthz": pgettext_lazy("a page, in the audit log", "Healthz"),
+    "home": pgettext_lazy("a page, in the audit log", "Home"),
+    "invitation_resend": pgettext_lazy("a page, in the audit log", "Invitation resend"),
+    "invitation_withdraw": pgettext_lazy("a page, in the audit log", "Invitation withdraw"),
+    "invite_accept": pgettext_lazy("a page, in the audit log", "Invite accept"),
+    "invite_resend": pgettext_lazy("a page, in the audit log", "Invite resend"),
+    "invite_revoke": pgettext_lazy("a page, in the audit log", "Invite revoke"),
+    "legal_hold": pgettext_lazy("a page, in the audit log", "Legal hold"),
+    "login": pgettext_lazy("a page, in the audit log", "Login"),
+    "logout": pgettext_lazy("a page, in the audit log", "Logout"),
+    "manifest": pgettext_lazy("a page, in the audit log", "Manifest"),
+    "message_resend": pgettext_lazy("a page, in the audit log", "Message resend"),
+    "message_settings": pgettext_lazy("a page, in the audit log", "Message settings"),
+    "my_safety_plan": pgettext_lazy("a page, in the audit log", "My safety plan"),
+    "my_safety_plan_edit": pgettext_lazy("a page, in the audit log", "My safety plan edit"),
+    "offline": pgettext_lazy("a page, in the audit log", "Offline"),
+    "outcome_schedule": pgettext_lazy("a page, in the audit log", "Outcome schedule"),
+    "password_change": pgettext_lazy("a page, in the audit log", "Password change"),
+    "password_reset": pgettext_lazy("a page, in the audit log", "Password reset"),
+    "password_reset_complete": pgettext_lazy("a page, in the audit log", "Password reset complete"),
+    "password_reset_confirm": pgettext_lazy("a page, in the audit log", "Password reset confirm"),
+    "password_reset_done": pgettext_lazy("a page, in the audit log", "Password reset done"),
+    "person_deactivate": pgettext_lazy("a page, in the audit log", "Person deactivate"),
+    "person_reactivate": pgettext_lazy("a page, in the audit log", "Person reactivate"),
+    "person_two_factor_reset": pgettext_lazy("a page, in the audit log", "Person two factor reset"),
+    "profile": pgettext_lazy("a page, in the audit log", "Profile"),
+    "questionnaire": pgettext_lazy("a page, in the audit log", "Questionnaire"),
+    "questionnaire_done": pgettext_lazy("a page, in the audit log", "Questionnaire done"),
+    "reach_out_decline": pgettext_lazy("a page, in the audit log", "Reach out decline"),
+    "reach_out_detail": pgettext_lazy("a page, in the audit log", "Reach out detail"),
+    "reach_out_form": pgettext_lazy("a page, in the audit log", "Reach out form"),
+    "reach_out_invite": pgettext_lazy("a page, in the audit log", "Reach out invite"),
+    "reach_out_list": pgettext_lazy("a page, in the audit log", "Reach out list"),
+    "reach_out_page": pgettext_lazy("a page, in the audit log", "Reach out page"),
+    "reach_out_reply": pgettext_lazy("a page, in the audit log", "Reach out reply"),
+    "reach_out_thanks": pgettext_lazy("a page, in the audit log", "Reach out thanks"),
+    "reauth": pgettext_lazy("a page, in the audit log", "Reauth"),
+    "recovery_codes": pgettext_lazy("a page, in the audit log", "Recovery codes"),
+    "recovery_codes_regenerate": pgettext_lazy(
+        "a page, in the audit log", "Recovery codes regenerate"
+    ),
+    "reminders_pause": pgettext_lazy("a page, in the audit log", "Reminders pause"),
+    "research_export_download": pgettext_lazy(
+        "a page, in the audit log", "Research export download"
+    ),
+    "research_exports": pgettext_lazy("a page, in the audit log", "Research exports"),
+    "response_detail": pgettext_lazy("a page, in the audit log", "Response detail"),
+    "rupture_urges": pgettext_lazy("a page, in the audit log", "Rupture urges"),
+    "safety_plan": pgettext_lazy("a page, in the audit log", "Safety plan"),
+    "safety_plan_edit": pgettext_lazy("a page, in the audit log", "Safety plan edit"),
+    "safety_plan_review": pgettext_lazy("a page, in the audit log", "Safety plan review"),
+    "safety_plan_worker": pgettext_lazy("a page, in the audit log", "Safety plan worker"),
+    "service_worker": pgettext_lazy("a page, in the audit log", "Service worker"),
+    "session_edit": pgettext_lazy("a page, in the audit log", "Session edit"),
+    "session_prep": pgettext_lazy("a page, in the audit log", "Session prep"),
+    "session_prep_pdf": pgettext_lazy("a page, in the audit log", "Session prep pdf"),
+    "session_rating": pgettext_lazy("a page, in the audit log", "Session rating"),
+    "session_schedule": pgettext_lazy("a page, in the audit log", "Session schedule"),
+    "session_status": pgettext_lazy("a page, in the audit log", "Session status"),
+    "set_language": pgettext_lazy("a page, in the audit log", "Set language"),
+    "supervision": pgettext_lazy("a page, in the audit log", "Supervision"),
+    "supervision_names": pgettext_lazy("a page, in the audit log", "Supervision names"),
+    "supervision_therapist": pgettext_lazy("a page, in the audit log", "Supervision therapist"),
+    "supervisor_assign": pgettext_lazy("a page, in the audit log", "Supervisor assign"),
+    "supervisor_unassign": pgettext_lazy("a page, in the audit log", "Supervisor unassign"),
+    "timeline": pgettext_lazy("a page, in the audit log", "Timeline"),
+    "two_factor_reset": pgettext_lazy("a page, in the audit log", "Two factor reset"),
+    "two_factor_setup": pgettext_lazy("a page, in the audit log", "Two factor setup"),
+    "two_factor_verify": pgettext_lazy("a page, in the audit log", "Two factor verify"),
+}
+
+
 def page_words(route: str) -> str:
     """The page a row came from, from its route name: "client_detail" -> "Client detail"."""
-    return route.replace("_", " ").capitalize()
+    found = PAGES.get(route)
+    return str(found) if found is not None else route.replace("_", " ").capitalize()

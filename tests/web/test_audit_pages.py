@@ -522,6 +522,16 @@ def test_the_page_a_row_came_from_is_in_words(admin, episode, therapist, client_
     assert "Client detail" in page and ">client_detail<" not in page
 
 
+def test_the_page_a_row_came_from_is_in_the_readers_language(
+    admin, episode, therapist, client_user, login
+):
+    login(therapist).get(f"/clients/{client_user.id}/")
+    admin.language = "fr-ca"
+    admin.save(update_fields=["language"])
+    page = _admin_page(login, admin, person=therapist.id)
+    assert "Dossier du client" in page and "Client detail" not in page
+
+
 def test_a_code_without_words_yet_still_reads_as_words():
     from alliance.audit.words import describe_for_staff
 

@@ -181,8 +181,8 @@ def seed_demo(
     weeks: int = 30,
     n_clients: int = 12,
     totp_secret: str = DEMO_TOTP_SECRET,
-) -> str:
-    """Create the demo clinic. Same seed and ``now``, same data. Returns a short report."""
+) -> None:
+    """Create the demo clinic. Same seed and ``now``, same data (``demo_report`` tells of it)."""
     now = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
     synth = synthetic.generate_clinic(seed=seed, n_clients=n_clients, weeks=weeks, now=now)
     rng = random.Random(seed)
@@ -225,7 +225,6 @@ def seed_demo(
             submitted_at__lt=now - timedelta(days=3),
         ).update(therapist_read_at=F("submitted_at") + timedelta(hours=20))
         demo_enrol_two_factor(secret=totp_secret)
-    return _report(clinic)
 
 
 # --- Dropout risk (alliance.core.dropout, docs/signals.md) ----------------------------------

@@ -128,8 +128,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "retry_after": {"type": "integer"},
     },
 }
-with translation.override("en"):
-    TITLES_IN_ENGLISH = {code: str(title) for code, title in TITLES.items()}
 # The errors each kind of operation can answer with, said in the document.
 READ_ERRORS = (401, 404, 422, 429)
 WRITE_ERRORS = (400, *READ_ERRORS, 403, 409)
@@ -142,12 +140,14 @@ class AllianceAPI(NinjaAPI):
         schema = super().get_openapi_schema(**kwargs)
         schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         reference = {"$ref": "#/components/schemas/Problem"}
+        with translation.override("en"):  # the document is for programmers: English
+            english = {code: str(title) for code, title in TITLES.items()}
         for operations in schema["paths"].values():
             for method, operation in operations.items():
                 codes = WRITE_ERRORS if method == "post" else READ_ERRORS
                 for code in codes:
                     operation["responses"][code] = {
-                        "description": TITLES_IN_ENGLISH[code],
+                        "description": english[code],
                         "content": {PROBLEM: {"schema": reference}},
                     }
         return schema

@@ -351,8 +351,8 @@ def alert_acknowledge(*, alert: Alert, actor: User, now: datetime | None = None)
         _require_therapist(alert, actor)
         if alert.state != AlertState.OPEN:
             raise AlertError(
-                f"This alert is already {alert.get_state_display().lower()}; "
-                "it can only be acknowledged while open."
+                _("This alert is already %(state)s; it can only be acknowledged while open.")
+                % {"state": alert.get_state_display().lower()}
             )
         alert.state = AlertState.ACKNOWLEDGED
         alert.acknowledged_at = now

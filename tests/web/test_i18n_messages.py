@@ -36,10 +36,10 @@ NEVER_SHOWN = {
     ("audit/guards.py", "NoteIsFinal"): "a database guard: no page offers to edit these records",
     ("messaging/services.py", "DeliveryError"): "the outbox's log of a failed delivery",
     ("messaging/services.py", "MessagingError"): "a message kind or channel the code misnamed",
-    ("ruptures/services.py", "AlertError"): (
-        "only the severity and marker checks, which the forms' choices never let through"
+    ("outcomes/services.py", "DefinitionError"): (
+        "an instrument file's structure, as the core's own checks of it say it (alliance/core/"
+        "instruments.py): English for now, for the clinic's IT person importing a file"
     ),
-    ("outcomes/services.py", "DefinitionError"): "an instrument file's structure, for the CLI",
     ("crypto.py", "DecryptionError"): "a key or storage fault, for the operator's log",
     ("exports/fhir.py", "UnknownInstrument"): "a lookup's key, caught and said in words there",
 }
@@ -48,6 +48,9 @@ PROGRAMMING_CHECKS = {
     ("people/services.py", "Unknown session status"),
     ("people/services.py", "Unknown clinic settings"),
     ("people/services.py", "Unknown region"),
+    # The forms offer only these choices, and the API checks them first, in words.
+    ("ruptures/services.py", "Severity must be"),
+    ("ruptures/services.py", "Unknown marker or strategy"),
 }
 
 

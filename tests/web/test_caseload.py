@@ -88,7 +88,7 @@ def test_each_row_says_why_in_the_readers_language(clinic, therapist, attend, lo
         [row] = caseload(therapist, now=now)
     assert row.reasons == [
         "1 alerte ouverte (gravité : élevée, levée il y a 2 jours)",
-        "1 pas encore prise en compte",
+        "1 dont vous n'avez pas encore pris connaissance",
         "1 bilan ouvert",
     ]
     # The page's cached rows are kept per language: English first, then French.

@@ -1,19 +1,9 @@
-"""The `alliance` console command.
+"""The `alliance` console command: demo, serve, worker, stats, and Django's management commands.
 
-alliance demo [--data-dir DIR] [--port 8000] [--reset] [--no-serve] [--clients 12]
-alliance serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N] [--threads N]
-alliance worker [--once]   (the task queue: messages, reminders, nightly signal recompute, ...)
-alliance recompute-signals [--clinic NAME]
-alliance purge-reach-outs [--dry-run]   (delete reach-out requests past their retention period)
-alliance generate-key   (a new key for ALLIANCE_ENCRYPTION_KEYS; no settings needed)
-alliance rotate-keys [--check]   (re-encrypt free text under the first key)
-alliance stats change|sudden|ruptures FILE.csv [...]   (no database; see docs/statistics.md)
-alliance instruments import FILE [--scoring S.json] [--clinic NAME] | list   (questionnaires)
-alliance <any Django management command>   (migrate, check --deploy, shell, ...)
-
-The words it prints are in the language of the environment (LANG, or ALLIANCE_LANGUAGE; see
-alliance/cli_language.py). They are read with Python's gettext, since most are printed before
-Django starts.
+Its commands and what each is for are listed once, in ``_usage()`` (what ``alliance --help``
+prints). The words it prints are in the language of the environment (LANG, or
+ALLIANCE_LANGUAGE; see alliance/cli_language.py). They are read with Python's gettext, since
+most are printed before Django starts.
 """
 
 from __future__ import annotations
